@@ -1,0 +1,25 @@
+// `jointnlu eval --gold G --pred P`: the official SMP2019 scorer over two files of any supported format.
+#include <iostream>
+
+#include "core/metrics.h"
+#include "options.h"
+#include "report.h"
+
+namespace jointnlu::cli {
+
+std::vector<Command> eval_commands() {
+  Command eval{"eval", "Score predictions against gold data with the official SMP2019 metrics",
+               {Opt::kGold, Opt::kPred, Opt::kFormat, Opt::kMaxChars, Opt::kConllDomain, Opt::kJson},
+               [](const Options& o) {
+                 const ReadOptions read = o.read_options();  // rejects bad records: a skipped one would misalign
+                 const auto gold = read_records(o.gold, read);
+                 const auto pred = read_records(o.pred, read);
+                 const Scores scores = score_records(gold, pred);
+                 if (o.json) std::cout << scores_json(scores).dump(1) << "\n";
+                 else print_scores(std::cout, scores);
+                 return 0;
+               }};
+  return {eval};
+}
+
+}  // namespace jointnlu::cli

@@ -1,0 +1,60 @@
+// Registration of the training subcommands and the loader of the plugin that runs them.
+#include <dlfcn.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+#include "trainer_plugin.h"
+
+namespace jointnlu::cli {
+namespace {
+
+using RunFn = int (*)(const char*, const Options*, char*, std::size_t);
+
+std::string plugin_path() {
+  if (const char* env = std::getenv("JOINTNLU_TRAINER"); env && *env) return env;
+  char exe[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return "libjointnlu_trainer.so";
+  exe[n] = '\0';
+  const auto dir = std::filesystem::path(exe).parent_path();
+  for (const auto& candidate : {dir / "libjointnlu_trainer.so", dir / "../lib/jointnlu/libjointnlu_trainer.so"})
+    if (std::filesystem::exists(candidate)) return candidate.string();
+  return (dir / "libjointnlu_trainer.so").string();
+}
+
+}  // namespace
+
+int run_in_trainer(const std::string& command, const Options& options) {
+#ifndef JOINTNLU_WITH_TRAINING
+  throw std::runtime_error("'" + command + "' needs the training layer, and this build has none (configured with "
+                           "-DJOINTNLU_WITH_TRAINING=OFF)");
+#else
+  const std::string path = plugin_path();
+  // Loaded once per process and never unloaded: libtorch does not support being unloaded.
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    throw std::runtime_error("cannot load the training plugin " + path + ": " + ::dlerror() +
+                             " (build the 'jointnlu_trainer' target, or set JOINTNLU_TRAINER)");
+  auto run = reinterpret_cast<RunFn>(::dlsym(handle, "jointnlu_trainer_run"));
+  if (!run) throw std::runtime_error(path + " is not a jointnlu training plugin (no jointnlu_trainer_run)");
+  char error[4096] = {0};
+  const int code = run(command.c_str(), &options, error, sizeof error);
+  if (error[0] != '\0') throw std::runtime_error(error);
+  return code;
+#endif
+}
+
+std::vector<Command> trainer_commands() {
+  auto in_trainer = [](std::string name) {
+    return [name](const Options& o) { return run_in_trainer(name, o); };
+  };
+  return {
+      {"info", "Show the compute environment: BLAS library (OpenBLAS?), threads, sgemm speed", {}, in_trainer("info")},
+  };
+}
+
+}  // namespace jointnlu::cli

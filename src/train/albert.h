@@ -1,0 +1,278 @@
+// The ALBERT encoder and its pretraining heads, computing what Hugging Face's AlbertModel /
+// AlbertForPreTraining compute, with the same parameter names so that checkpoints move both ways.
+//
+// Module tree (registered names are the checkpoint keys):
+//   AlbertForPreTraining
+//     albert: AlbertModel
+//       embeddings: word_embeddings [V,E], position_embeddings [P,E], token_type_embeddings [T,E],
+//                   LayerNorm [E]
+//       encoder: embedding_hidden_mapping_in [H,E],
+//                albert_layer_groups.{g}.albert_layers.{i}: full_layer_layer_norm,
+//                attention.{query, key, value, dense, LayerNorm}, ffn [F,H], ffn_output [H,F]
+//       pooler [H,H]
+//     predictions: bias [V], LayerNorm [E], dense [E,H]; decoder.weight is word_embeddings.weight
+//     sop_classifier: classifier [2,H]
+//
+// Dropout follows HF exactly, including its one departure from Google's TF ALBERT: there is NO
+// dropout on the FFN output before full_layer_layer_norm (HF's AlbertLayer defines one but never
+// calls it). Matching HF keeps training here equivalent to training there; eval mode is unaffected.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "train/albert_config.h"
+
+namespace jointnlu::train {
+
+// How the FFN and MLM-head activation is computed; parsed once from AlbertConfig::hidden_act.
+enum class Activation { kGeluNew, kGelu, kRelu };
+
+// Throws std::invalid_argument for a name not in AlbertConfig::supported_activations().
+Activation parse_activation(const std::string& name);
+torch::Tensor apply_activation(Activation act, const torch::Tensor& x);
+
+// HF's initialisation: Linear/Embedding weights ~ N(0, std), biases 0, the padding row of an
+// Embedding 0, LayerNorm weight 1 and bias 0. Applied to every submodule of `module` (not to
+// parameters registered directly on it).
+void init_weights_hf(torch::nn::Module& module, double std);
+
+// Word + position + token-type embeddings, then LayerNorm and dropout. [B,L] -> [B,L,E].
+class AlbertEmbeddingsImpl : public torch::nn::Module {
+ public:
+  explicit AlbertEmbeddingsImpl(const AlbertConfig& config);
+  // token_type_ids may be undefined (all zeros). Positions are 0..L-1.
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids = {});
+
+  torch::nn::Embedding word_embeddings{nullptr};
+  torch::nn::Embedding position_embeddings{nullptr};
+  torch::nn::Embedding token_type_embeddings{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};  // NOLINT: the HF checkpoint name
+  torch::nn::Dropout dropout{nullptr};
+};
+TORCH_MODULE(AlbertEmbeddings);
+
+// Multi-head self-attention with the output projection and the residual LayerNorm.
+class AlbertAttentionImpl : public torch::nn::Module {
+ public:
+  explicit AlbertAttentionImpl(const AlbertConfig& config);
+  // hidden [B,L,H]; additive_mask [B,1,1,L] (0 for real keys, a large negative for padding) or
+  // undefined. Returns LayerNorm(hidden + dropout(dense(context))).
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
+
+  torch::nn::Linear query{nullptr};
+  torch::nn::Linear key{nullptr};
+  torch::nn::Linear value{nullptr};
+  torch::nn::Linear dense{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};  // NOLINT: the HF checkpoint name
+  torch::nn::Dropout attention_dropout{nullptr};
+  torch::nn::Dropout output_dropout{nullptr};
+
+ private:
+  int64_t num_heads_;
+  int64_t head_size_;
+};
+TORCH_MODULE(AlbertAttention);
+
+// One transformer layer: attention, then full_layer_layer_norm(ffn_output(act(ffn(a))) + a).
+class AlbertLayerImpl : public torch::nn::Module {
+ public:
+  explicit AlbertLayerImpl(const AlbertConfig& config);
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
+
+  torch::nn::LayerNorm full_layer_layer_norm{nullptr};
+  AlbertAttention attention{nullptr};
+  torch::nn::Linear ffn{nullptr};
+  torch::nn::Linear ffn_output{nullptr};
+
+ private:
+  Activation activation_;
+};
+TORCH_MODULE(AlbertLayer);
+
+// inner_group_num distinct layers run in sequence; the unit of cross-layer sharing.
+class AlbertLayerGroupImpl : public torch::nn::Module {
+ public:
+  explicit AlbertLayerGroupImpl(const AlbertConfig& config);
+  torch::Tensor forward(torch::Tensor hidden, const torch::Tensor& additive_mask);
+
+  torch::nn::ModuleList albert_layers{nullptr};
+};
+TORCH_MODULE(AlbertLayerGroup);
+
+// Projects E -> H, then applies num_hidden_layers layers, layer l using group l / layers_per_group.
+class AlbertTransformerImpl : public torch::nn::Module {
+ public:
+  explicit AlbertTransformerImpl(const AlbertConfig& config);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& additive_mask);
+
+  torch::nn::Linear embedding_hidden_mapping_in{nullptr};
+  torch::nn::ModuleList albert_layer_groups{nullptr};
+
+ private:
+  int64_t num_layers_;
+  int64_t layers_per_group_;
+};
+TORCH_MODULE(AlbertTransformer);
+
+struct AlbertOutput {
+  torch::Tensor sequence_output;  // [B,L,H]
+  torch::Tensor pooled_output;    // [B,H]: tanh(pooler(sequence_output[:, 0]))
+};
+
+// Hugging Face's AlbertModel (with the pooling layer). Initialised as HF does.
+class AlbertModelImpl : public torch::nn::Module {
+ public:
+  explicit AlbertModelImpl(AlbertConfig config);
+  // input_ids [B,L] int64; attention_mask [B,L] (1 real token, 0 padding; any numeric or bool
+  // dtype; undefined = no padding); token_type_ids [B,L] int64 or undefined (all segment 0).
+  AlbertOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
+                       const torch::Tensor& token_type_ids = {});
+
+  const AlbertConfig& config() const { return config_; }
+
+  AlbertEmbeddings embeddings{nullptr};
+  AlbertTransformer encoder{nullptr};
+  torch::nn::Linear pooler{nullptr};
+
+ private:
+  AlbertConfig config_;
+};
+TORCH_MODULE(AlbertModel);
+
+// The MLM head: decoder(LayerNorm(act(dense(h)))) + bias, where the decoder weight is the word
+// embedding matrix. The head does not own that matrix: registering it here too would make
+// libtorch's named_parameters()/parameters() list the tensor twice (they do not deduplicate, unlike
+// PyTorch's), and an optimizer would then step it twice. The owner passes it to forward instead.
+class AlbertMLMHeadImpl : public torch::nn::Module {
+ public:
+  explicit AlbertMLMHeadImpl(const AlbertConfig& config);
+  // hidden [..., H], decoder_weight [V,E] -> logits [..., V].
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& decoder_weight);
+
+  torch::nn::LayerNorm LayerNorm{nullptr};  // NOLINT: the HF checkpoint name
+  torch::Tensor bias;                       // [V]; HF also saves it as decoder.bias
+  torch::nn::Linear dense{nullptr};
+
+ private:
+  Activation activation_;
+};
+TORCH_MODULE(AlbertMLMHead);
+
+// Sentence-order prediction: classifier(dropout(pooled)) -> [B,2].
+class AlbertSOPHeadImpl : public torch::nn::Module {
+ public:
+  explicit AlbertSOPHeadImpl(const AlbertConfig& config);
+  torch::Tensor forward(const torch::Tensor& pooled);
+
+  torch::nn::Dropout dropout{nullptr};
+  torch::nn::Linear classifier{nullptr};
+};
+TORCH_MODULE(AlbertSOPHead);
+
+// A module that is known in checkpoints under extra names for tensors it registers once (weight
+// tying). state_dict() writes the aliases; load_state_dict() accepts a checkpoint with the
+// canonical name, the alias, or both (the canonical one wins).
+class TiedAliases {
+ public:
+  virtual ~TiedAliases() = default;
+  // (alias, canonical) pairs, both relative to this module.
+  virtual std::vector<std::pair<std::string, std::string>> tied_aliases() const = 0;
+};
+
+struct AlbertPreTrainingOutput {
+  // [B,L,V], or [N,V] at the requested positions.
+  torch::Tensor mlm_logits;
+  torch::Tensor sop_logits;  // [B,2]
+  AlbertOutput encoder;
+};
+
+// Hugging Face's AlbertForPreTraining: "albert", "predictions" (MLM, decoder tied to the word
+// embeddings), "sop_classifier".
+class AlbertForPreTrainingImpl : public torch::nn::Module, public TiedAliases {
+ public:
+  explicit AlbertForPreTrainingImpl(AlbertConfig config);
+  // mlm_positions: optional int64 [N] indices into the flattened [B*L] positions (b * L + l); when
+  // given, MLM logits are computed only there (the vocabulary projection dominates the cost), e.g.
+  //   torch::nonzero(labels.view(-1) != -100).squeeze(1).
+  AlbertPreTrainingOutput forward(const torch::Tensor& input_ids,
+                                  const torch::Tensor& attention_mask = {},
+                                  const torch::Tensor& token_type_ids = {},
+                                  const torch::Tensor& mlm_positions = {});
+
+  // predictions.decoder.weight -> albert.embeddings.word_embeddings.weight,
+  // predictions.decoder.bias -> predictions.bias.
+  std::vector<std::pair<std::string, std::string>> tied_aliases() const override;
+
+  const AlbertConfig& config() const { return config_; }
+
+  AlbertModel albert{nullptr};
+  AlbertMLMHead predictions{nullptr};
+  AlbertSOPHead sop_classifier{nullptr};
+
+ private:
+  AlbertConfig config_;
+};
+TORCH_MODULE(AlbertForPreTraining);
+
+// ---- State I/O, independent of the file format ----
+
+using StateDict = std::map<std::string, torch::Tensor>;
+
+// Parameters and buffers under their registered (dotted) names, plus the aliases declared by any
+// TiedAliases module in the tree (so an AlbertForPreTraining writes predictions.decoder.weight and
+// predictions.decoder.bias like HF's pytorch_model.bin). Tensors are detached but SHARE storage
+// with the module (an alias shares it with its canonical tensor): clone them to keep a snapshot.
+StateDict state_dict(const torch::nn::Module& module, bool include_tied_aliases = true);
+
+// A checkpoint that does not fit the module: names the first offending tensor.
+class CheckpointError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct LoadOptions {
+  // Checkpoint tensors the module has no place for are an error instead of only being reported.
+  bool error_on_unexpected = false;
+  // Expected tensors whose names start with one of these may be absent (they keep their current
+  // values, e.g. fresh task heads on a pretrained encoder); "" allows any to be missing.
+  std::vector<std::string> allow_missing_prefixes;
+  // Convert a checkpoint of another floating dtype (e.g. float16) instead of rejecting it.
+  bool allow_dtype_conversion = false;
+};
+
+struct LoadReport {
+  std::vector<std::string> loaded;      // module names that were filled, in module order
+  std::vector<std::string> missing;     // absent but allowed by allow_missing_prefixes
+  std::vector<std::string> unexpected;  // checkpoint names (after prefix mapping) left unused
+  std::vector<std::string> ignored;     // known HF buffers (embeddings.position_ids, ...) skipped
+  // When the checkpoint's encoder prefix differed from the module's (e.g. an AlbertModel
+  // checkpoint, "embeddings....", loaded under "albert."), the two prefixes; both empty otherwise.
+  std::string checkpoint_prefix;
+  std::string module_prefix;
+  bool prefix_remapped = false;
+};
+
+// Copies `checkpoint` into the module's parameters and buffers (under NoGradGuard, onto the
+// module's device and dtype). Every expected tensor must be present with the same shape and dtype;
+// all checks run before anything is copied, so a failed load leaves the module untouched. Throws
+// CheckpointError for the first problem in module order, e.g.
+//   "albert.encoder.embedding_hidden_mapping_in.weight: shape [312,128] expected, checkpoint has
+//    [256,128]".
+// ALBERT specifics: the encoder prefix is detected on both sides (the name before
+// "embeddings.word_embeddings.weight") and mapped when it differs, so a bare AlbertModel checkpoint
+// loads into AlbertForPreTraining ("albert." added) and vice versa ("albert." stripped; the heads
+// are then unexpected). Only keys under the encoder (embeddings., encoder., pooler.) are remapped.
+// Tied aliases are accepted in place of their canonical tensor.
+LoadReport load_state_dict(torch::nn::Module& module, const StateDict& checkpoint,
+                           const LoadOptions& options = {});
+
+// "[312,128]": the shape format of load errors.
+std::string shape_string(at::IntArrayRef shape);
+
+}  // namespace jointnlu::train

@@ -1,0 +1,185 @@
+#include "train/albert_config.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace jointnlu::train {
+namespace {
+
+constexpr double kPresetDropout = 0.1;
+
+[[noreturn]] void fail(const std::string& message) {
+  throw std::invalid_argument("albert config: " + message);
+}
+
+// Reads j[key] into out if present (or fails when required). Integers must be JSON integers: a
+// config with "hidden_size": 312.5 is a broken file, not something to round.
+void read_int(const nlohmann::json& j, const char* key, bool required, int64_t& out) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (required) fail(std::string("missing required key '") + key + "'");
+    return;
+  }
+  if (!it->is_number_integer()) {
+    fail(std::string("'") + key + "' must be an integer, got " + it->dump());
+  }
+  out = it->get<int64_t>();
+}
+
+void read_double(const nlohmann::json& j, const char* key, double& out) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  if (!it->is_number()) fail(std::string("'") + key + "' must be a number, got " + it->dump());
+  out = it->get<double>();
+}
+
+void read_string(const nlohmann::json& j, const char* key, std::string& out) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  if (!it->is_string()) fail(std::string("'") + key + "' must be a string, got " + it->dump());
+  out = it->get<std::string>();
+}
+
+AlbertConfig preset(int64_t vocab_size, int64_t hidden, int64_t layers, int64_t heads,
+                    int64_t intermediate) {
+  AlbertConfig c;
+  c.vocab_size = vocab_size;
+  c.embedding_size = 128;
+  c.hidden_size = hidden;
+  c.num_hidden_layers = layers;
+  c.num_hidden_groups = 1;
+  c.num_attention_heads = heads;
+  c.intermediate_size = intermediate;
+  c.inner_group_num = 1;
+  c.hidden_dropout_prob = kPresetDropout;
+  c.attention_probs_dropout_prob = kPresetDropout;
+  c.validate();
+  return c;
+}
+
+}  // namespace
+
+const std::vector<std::string>& AlbertConfig::supported_activations() {
+  static const std::vector<std::string> kNames = {"gelu_new", "gelu", "relu", "gelu_pytorch_tanh"};
+  return kNames;
+}
+
+AlbertConfig AlbertConfig::tiny(int64_t vocab_size) { return preset(vocab_size, 312, 4, 12, 1248); }
+
+AlbertConfig AlbertConfig::small(int64_t vocab_size) {
+  return preset(vocab_size, 384, 6, 12, 1536);
+}
+
+AlbertConfig AlbertConfig::base(int64_t vocab_size) {
+  return preset(vocab_size, 768, 12, 12, 3072);
+}
+
+AlbertConfig AlbertConfig::from_json(const nlohmann::json& j) {
+  if (!j.is_object()) fail("expected a JSON object, got " + std::string(j.type_name()));
+  AlbertConfig c;
+  read_int(j, "vocab_size", true, c.vocab_size);
+  read_int(j, "embedding_size", false, c.embedding_size);
+  read_int(j, "hidden_size", true, c.hidden_size);
+  read_int(j, "num_hidden_layers", true, c.num_hidden_layers);
+  read_int(j, "num_hidden_groups", false, c.num_hidden_groups);
+  read_int(j, "num_attention_heads", true, c.num_attention_heads);
+  read_int(j, "intermediate_size", true, c.intermediate_size);
+  read_int(j, "inner_group_num", false, c.inner_group_num);
+  read_string(j, "hidden_act", c.hidden_act);
+  read_double(j, "hidden_dropout_prob", c.hidden_dropout_prob);
+  read_double(j, "attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+  read_double(j, "classifier_dropout_prob", c.classifier_dropout_prob);
+  read_int(j, "max_position_embeddings", false, c.max_position_embeddings);
+  read_int(j, "type_vocab_size", false, c.type_vocab_size);
+  read_double(j, "layer_norm_eps", c.layer_norm_eps);
+  read_double(j, "initializer_range", c.initializer_range);
+  read_int(j, "pad_token_id", false, c.pad_token_id);
+
+  // Hugging Face ALBERT also knows relative position embeddings; we only implement absolute ones,
+  // and silently ignoring the key would give a model that computes something else.
+  std::string position_type = "absolute";
+  read_string(j, "position_embedding_type", position_type);
+  if (position_type != "absolute") {
+    fail("position_embedding_type '" + position_type + "' is not supported (only 'absolute')");
+  }
+  const auto model_type = j.find("model_type");
+  if (model_type != j.end() && model_type->is_string() && *model_type != "albert") {
+    fail("model_type is '" + model_type->get<std::string>() + "', expected 'albert'");
+  }
+  c.validate();
+  return c;
+}
+
+nlohmann::json AlbertConfig::to_json() const {
+  return nlohmann::json{
+      {"model_type", "albert"},
+      {"vocab_size", vocab_size},
+      {"embedding_size", embedding_size},
+      {"hidden_size", hidden_size},
+      {"num_hidden_layers", num_hidden_layers},
+      {"num_hidden_groups", num_hidden_groups},
+      {"num_attention_heads", num_attention_heads},
+      {"intermediate_size", intermediate_size},
+      {"inner_group_num", inner_group_num},
+      {"hidden_act", hidden_act},
+      {"hidden_dropout_prob", hidden_dropout_prob},
+      {"attention_probs_dropout_prob", attention_probs_dropout_prob},
+      {"classifier_dropout_prob", classifier_dropout_prob},
+      {"max_position_embeddings", max_position_embeddings},
+      {"type_vocab_size", type_vocab_size},
+      {"layer_norm_eps", layer_norm_eps},
+      {"initializer_range", initializer_range},
+      {"pad_token_id", pad_token_id},
+      {"position_embedding_type", "absolute"},
+  };
+}
+
+void AlbertConfig::validate() const {
+  const std::pair<const char*, int64_t> positive[] = {
+      {"vocab_size", vocab_size},
+      {"embedding_size", embedding_size},
+      {"hidden_size", hidden_size},
+      {"num_hidden_layers", num_hidden_layers},
+      {"num_hidden_groups", num_hidden_groups},
+      {"num_attention_heads", num_attention_heads},
+      {"intermediate_size", intermediate_size},
+      {"inner_group_num", inner_group_num},
+      {"max_position_embeddings", max_position_embeddings},
+      {"type_vocab_size", type_vocab_size},
+  };
+  for (const auto& [name, value] : positive) {
+    if (value <= 0) fail(std::string(name) + " must be positive, got " + std::to_string(value));
+  }
+  if (hidden_size % num_attention_heads != 0) {
+    fail("hidden_size (" + std::to_string(hidden_size) +
+         ") must be divisible by num_attention_heads (" + std::to_string(num_attention_heads) +
+         ")");
+  }
+  if (num_hidden_layers % num_hidden_groups != 0) {
+    fail("num_hidden_layers (" + std::to_string(num_hidden_layers) +
+         ") must be divisible by num_hidden_groups (" + std::to_string(num_hidden_groups) + ")");
+  }
+  const auto& acts = supported_activations();
+  if (std::find(acts.begin(), acts.end(), hidden_act) == acts.end()) {
+    std::string names;
+    for (const auto& a : acts) names += (names.empty() ? "" : ", ") + a;
+    fail("hidden_act '" + hidden_act + "' is not supported (supported: " + names + ")");
+  }
+  const std::pair<const char*, double> probabilities[] = {
+      {"hidden_dropout_prob", hidden_dropout_prob},
+      {"attention_probs_dropout_prob", attention_probs_dropout_prob},
+      {"classifier_dropout_prob", classifier_dropout_prob},
+  };
+  for (const auto& [name, p] : probabilities) {
+    if (!(p >= 0.0 && p < 1.0))
+      fail(std::string(name) + " must be in [0, 1), got " + std::to_string(p));
+  }
+  if (!(layer_norm_eps > 0.0)) fail("layer_norm_eps must be positive");
+  if (!(initializer_range > 0.0)) fail("initializer_range must be positive");
+  if (pad_token_id < 0 || pad_token_id >= vocab_size) {
+    fail("pad_token_id (" + std::to_string(pad_token_id) +
+         ") must be in [0, vocab_size=" + std::to_string(vocab_size) + ")");
+  }
+}
+
+}  // namespace jointnlu::train

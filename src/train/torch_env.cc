@@ -1,0 +1,56 @@
+#include "train/torch_env.h"
+
+#include <link.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+namespace jointnlu::train {
+namespace {
+
+int collect(struct dl_phdr_info* info, size_t, void* data) {
+  auto* names = static_cast<std::vector<std::string>*>(data);
+  if (info->dlpi_name && *info->dlpi_name) names->emplace_back(info->dlpi_name);
+  return 0;
+}
+
+}  // namespace
+
+BlasInfo inspect_blas() {
+  BlasInfo out;
+  torch::NoGradGuard no_grad;
+  auto a = torch::randn({512, 512});
+  auto b = torch::randn({512, 512});
+  torch::mm(a, b);  // warm-up; loads the BLAS
+  const int reps = 10;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < reps; ++i) torch::mm(a, b);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.sgemm_gflops = reps * 2.0 * 512 * 512 * 512 / s / 1e9;
+
+  std::vector<std::string> names;
+  dl_iterate_phdr(collect, &names);
+  for (const auto& n : names) {
+    if (n.find("blas") == std::string::npos) continue;
+    char resolved[PATH_MAX];
+    const std::string path = realpath(n.c_str(), resolved) ? std::string(resolved) : n;
+    out.library = path;
+    if (path.find("openblas") != std::string::npos) {
+      out.openblas = true;
+      break;
+    }
+  }
+  return out;
+}
+
+int configure_threads(int n) {
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
+  return torch::get_num_threads();
+}
+
+}  // namespace jointnlu::train
