@@ -28,7 +28,7 @@ std::string plugin_path() {
 
 }  // namespace
 
-int run_in_trainer(const std::string& command, const Options& options) {
+int run_in_trainer(const std::string& command, [[maybe_unused]] const Options& options) {
 #ifndef JOINTNLU_WITH_TRAINING
   throw std::runtime_error("'" + command + "' needs the training layer, and this build has none (configured with "
                            "-DJOINTNLU_WITH_TRAINING=OFF)");
@@ -53,7 +53,26 @@ std::vector<Command> trainer_commands() {
     return [name](const Options& o) { return run_in_trainer(name, o); };
   };
   return {
-      {"info", "Show the compute environment: BLAS library (OpenBLAS?), threads, sgemm speed", {}, in_trainer("info")},
+      {"info", "Show the compute environment: BLAS library (OpenBLAS?), threads, sgemm speed", {Opt::kThreads},
+       in_trainer("info")},
+      {"pretrain",
+       "Pretrain an ALBERT with masked-LM (+ sentence order) on unlabelled text; resumable, stops on SIGINT/SIGTERM",
+       {Opt::kCorpus, Opt::kOut, Opt::kVocab, Opt::kBuildVocab, Opt::kTrain, Opt::kMinCount, Opt::kSize,
+        Opt::kMinutes, Opt::kSteps, Opt::kResume, Opt::kBatchSize, Opt::kMaxLength, Opt::kLr, Opt::kWarmup,
+        Opt::kOptimizer, Opt::kMaxNgram, Opt::kNoSop, Opt::kCheckpointMinutes, Opt::kSeed, Opt::kThreads},
+       in_trainer("pretrain")},
+      {"train-teacher",
+       "Fine-tune the ALBERT teacher jointly on domain, intent and slots (from --init or a --size preset)",
+       {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kSize, Opt::kWeights, Opt::kClassWeights,
+        Opt::kEpochs, Opt::kBatchSize, Opt::kLr, Opt::kWarmup, Opt::kMaxLength, Opt::kPatience, Opt::kSeed,
+        Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain},
+       [](const Options& o) {
+         if (o.train.empty()) throw std::invalid_argument("train-teacher needs --train");
+         if (o.out.empty()) throw std::invalid_argument("train-teacher needs --out");
+         return run_in_trainer("train-teacher", o);
+       }},
+      {"predict", "Parse utterances (plain text or JSON lines) with a model; writes JSON lines",
+       {Opt::kModel, Opt::kInput, Opt::kOut, Opt::kThreads, Opt::kMaxChars}, in_trainer("predict")},
   };
 }
 

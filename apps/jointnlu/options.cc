@@ -20,13 +20,16 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->required()
             ->type_name("FILE");
         break;
+      case Opt::kInput:
+        cmd.add_option("input", o.input, "Input: plain text lines or JSON lines; - is stdin")
+            ->type_name("FILE")
+            ->capture_default_str();
+        break;
       case Opt::kGold:
-        cmd.add_option("--gold", o.gold, "Reference data file")->required()->type_name("FILE");
+        cmd.add_option("--gold", o.gold, "Reference data file")->type_name("FILE");
         break;
       case Opt::kPred:
-        cmd.add_option("--pred", o.pred, "Predictions in any supported format; - is stdin")
-            ->required()
-            ->type_name("FILE");
+        cmd.add_option("--pred", o.pred, "Predictions in any supported format; - is stdin")->type_name("FILE");
         break;
       case Opt::kFormat:
         cmd.add_option("--format", o.format, "Input format")
@@ -63,6 +66,123 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         cmd.add_option("--data-dir", o.data_dir,
                        "Demo data directory (train/dev/test.json); empty: the data built into the binary")
             ->capture_default_str();
+        break;
+      case Opt::kModel:
+        cmd.add_option("--model,-m", o.model, "Model: checkpoint directory or exported .safetensors file")
+            ->type_name("PATH");
+        break;
+      case Opt::kData:
+        cmd.add_option("--data", o.data, "Data file to predict and score")->type_name("FILE");
+        break;
+      case Opt::kTrain:
+        // Not required here: pretraining takes it optionally (characters its vocabulary must cover); the
+        // commands that need it say so (see cmd_trainer.cc).
+        cmd.add_option("--train", o.train, "Training data (SMP JSON, JSON Lines or CoNLL)")->type_name("FILE");
+        break;
+      case Opt::kDev:
+        cmd.add_option("--dev", o.dev, "Development data: model selection and early stopping")->type_name("FILE");
+        break;
+      case Opt::kTest:
+        cmd.add_option("--test", o.test, "Test data, scored at the end")->type_name("FILE");
+        break;
+      case Opt::kInit:
+        cmd.add_option("--init", o.init, "Initialise from this checkpoint directory (Hugging Face ALBERT layout)")
+            ->type_name("DIR");
+        break;
+      case Opt::kSize:
+        cmd.add_option("--size", o.size, "Model size preset when not initialised from a checkpoint")
+            ->check(CLI::IsMember({"tiny", "small", "base"}))
+            ->capture_default_str();
+        break;
+      case Opt::kWeights:
+        cmd.add_option("--weights", o.weights, "Loss weights for domain,intent,slots")->capture_default_str();
+        break;
+      case Opt::kClassWeights:
+        cmd.add_option("--class-weights", o.class_weights,
+                       "Class weighting of imbalanced labels per head: none, inverse frequency, or sqrt inverse")
+            ->check(CLI::IsMember({"none", "inverse", "sqrt"}))
+            ->capture_default_str();
+        break;
+      case Opt::kEpochs:
+        cmd.add_option("--epochs", o.epochs, "Maximum number of epochs")->check(CLI::PositiveNumber)->capture_default_str();
+        break;
+      case Opt::kBatchSize:
+        cmd.add_option("--batch-size", o.batch_size, "Examples (or sequences) per optimizer step")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kLr:
+        cmd.add_option("--lr", o.lr, "Peak learning rate (0: the command's default)")->capture_default_str();
+        break;
+      case Opt::kWarmup:
+        cmd.add_option("--warmup", o.warmup, "Warm-up: fraction of all steps if < 1, else a step count")
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kMaxLength:
+        cmd.add_option("--max-length", o.max_length, "Longest token sequence, [CLS] and [SEP] included")
+            ->check(CLI::Range(4, 4096))
+            ->capture_default_str();
+        break;
+      case Opt::kPatience:
+        cmd.add_option("--patience", o.patience, "Early stopping: epochs without dev improvement")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kSeed:
+        cmd.add_option("--seed", o.seed, "Random seed (same seed, same run)")->capture_default_str();
+        break;
+      case Opt::kThreads:
+        cmd.add_option("--threads", o.threads, "Compute threads (0: all cores)")
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kResume:
+        cmd.add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
+        break;
+      case Opt::kCorpus:
+        cmd.add_option("--corpus", o.corpus, "Unlabelled text, one utterance per line; PATH:WEIGHT oversamples")
+            ->required()
+            ->type_name("PATH[:W]");
+        break;
+      case Opt::kVocab:
+        cmd.add_option("--vocab", o.vocab, "vocab.txt to use")->type_name("FILE");
+        break;
+      case Opt::kBuildVocab:
+        cmd.add_flag("--build-vocab", o.build_vocab, "Build vocab.txt from the corpus");
+        break;
+      case Opt::kMinCount:
+        cmd.add_option("--min-count", o.min_count, "Vocabulary: least count for a character of its own")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kMinutes:
+        cmd.add_option("--minutes", o.minutes, "Stop after this many minutes (0: no limit)")
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kSteps:
+        cmd.add_option("--steps", o.steps, "Stop after this many optimizer steps (0: no limit)")
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kCheckpointMinutes:
+        cmd.add_option("--checkpoint-minutes", o.checkpoint_minutes, "Save a resumable checkpoint this often")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kOptimizer:
+        cmd.add_option("--optimizer", o.optimizer, "Optimizer")
+            ->check(CLI::IsMember({"adamw", "lamb"}))
+            ->capture_default_str();
+        break;
+      case Opt::kMaxNgram:
+        cmd.add_option("--max-ngram", o.max_ngram, "Span masking: longest masked n-gram (1: single tokens)")
+            ->check(CLI::Range(1, 10))
+            ->capture_default_str();
+        break;
+      case Opt::kNoSop:
+        cmd.add_flag("--no-sop", o.no_sop, "No sentence-order prediction (MLM only)");
         break;
     }
   }

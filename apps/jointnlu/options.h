@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@ namespace jointnlu::cli {
 struct Options {
   // Data files.
   std::vector<std::string> inputs;  // positional data files; "-" is stdin
+  std::string input = "-";          // one optional positional input; "-" is stdin
   std::string gold;                 // reference file for eval
   std::string pred;                 // prediction file for eval
   std::string format = "auto";      // auto | smp | jsonl | conll
@@ -26,6 +28,36 @@ struct Options {
   bool json = false;                // machine-readable output on stdout
   std::string out;                  // output file or directory
   std::string data_dir;             // demo: where to find/write the data
+  // Models and training (teacher, student, pretraining).
+  std::string model;                // a model: checkpoint directory or exported file
+  std::string data;                 // eval --model: the data file to predict and score
+  std::string train;                // training data file
+  std::string dev;                  // development data file (model selection, early stopping)
+  std::string test;                 // test data file
+  std::string init;                 // initialise from this checkpoint directory (e.g. a pretrained ALBERT)
+  std::string size = "tiny";        // model size preset: tiny | small | base
+  std::string weights = "1,1,2";    // loss weights domain,intent,slots
+  std::string class_weights = "none";  // none | inverse | sqrt (imbalance adjustment per head)
+  int epochs = 30;                  // maximum epochs
+  int batch_size = 32;              // examples (or sequences) per step
+  double lr = 0.0;                  // peak learning rate; 0: the command's own default
+  double warmup = 0.1;              // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
+  int max_length = 64;              // longest token sequence fed to the model ([CLS]/[SEP] included)
+  int patience = 5;                 // early stopping: epochs without dev improvement
+  std::uint64_t seed = 42;          // random seed; the same seed repeats a run exactly
+  int threads = 0;                  // compute threads; 0: all cores
+  bool resume = false;              // continue from the checkpoint in --out
+  // Pretraining.
+  std::vector<std::string> corpus;  // unlabelled text files, one utterance per line; PATH:WEIGHT oversamples
+  std::string vocab;                // vocab.txt to use
+  bool build_vocab = false;         // build vocab.txt from the corpus (and --train) instead
+  int min_count = 2;                // vocabulary: least count of a character to get its own token
+  double minutes = 0.0;             // stop after this many minutes (0: no limit)
+  std::int64_t steps = 0;           // stop after this many optimizer steps (0: from --minutes)
+  double checkpoint_minutes = 10.0; // save a resumable checkpoint this often
+  std::string optimizer = "adamw";  // adamw | lamb
+  int max_ngram = 3;                // span masking: longest masked n-gram (1: single tokens)
+  bool no_sop = false;              // pretraining without sentence-order prediction
   // Logging.
   int verbosity = 0;                // -v: debug logs
   bool quiet = false;               // -q: warnings and errors only
@@ -35,6 +67,7 @@ struct Options {
 
 enum class Opt {
   kInputs,
+  kInput,
   kGold,
   kPred,
   kFormat,
@@ -45,6 +78,34 @@ enum class Opt {
   kJson,
   kOut,
   kDataDir,
+  kModel,
+  kData,
+  kTrain,
+  kDev,
+  kTest,
+  kInit,
+  kSize,
+  kWeights,
+  kClassWeights,
+  kEpochs,
+  kBatchSize,
+  kLr,
+  kWarmup,
+  kMaxLength,
+  kPatience,
+  kSeed,
+  kThreads,
+  kResume,
+  kCorpus,
+  kVocab,
+  kBuildVocab,
+  kMinCount,
+  kMinutes,
+  kSteps,
+  kCheckpointMinutes,
+  kOptimizer,
+  kMaxNgram,
+  kNoSop,
 };
 
 // Registers the chosen options on a subcommand, bound to fields of `o`, defaults shown in --help.

@@ -8,7 +8,8 @@
 
 namespace jointnlu::cli {
 
-int run_info(const Options&) {
+int run_info(const Options& o) {
+  train::configure_threads(o.threads);
   const auto blas = train::inspect_blas();
   std::cout << "jointnlu        " << JOINTNLU_VERSION << "\n"
             << "libtorch        " << TORCH_VERSION << "\n"

@@ -23,6 +23,10 @@ extern "C" int jointnlu_trainer_run(const char* command, const jointnlu::cli::Op
   using namespace jointnlu::cli;
   static const std::map<std::string, std::function<int(const Options&)>> kCommands = {
       {"info", run_info},
+      {"pretrain", run_pretrain},
+      {"train-teacher", run_train_teacher},
+      {"predict", run_predict},
+      {"eval-model", run_eval_model},
   };
   try {
     auto it = kCommands.find(command);

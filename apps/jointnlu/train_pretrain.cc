@@ -1,0 +1,51 @@
+// `jointnlu pretrain`: masked-LM (+ SOP) pretraining of an ALBERT on unlabelled text
+// (src/train/pretrain.h).
+//
+// Option defaults shared with train-teacher are interpreted for pretraining: --lr 0 means 1e-3
+// (AdamW) or 2e-3 (LAMB). The environment variable JOINTNLU_PRETRAIN_SYNTHETIC=1 replaces the
+// corpus by one synthetic batch of the same shape (bench/pretrain_throughput.sh compares the two).
+#include <cstdlib>
+#include <iostream>
+
+#include "core/corpus.h"
+#include "train/pretrain.h"
+#include "train_commands.h"
+
+namespace jointnlu::cli {
+
+int run_pretrain(const Options& o) {
+  train::PretrainConfig c;
+  for (const auto& spec : o.corpus) c.corpus.push_back(parse_corpus_spec(spec));
+  c.out_dir = o.out;
+  c.vocab = o.vocab;
+  c.build_vocab = o.build_vocab;
+  c.train_data = o.train;
+  c.min_count = o.min_count;
+  c.size = o.size;
+  c.minutes = o.minutes;
+  c.steps = o.steps;
+  c.resume = o.resume;
+  c.batch_size = o.batch_size;
+  c.max_length = o.max_length;
+  c.lr = o.lr > 0 ? o.lr : (o.optimizer == "lamb" ? 2e-3 : 1e-3);
+  c.warmup = o.warmup;
+  c.optimizer = o.optimizer;
+  c.max_ngram = o.max_ngram;
+  c.sop = !o.no_sop;
+  c.checkpoint_minutes = o.checkpoint_minutes;
+  c.seed = o.seed;
+  c.threads = o.threads;
+  if (const char* s = std::getenv("JOINTNLU_PRETRAIN_SYNTHETIC"); s && std::string(s) == "1")
+    c.synthetic = true;
+  const auto r = train::run_pretraining(c);
+  std::cout << "{\"step\": " << r.step << ", \"total_steps\": " << r.total_steps
+            << ", \"tokens_seen\": " << r.tokens_seen << ", \"seconds\": " << r.seconds
+            << ", \"tokens_per_second\": " << r.tokens_per_second
+            << ", \"pipeline_fraction\": " << r.pipeline_fraction
+            << ", \"eval_mlm_loss\": " << r.eval_mlm_loss
+            << ", \"eval_mlm_accuracy\": " << r.eval_mlm_accuracy
+            << ", \"stopped_by_signal\": " << (r.stopped_by_signal ? "true" : "false") << "}\n";
+  return 0;
+}
+
+}  // namespace jointnlu::cli

@@ -1,0 +1,323 @@
+// `jointnlu train-teacher`, `jointnlu predict` and `jointnlu eval --model`: the ALBERT teacher.
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/dataset.h"
+#include "core/decoding.h"
+#include "core/file_io.h"
+#include "core/metrics.h"
+#include "core/utf8.h"
+#include "core/vocab_builder.h"
+#include "report.h"
+#include "train/batching.h"
+#include "train/joint_albert.h"
+#include "train/joint_loss.h"
+#include "train/predictor.h"
+#include "train/torch_env.h"
+#include "train/trainer.h"
+#include "train_commands.h"
+
+namespace jointnlu::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Fine-tuning a pretrained encoder wants small steps (BERT/ALBERT practice: 1e-4 and below for
+// small models); a randomly initialised one needs larger ones to get going (5e-4: the SMP2019 runs
+// in docs/RESULTS.md; not tuned further).
+constexpr double kLrFromScratch = 5e-4;
+constexpr double kLrPretrained = 1e-4;
+constexpr std::size_t kPredictBatch = 64;
+
+void log_environment(int threads) {
+  const int n = train::configure_threads(threads);
+  const auto blas = train::inspect_blas();
+  spdlog::info("threads: {} | BLAS: {} ({}, sgemm {:.1f} GFLOP/s)", n,
+               blas.library.empty() ? "(none found)" : blas.library,
+               blas.openblas ? "OpenBLAS" : "not OpenBLAS: expect ~8x slower training",
+               blas.sgemm_gflops);
+}
+
+std::vector<Example> read_training(const std::string& path, const ReadOptions& read) {
+  ReadReport report;
+  auto examples = read_examples(path, read, &report);
+  for (const auto& e : report.skipped) spdlog::warn("skipped {}", e.what());
+  if (examples.empty()) throw DataError(SourceLocation{path, 0, 0}, "no usable training examples");
+  std::size_t nested = 0;
+  for (const auto& e : examples) nested += e.nested.size();
+  if (nested)
+    spdlog::info(
+        "{}: {} nested slot pairs cannot be tagged (the outer span is kept); they count as misses",
+        path, nested);
+  return examples;
+}
+
+std::vector<std::string> texts_of(const std::vector<Record>& records) {
+  std::vector<std::string> texts;
+  texts.reserve(records.size());
+  for (const auto& r : records) texts.push_back(r.text);
+  return texts;
+}
+
+Scores score_on(const train::JointPredictor& predictor, const std::vector<Record>& gold) {
+  const auto texts = texts_of(gold);
+  return score_records(gold,
+                       train::prediction_records(texts, predictor.predict(texts, kPredictBatch)));
+}
+
+// The vocabulary of a model trained from scratch: the special tokens, then every character of the
+// training texts as the uncased tokenizer sees it, Latin letters and digits also as "##" pieces
+// (see VocabBuilder). Only the training set: dev/test characters never seen in training become
+// [UNK].
+Tokenizer build_vocabulary(const std::vector<Example>& train) {
+  VocabBuilder builder;
+  std::vector<std::string> texts;
+  for (const auto& e : train) {
+    builder.force_text(e.text);
+    texts.push_back(e.text);
+  }
+  auto vocab = builder.build();
+  const std::size_t added = ensure_coverage(vocab, texts);
+  if (added) spdlog::debug("vocabulary: {} tokens added for coverage", added);
+  return Tokenizer(std::move(vocab));
+}
+
+void log_load_report(const train::LoadReport& r, const std::string& dir) {
+  spdlog::info(
+      "--init {}: {} tensors loaded, {} new (the heads){}", dir, r.loaded.size(), r.missing.size(),
+      r.prefix_remapped
+          ? ", encoder prefix '" + r.checkpoint_prefix + "' mapped to '" + r.module_prefix + "'"
+          : "");
+  if (!r.unexpected.empty()) {
+    std::string names;
+    for (std::size_t i = 0; i < r.unexpected.size() && i < 6; ++i)
+      names += (i ? ", " : "") + r.unexpected[i];
+    spdlog::info("--init {}: {} tensors not used (pretraining heads): {}{}", dir,
+                 r.unexpected.size(), names, r.unexpected.size() > 6 ? ", ..." : "");
+  }
+}
+
+nlohmann::json class_weight_summary(const torch::Tensor& w) {
+  if (!w.defined()) return nullptr;
+  return {{"min", w.min().item<double>()}, {"max", w.max().item<double>()}};
+}
+
+// Input of `predict`: an SMP JSON array, or lines that are either JSON objects with a "text" field
+// or plain text. Blank lines are skipped.
+std::vector<std::string> read_predict_input(const std::string& path, std::size_t max_chars) {
+  const std::string content = read_file(path);
+  const auto first = content.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  if (first != std::string::npos && content[first] == '[') {
+    ReadOptions read;
+    read.format = DataFormat::kSmpJson;
+    read.max_chars = max_chars;
+    return texts_of(parse_records(path, content, read));
+  }
+  std::vector<std::string> texts;
+  std::istringstream in(content);
+  std::string line;
+  std::size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    const SourceLocation where{path, texts.size() + 1, line_no};
+    std::string text = line;
+    if (line[line.find_first_not_of(" \t")] == '{') {
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(line);
+      } catch (const nlohmann::json::exception& e) {
+        throw DataError(where, std::string("malformed JSON line: ") + e.what());
+      }
+      if (!j.is_object() || !j.contains("text") || !j["text"].is_string())
+        throw DataError(where, "a JSON line needs a string field \"text\"");
+      text = j["text"].get<std::string>();
+    }
+    if (const auto problem = check_text(text, max_chars)) throw DataError(where, *problem);
+    texts.push_back(std::move(text));
+  }
+  return texts;
+}
+
+}  // namespace
+
+int run_train_teacher(const Options& o) {
+  if (o.out.empty())
+    throw std::invalid_argument("train-teacher needs --out DIR (the model directory)");
+  if (o.resume && !o.init.empty())
+    throw std::invalid_argument("--resume continues --out; do not give --init");
+  log_environment(o.threads);
+  const ReadOptions read = o.read_options();
+  const auto train_examples = read_training(o.train, read);
+  const auto dev = o.dev.empty() ? std::vector<Record>{} : read_records(o.dev, read);
+  const auto test = o.test.empty() ? std::vector<Record>{} : read_records(o.test, read);
+  const auto weights = train::LossWeights::parse(o.weights);
+  const auto weighting = train::parse_class_weighting(o.class_weights);
+  const auto max_length = static_cast<std::size_t>(o.max_length);
+
+  train::TeacherSpec spec;
+  spec.labels = LabelSpace::from_examples(train_examples);
+  std::optional<Tokenizer> tokenizer;
+  std::optional<train::PretrainedEncoder> pretrained;
+  if (o.resume) {
+    // The architecture, vocabulary and labels are those of the run being resumed.
+    const auto saved =
+        train::parse_teacher_config(train::read_config(o.out), o.out + "/config.json");
+    if (saved.labels.to_json() != spec.labels.to_json())
+      throw std::invalid_argument("--resume: the labels of " + o.train +
+                                  " differ from those of the model in " + o.out);
+    spec.albert = saved.albert;
+    tokenizer = Tokenizer::from_vocab_file(o.out + "/vocab.txt", saved.tokenizer);
+  } else if (!o.init.empty()) {
+    pretrained = train::read_pretrained(o.init);
+    spec.albert = pretrained->config;
+    tokenizer = pretrained->tokenizer;
+  } else {
+    tokenizer = build_vocabulary(train_examples);
+    const auto v = static_cast<int64_t>(tokenizer->vocab_size());
+    spec.albert = o.size == "base"    ? train::AlbertConfig::base(v)
+                  : o.size == "small" ? train::AlbertConfig::small(v)
+                                      : train::AlbertConfig::tiny(v);
+  }
+  if (static_cast<int64_t>(max_length) > spec.albert.max_position_embeddings)
+    throw std::invalid_argument("--max-length " + std::to_string(max_length) +
+                                " exceeds the model's " +
+                                std::to_string(spec.albert.max_position_embeddings) + " positions");
+  spec.max_length = max_length;
+  spec.tokenizer = tokenizer->options();
+  const double lr = o.lr > 0 ? o.lr : pretrained ? kLrPretrained : kLrFromScratch;
+
+  torch::manual_seed(o.seed);
+  train::JointAlbert model(spec.albert, spec.labels);
+  if (pretrained) log_load_report(train::load_pretrained(model, *pretrained), o.init);
+  pretrained.reset();  // the checkpoint's tensors are copied into the model
+
+  const train::Batcher batcher(*tokenizer, spec.labels, max_length);
+  const auto encoded = batcher.encode_all(train_examples);
+  std::size_t unk = 0, tokens = 0, truncated = 0;
+  for (const auto& e : encoded) {
+    tokens += e.input.kept_tokens;
+    truncated += e.input.kept_tokens < e.input.encoding.size();
+    for (std::size_t t = 1; t + 1 < e.input.ids.size(); ++t)
+      unk += e.input.ids[t] == tokenizer->unk_id();
+  }
+  const auto counts = train::count_labels(encoded, spec.labels);
+  const auto domain_w = train::class_weights(counts.domain, weighting);
+  const auto intent_w = train::class_weights(counts.intent, weighting);
+  const auto tag_w = train::class_weights(counts.tags, weighting);
+  spdlog::info(
+      "train: {} examples, {} tokens ({} [UNK], {} texts truncated to {}); {} domains, {} intents, "
+      "{} "
+      "pairs, {} slot keys; vocabulary {}; ALBERT H{} x{} layers, {:.2f} M parameters",
+      encoded.size(), tokens, unk, truncated, max_length, spec.labels.domains().size(),
+      spec.labels.intents().size(), spec.labels.pairs().size(), spec.labels.slot_keys().size(),
+      tokenizer->vocab_size(), spec.albert.hidden_size, spec.albert.num_hidden_layers, [&] {
+        int64_t n = 0;
+        for (const auto& p : model->parameters()) n += p.numel();
+        return static_cast<double>(n) / 1e6;
+      }());
+
+  spec.training = {{"train", o.train},
+                   {"dev", o.dev},
+                   {"init", o.init},
+                   {"size", o.init.empty() ? o.size : ""},
+                   {"loss_weights", weights.to_string()},
+                   {"class_weights", train::class_weighting_name(weighting)},
+                   {"class_weight_range",
+                    {{"domain", class_weight_summary(domain_w)},
+                     {"intent", class_weight_summary(intent_w)},
+                     {"tags", class_weight_summary(tag_w)}}},
+                   {"lr", lr},
+                   {"warmup", o.warmup},
+                   {"batch_size", o.batch_size},
+                   {"epochs", o.epochs},
+                   {"patience", o.patience},
+                   {"seed", o.seed}};
+
+  train::TrainerOptions topts;
+  topts.out_dir = o.out;
+  topts.epochs = o.epochs;
+  topts.batch_size = static_cast<std::size_t>(o.batch_size);
+  topts.lr = lr;
+  topts.warmup = o.warmup;
+  topts.patience = o.patience;
+  topts.seed = o.seed;
+  topts.resume = o.resume;
+  topts.max_steps = o.steps;
+
+  const train::JointPredictor predictor(train::as_joint_model(model), batcher);
+  train::TrainerHooks hooks;
+  if (!dev.empty()) hooks.evaluate = [&] { return score_on(predictor, dev); };
+  hooks.checkpoint = [&](train::StateDict tensors) {
+    return train::teacher_checkpoint(spec, *tokenizer, std::move(tensors));
+  };
+  spdlog::info(
+      "training: lr {:.1e}, batch {}, up to {} epochs, loss weights {}, class weights {}{}", lr,
+      o.batch_size, o.epochs, weights.to_string(), train::class_weighting_name(weighting),
+      dev.empty() ? " (no --dev: no early stopping, the last epoch is kept)" : "");
+  train::Trainer trainer(train::as_joint_model(model),
+                         train::JointCriterion(weights, domain_w, intent_w, tag_w), batcher, topts,
+                         hooks);
+  const auto result = trainer.fit(encoded);
+  if (result.stop_signal) {
+    spdlog::warn("interrupted (signal {}): state saved in {}; continue with --resume",
+                 result.stop_signal, o.out);
+    return 128 + result.stop_signal;
+  }
+  if (result.stopped_at_max_steps) {
+    spdlog::info("stopped after --steps {}: continue with --resume", o.steps);
+    return 0;
+  }
+  spdlog::info("best model (epoch {}) in {}; {:.1f} s per epoch", result.best_epoch, o.out,
+               result.mean_epoch_seconds);
+  std::cout << "model           " << o.out << "\n"
+            << "best_epoch      " << result.best_epoch << "\n"
+            << "epochs          " << result.epochs_completed << "\n"
+            << "seconds/epoch   " << result.mean_epoch_seconds << "\n";
+  if (!dev.empty()) {
+    std::cout << "\ndev (" << o.dev << ")\n";
+    print_scores(std::cout, result.best_dev, false);
+  }
+  if (!test.empty()) {
+    std::cout << "\ntest (" << o.test << ")\n";
+    print_scores(std::cout, score_on(predictor, test), false);
+  }
+  return 0;
+}
+
+int run_predict(const Options& o) {
+  if (o.model.empty()) throw std::invalid_argument("predict needs --model DIR");
+  train::configure_threads(o.threads);
+  const auto texts = read_predict_input(o.input, o.max_chars);
+  const auto predictor = train::load_predictor(o.model);
+  const auto predictions = predictor.predict(texts, kPredictBatch);
+  const auto write = [&](std::ostream& out) {
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      out << prediction_json_line(texts[i], predictions[i]) << "\n";
+  };
+  if (o.out.empty() || o.out == "-")
+    write(std::cout);
+  else
+    write_file_atomic(o.out, write);
+  return 0;
+}
+
+int run_eval_model(const Options& o) {
+  train::configure_threads(o.threads);
+  const auto gold = read_records(o.data, o.read_options());
+  const auto predictor = train::load_predictor(o.model);
+  const Scores scores = score_on(predictor, gold);
+  if (o.json)
+    std::cout << scores_json(scores).dump(1) << "\n";
+  else
+    print_scores(std::cout, scores);
+  return 0;
+}
+
+}  // namespace jointnlu::cli

@@ -1,0 +1,192 @@
+#include "core/decoding.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "core/dataset.h"
+#include "core/utf8.h"
+
+namespace jointnlu {
+
+std::vector<float> log_softmax(std::span<const float> logits) {
+  std::vector<float> out(logits.size());
+  if (logits.empty()) return out;
+  const float max = *std::max_element(logits.begin(), logits.end());
+  double sum = 0.0;
+  for (float x : logits) sum += std::exp(static_cast<double>(x - max));
+  const float log_sum = static_cast<float>(std::log(sum)) + max;
+  for (std::size_t i = 0; i < logits.size(); ++i) out[i] = logits[i] - log_sum;
+  return out;
+}
+
+std::vector<float> softmax(std::span<const float> logits) {
+  auto out = log_softmax(logits);
+  for (float& x : out) x = std::exp(x);
+  return out;
+}
+
+TagDecoder::TagDecoder(const std::vector<std::string>& tags, TagScheme scheme)
+    : num_tags_(static_cast<int>(tags.size())),
+      allowed_(tags.size() * tags.size()),
+      first_(tags.size()),
+      last_(tags.size()) {
+  for (int a = 0; a < num_tags_; ++a) {
+    first_[a] = tag_transition_allowed("O", tags[a], scheme);
+    last_[a] = tag_transition_allowed(tags[a], "O", scheme);
+    for (int b = 0; b < num_tags_; ++b)
+      allowed_[a * num_tags_ + b] = tag_transition_allowed(tags[a], tags[b], scheme);
+  }
+}
+
+std::vector<int> TagDecoder::decode(std::span<const float> scores, std::size_t length) const {
+  const auto n = static_cast<std::size_t>(num_tags_);
+  if (scores.size() != length * n)
+    throw std::invalid_argument("tag decoder: " + std::to_string(scores.size()) + " scores for " +
+                                std::to_string(length) + " positions x " + std::to_string(n) +
+                                " tags");
+  if (length == 0) return {};
+  constexpr double kImpossible = -std::numeric_limits<double>::infinity();
+  std::vector<double> best(n), next(n);
+  std::vector<int> back(length * n, -1);
+  for (std::size_t t = 0; t < n; ++t) best[t] = first_[t] ? scores[t] : kImpossible;
+  for (std::size_t pos = 1; pos < length; ++pos) {
+    for (std::size_t cur = 0; cur < n; ++cur) {
+      double top = kImpossible;
+      int arg = -1;
+      for (std::size_t prev = 0; prev < n; ++prev) {
+        if (!allowed_[prev * n + cur] || best[prev] == kImpossible) continue;
+        if (best[prev] > top) top = best[prev], arg = static_cast<int>(prev);
+      }
+      next[cur] = arg < 0 ? kImpossible : top + scores[pos * n + cur];
+      back[pos * n + cur] = arg;
+    }
+    best.swap(next);
+  }
+  int tag = -1;
+  double top = kImpossible;
+  for (std::size_t t = 0; t < n; ++t)
+    if (last_[t] && best[t] > top) top = best[t], tag = static_cast<int>(t);
+  if (tag < 0)
+    throw std::invalid_argument("tag decoder: no valid tag path (does the tag set contain \"O\"?)");
+  std::vector<int> path(length);
+  for (std::size_t pos = length; pos-- > 0;) {
+    path[pos] = tag;
+    tag = back[pos * n + static_cast<std::size_t>(tag)];
+  }
+  return path;
+}
+
+JointChoice decode_joint(std::span<const float> domain_logits, std::span<const float> intent_logits,
+                         const LabelSpace& labels) {
+  if (domain_logits.size() != static_cast<std::size_t>(labels.domains().size()) ||
+      intent_logits.size() != static_cast<std::size_t>(labels.intents().size()))
+    throw std::invalid_argument("joint decoding: " + std::to_string(domain_logits.size()) +
+                                " domain and " + std::to_string(intent_logits.size()) +
+                                " intent scores for " + std::to_string(labels.domains().size()) +
+                                " domains and " + std::to_string(labels.intents().size()) +
+                                " intents");
+  if (labels.pairs().empty())
+    throw std::invalid_argument("joint decoding: the label space has no pairs");
+  const auto log_d = log_softmax(domain_logits);
+  const auto log_i = log_softmax(intent_logits);
+  JointChoice best;
+  double top = -std::numeric_limits<double>::infinity();
+  for (const auto& [d, i] : labels.pairs()) {
+    const double s = static_cast<double>(log_d[d]) + log_i[i];
+    if (best.domain < 0 || s > top) top = s, best.domain = d, best.intent = i;
+  }
+  best.domain_prob = std::exp(log_d[best.domain]);
+  best.intent_prob = std::exp(log_i[best.intent]);
+  return best;
+}
+
+std::vector<SlotPrediction> tags_to_slots(std::string_view text, const ModelInput& input,
+                                          const std::vector<int>& tags,
+                                          const std::vector<float>& tag_probs,
+                                          const LabelSpace& labels) {
+  if (tags.size() != input.labelled.size() || tag_probs.size() != tags.size())
+    throw std::invalid_argument("tags_to_slots: " + std::to_string(tags.size()) + " tags and " +
+                                std::to_string(tag_probs.size()) + " probabilities for " +
+                                std::to_string(input.labelled.size()) + " labelled positions");
+  std::string error;
+  const auto decoded = decode_utf8(text, &error);
+  if (!decoded) throw std::invalid_argument("tags_to_slots: " + error);
+  const auto token_at =
+      [&](std::size_t i) {  // token index in the encoding of the i-th labelled position
+        return i < input.labelled.size() ? input.labelled[i] - 1 : input.kept_tokens;
+      };
+  std::vector<SlotPrediction> out;
+  std::size_t i = 0;
+  while (i < tags.size()) {
+    const int key = labels.key_of_tag(tags[i]);
+    if (key < 0) {
+      ++i;
+      continue;
+    }
+    // A stray I- (only from an unconstrained path) is read as B-, never dropped silently.
+    double score = tag_probs[i];
+    std::size_t j = i + 1;
+    while (j < tags.size() && tags[j] == labels.inside_tag(key))
+      score = std::min<double>(score, tag_probs[j++]);
+    const auto [begin, end] = input.encoding.char_span(token_at(i), token_at(j));
+    SlotPrediction slot;
+    slot.span = Span{begin, end, labels.slot_keys()[static_cast<std::size_t>(key)]};
+    slot.value = std::string(
+        text.substr(decoded->offsets[begin], decoded->offsets[end] - decoded->offsets[begin]));
+    slot.score = score;
+    if (end > begin) out.push_back(std::move(slot));
+    i = j;
+  }
+  return out;
+}
+
+JointDecoder::JointDecoder(LabelSpace labels)
+    : labels_(std::move(labels)), tagger_(labels_.tags().labels(), TagScheme::kBio) {}
+
+Prediction JointDecoder::decode(std::string_view text, const ModelInput& input,
+                                std::span<const float> domain_logits,
+                                std::span<const float> intent_logits,
+                                std::span<const float> slot_logits) const {
+  const auto n = static_cast<std::size_t>(tagger_.num_tags());
+  if (slot_logits.size() < input.ids.size() * n)
+    throw std::invalid_argument("joint decoding: " + std::to_string(slot_logits.size()) +
+                                " slot scores for " + std::to_string(input.ids.size()) +
+                                " positions x " + std::to_string(n) + " tags");
+  const JointChoice choice = decode_joint(domain_logits, intent_logits, labels_);
+  Prediction p;
+  p.frame.domain = labels_.domains().name(choice.domain);
+  p.frame.intent = labels_.intents().name(choice.intent);
+  p.domain_score = choice.domain_prob;
+  p.intent_score = choice.intent_prob;
+
+  std::vector<float> log_probs;
+  log_probs.reserve(input.labelled.size() * n);
+  for (std::size_t pos : input.labelled) {
+    const auto row = log_softmax(slot_logits.subspan(pos * n, n));
+    log_probs.insert(log_probs.end(), row.begin(), row.end());
+  }
+  const auto tags = tagger_.decode(log_probs, input.labelled.size());
+  std::vector<float> tag_probs(tags.size());
+  for (std::size_t i = 0; i < tags.size(); ++i) tag_probs[i] = std::exp(log_probs[i * n + tags[i]]);
+  p.slots = tags_to_slots(text, input, tags, tag_probs, labels_);
+  for (const auto& s : p.slots) p.frame.slots.emplace_back(s.span.key, s.value);
+  return p;
+}
+
+std::string prediction_json_line(const std::string& text, const Prediction& prediction) {
+  // Four decimals: enough to rank and threshold, and the lines stay readable.
+  const auto round = [](double p) { return std::round(p * 1e4) / 1e4; };
+  auto j = nlohmann::ordered_json::parse(
+      to_json_line(text, prediction.frame.domain, prediction.frame.intent, prediction.frame.slots));
+  auto slots = nlohmann::ordered_json::array();
+  for (const auto& s : prediction.slots)
+    slots.push_back({{"key", s.span.key}, {"value", s.value}, {"score", round(s.score)}});
+  j["scores"] = {{"domain", round(prediction.domain_score)},
+                 {"intent", round(prediction.intent_score)},
+                 {"slots", std::move(slots)}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+}
+
+}  // namespace jointnlu

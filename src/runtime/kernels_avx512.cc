@@ -1,0 +1,266 @@
+// AVX-512F/BW/VL + VNNI kernels. Compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mavx2
+// -mfma (CMakeLists.txt) and only called after cpu_features() reported those features. Includes
+// nothing that defines inline functions or templates with external linkage (see
+// kernels_internal.h). GCC 12's avx512fintrin.h initialises _mm512_undefined_*() vectors from
+// themselves, which -Wmaybe-uninitialized reports at every inlined use (GCC bug 105593, fixed in
+// GCC 13).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <immintrin.h>
+
+#include "runtime/kernels_internal.h"
+
+namespace jointnlu::runtime::detail {
+namespace {
+
+using std::size_t;
+
+#define JOINTNLU_INLINE inline __attribute__((always_inline))
+
+JOINTNLU_INLINE __mmask16 tail_mask(size_t count) {
+  return count >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << count) - 1);
+}
+
+// y[n0 .. n0+count) = v (+ bias) (+ y): the same order of additions as the scalar path.
+JOINTNLU_INLINE void store_out(__m512 v, float* y, size_t n0, size_t count, const float* bias,
+                               bool accumulate) {
+  const __mmask16 mask = tail_mask(count);
+  if (bias != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, bias + n0));
+  if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, y + n0));
+  _mm512_mask_storeu_ps(y + n0, mask, v);
+}
+
+// ---- fp32 ----
+
+// A kM x (kP*16) block of Y: kM rows of X against kP panels. The panels are streamed once per block
+// while the kM*kP accumulators stay in registers; each k costs kP loads + kM broadcasts for kM*kP
+// FMAs. Software prefetch of the panels was tried and lost 10-40%: the hardware prefetchers already
+// follow the kP sequential panel streams.
+template <int kM, int kP>
+JOINTNLU_INLINE void f32_tile(const F32View& w, size_t p0, const float* x, size_t t0,
+                              const float* bias, float* y, bool accumulate) {
+  const size_t k_dim = w.cols;
+  const size_t panel_stride = k_dim * kPanelRows;
+  const float* wp = w.data + p0 * panel_stride;
+  const float* xt = x + t0 * k_dim;
+  __m512 acc[kM][kP];
+  for (int i = 0; i < kM; ++i)
+    for (int p = 0; p < kP; ++p) acc[i][p] = _mm512_setzero_ps();
+  for (size_t k = 0; k < k_dim; ++k) {
+    __m512 wv[kP];
+    for (int p = 0; p < kP; ++p) wv[p] = _mm512_load_ps(wp + p * panel_stride + k * kPanelRows);
+    for (int i = 0; i < kM; ++i) {
+      const __m512 xb = _mm512_set1_ps(xt[i * k_dim + k]);
+      for (int p = 0; p < kP; ++p) acc[i][p] = _mm512_fmadd_ps(xb, wv[p], acc[i][p]);
+    }
+  }
+  for (int i = 0; i < kM; ++i) {
+    float* yt = y + (t0 + i) * w.rows;
+    for (int p = 0; p < kP; ++p) {
+      const size_t n0 = (p0 + p) * kPanelRows;
+      store_out(acc[i][p], yt, n0, w.rows - n0, bias, accumulate);
+    }
+  }
+}
+
+// All panels for rows [t0, t0 + kM): kP-panel blocks, then the leftover panels one by one.
+template <int kM, int kP>
+JOINTNLU_INLINE void f32_rows(const F32View& w, const float* x, size_t t0, const float* bias,
+                              float* y, bool accumulate) {
+  size_t p = 0;
+  for (; p + kP <= w.panels; p += kP) f32_tile<kM, kP>(w, p, x, t0, bias, y, accumulate);
+  for (; p < w.panels; ++p) f32_tile<kM, 1>(w, p, x, t0, bias, y, accumulate);
+}
+
+// ---- int8 (VNNI) ----
+
+JOINTNLU_INLINE __m512i broadcast_group_u8(const std::int8_t* q) {
+  std::int32_t word;
+  __builtin_memcpy(&word, q, sizeof(word));
+  // q + 128 == q ^ 0x80 per byte: vpdpbusd wants the activations unsigned.
+  return _mm512_set1_epi32(word ^ static_cast<std::int32_t>(0x80808080u));
+}
+
+template <int kM, int kP>
+JOINTNLU_INLINE void int8_tile(const Int8View& w, size_t p0, const QuantView& x, size_t t0,
+                               const float* bias, float* y, bool accumulate) {
+  const size_t panel_stride = w.groups * kPanelRows * kInt8Group;
+  const std::int8_t* wp = w.data + p0 * panel_stride;
+  __m512i acc[kM][kP];
+  for (int i = 0; i < kM; ++i)
+    for (int p = 0; p < kP; ++p) acc[i][p] = _mm512_setzero_si512();
+  for (size_t g = 0; g < w.groups; ++g) {
+    __m512i wv[kP];
+    for (int p = 0; p < kP; ++p) wv[p] = _mm512_load_si512(wp + p * panel_stride + g * 64);
+    for (int i = 0; i < kM; ++i) {
+      const __m512i xb = broadcast_group_u8(x.data + (t0 + i) * x.stride + g * kInt8Group);
+      for (int p = 0; p < kP; ++p) acc[i][p] = _mm512_dpbusd_epi32(acc[i][p], xb, wv[p]);
+    }
+  }
+  for (int p = 0; p < kP; ++p) {
+    const size_t n0 = (p0 + p) * kPanelRows;
+    // Undo the +128 activation offset: sum (q_x + 128) q_w = dot + 128 * sum q_w.
+    const __m512i correction = _mm512_slli_epi32(_mm512_load_si512(w.row_sums + n0), 7);
+    const __m512 w_scale = _mm512_load_ps(w.scales + n0);
+    for (int i = 0; i < kM; ++i) {
+      const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(x.scales[t0 + i]), w_scale);
+      const __m512 dot =
+          _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[i][p], correction)), scale);
+      store_out(dot, y + (t0 + i) * w.rows, n0, w.rows - n0, bias, accumulate);
+    }
+  }
+}
+
+template <int kM, int kP>
+JOINTNLU_INLINE void int8_rows(const Int8View& w, const QuantView& x, size_t t0, const float* bias,
+                               float* y, bool accumulate) {
+  size_t p = 0;
+  for (; p + kP <= w.panels; p += kP) int8_tile<kM, kP>(w, p, x, t0, bias, y, accumulate);
+  for (; p < w.panels; ++p) int8_tile<kM, 1>(w, p, x, t0, bias, y, accumulate);
+}
+
+// ---- transcendental functions (Cephes single-precision polynomials, ~1-2 ulp) ----
+
+JOINTNLU_INLINE __m512 exp_ps(__m512 x) {
+  // Clamped so that 2^n stays a normal float; exp(-87.3) ~ 1.2e-38.
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.0f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  // r = x - n ln2 in two parts (Cody-Waite) so the reduction is exact enough.
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(y, n);
+}
+
+JOINTNLU_INLINE __m512 sigmoid_ps(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  // A true division (not rcp14 + Newton) keeps the result within ~1e-7 relative.
+  return _mm512_div_ps(one, _mm512_add_ps(one, exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+JOINTNLU_INLINE __m512 tanh_ps(__m512 x) {
+  const __m512 ax = _mm512_abs_ps(x);
+  // |x| < 0.625: odd polynomial (1 - 2/(e^2x + 1) would cancel catastrophically near 0).
+  const __m512 z = _mm512_mul_ps(x, x);
+  __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+  // |x| >= 0.625: 1 - 2 / (e^{2|x|} + 1), |x| clamped at 9 where tanh rounds to 1.
+  const __m512 e = exp_ps(_mm512_add_ps(_mm512_min_ps(ax, _mm512_set1_ps(9.0f)),
+                                        _mm512_min_ps(ax, _mm512_set1_ps(9.0f))));
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512 large_abs =
+      _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, one)));
+  // Copy the sign of x onto the large-|x| result.
+  const __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN));
+  const __m512 large = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(large_abs), sign));
+  const __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+  return _mm512_mask_blend_ps(is_small, large, small);
+}
+
+}  // namespace
+
+void gemm_f32_avx512(const F32View& w, const float* x, size_t m, const float* bias, float* y,
+                     bool accumulate) {
+  if (m == 1) {
+    // Matrix-vector: one row of X, so independence has to come from the panels: 8 accumulators
+    // cover the FMA latency, and the 8 panel streams are all the reuse there is (each weight used
+    // once).
+    f32_rows<1, 8>(w, x, 0, bias, y, accumulate);
+    return;
+  }
+  // 4 rows x 4 panels = 16 accumulators: 8 loads per 16 FMAs.
+  size_t t = 0;
+  for (; t + 4 <= m; t += 4) f32_rows<4, 4>(w, x, t, bias, y, accumulate);
+  switch (m - t) {
+    case 3:
+      f32_rows<3, 4>(w, x, t, bias, y, accumulate);
+      break;
+    case 2:
+      f32_rows<2, 4>(w, x, t, bias, y, accumulate);
+      break;
+    case 1:
+      f32_rows<1, 8>(w, x, t, bias, y, accumulate);
+      break;
+    default:
+      break;
+  }
+}
+
+void quantize_rows_avx512(const float* x, size_t m, size_t k, std::int8_t* q, size_t stride,
+                          float* scales) {
+  for (size_t t = 0; t < m; ++t) {
+    const float* xt = x + t * k;
+    __m512 vmax = _mm512_setzero_ps();
+    for (size_t i = 0; i < k; i += 16) {
+      const __m512 v = _mm512_maskz_loadu_ps(tail_mask(k - i), xt + i);
+      vmax = _mm512_max_ps(vmax, _mm512_abs_ps(v));
+    }
+    const float amax = _mm512_reduce_max_ps(vmax);
+    const float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+    scales[t] = amax / 127.0f;
+    const __m512 vinv = _mm512_set1_ps(inv);
+    const __m512i lo = _mm512_set1_epi32(-127);
+    const __m512i hi = _mm512_set1_epi32(127);
+    std::int8_t* qt = q + t * stride;
+    // Runs to the padded stride: lanes past k load as 0 and store 0, which the int8 GEMM relies on.
+    for (size_t i = 0; i < stride; i += 16) {
+      const __mmask16 mask = i < k ? tail_mask(k - i) : __mmask16(0);
+      const __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, xt + i), vinv);
+      // Round half to even under the default MXCSR, like std::nearbyint in the scalar path.
+      __m512i qi = _mm512_cvtps_epi32(v);
+      qi = _mm512_min_epi32(_mm512_max_epi32(qi, lo), hi);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(qt + i), _mm512_cvtepi32_epi8(qi));
+    }
+  }
+}
+
+void gemm_int8_avx512(const Int8View& w, const QuantView& x, const float* bias, float* y,
+                      bool accumulate) {
+  const size_t m = x.rows;
+  if (m == 1) {
+    int8_rows<1, 8>(w, x, 0, bias, y, accumulate);
+    return;
+  }
+  size_t t = 0;
+  for (; t + 4 <= m; t += 4) int8_rows<4, 4>(w, x, t, bias, y, accumulate);
+  switch (m - t) {
+    case 3:
+      int8_rows<3, 4>(w, x, t, bias, y, accumulate);
+      break;
+    case 2:
+      int8_rows<2, 4>(w, x, t, bias, y, accumulate);
+      break;
+    case 1:
+      int8_rows<1, 8>(w, x, t, bias, y, accumulate);
+      break;
+    default:
+      break;
+  }
+}
+
+void lstm_cell_avx512(const float* gates, const float* c_prev, size_t hidden, float* c, float* h) {
+  for (size_t j = 0; j < hidden; j += 16) {
+    const __mmask16 mask = tail_mask(hidden - j);
+    const __m512 i = sigmoid_ps(_mm512_maskz_loadu_ps(mask, gates + j));
+    const __m512 f = sigmoid_ps(_mm512_maskz_loadu_ps(mask, gates + hidden + j));
+    const __m512 g = tanh_ps(_mm512_maskz_loadu_ps(mask, gates + 2 * hidden + j));
+    const __m512 o = sigmoid_ps(_mm512_maskz_loadu_ps(mask, gates + 3 * hidden + j));
+    const __m512 cj =
+        _mm512_fmadd_ps(f, _mm512_maskz_loadu_ps(mask, c_prev + j), _mm512_mul_ps(i, g));
+    _mm512_mask_storeu_ps(c + j, mask, cj);
+    _mm512_mask_storeu_ps(h + j, mask, _mm512_mul_ps(o, tanh_ps(cj)));
+  }
+}
+
+}  // namespace jointnlu::runtime::detail

@@ -1,0 +1,75 @@
+// Private interface between kernels.cc (baseline x86-64) and the per-ISA translation units
+// (kernels_avx2.cc, kernels_avx512.cc, compiled with -mavx2/-mavx512* flags).
+//
+// Only plain structs and function declarations cross this boundary, and the ISA files include
+// nothing but <immintrin.h> and fixed-width integer headers: any inline function or template
+// instantiated in a TU compiled with -mavx512f becomes a COMDAT symbol that the linker may pick for
+// the whole program, which would then crash with SIGILL on a CPU without AVX-512.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace jointnlu::runtime::detail {
+
+// Every packed matrix is cut into panels of kPanelRows consecutive rows (the last one zero-padded).
+// fp32: panel p holds element (p*16 + r, k) at data[(p*cols + k)*16 + r], so one 64-byte vector
+// holds column k of 16 rows: the matrix-vector product becomes vector FMAs with a broadcast of x[k]
+// and needs no horizontal sums, and the same panels feed the GEMM micro-kernel (rows of X
+// broadcast, panels loaded).
+inline constexpr std::size_t kPanelRows = 16;
+// int8: columns are grouped by 4 (zero-padded to cols4*4), and panel p holds q(p*16 + r, 4*g + j)
+// at data[((p*cols4 + g)*16 + r)*4 + j]: one 64-byte vector is exactly the operand of vpdpbusd (16
+// lanes x 4 consecutive columns) against a broadcast 32-bit group of 4 activations.
+inline constexpr std::size_t kInt8Group = 4;
+
+struct F32View {
+  const float* data;
+  std::size_t rows;  // logical rows (N)
+  std::size_t cols;  // K
+  std::size_t panels;
+};
+
+struct Int8View {
+  const std::int8_t* data;
+  const float* scales;  // [panels*16], per-row dequantisation scale (0 for padding rows)
+  const std::int32_t*
+      row_sums;  // [panels*16], sum_k q(r, k): the +128 activation offset correction
+  std::size_t rows;
+  std::size_t cols;
+  std::size_t groups;  // cols4 = ceil(cols / 4)
+  std::size_t panels;
+};
+
+// Activations quantised per row: q in [-127, 127], x ~= q * scale; rows are stride bytes apart and
+// zero padded to groups*4 columns.
+struct QuantView {
+  const std::int8_t* data;
+  const float* scales;
+  std::size_t rows;
+  std::size_t stride;
+};
+
+// y[m, N] = x[m, K] . W^T (+ bias[N]) (+ y if accumulate).
+void gemm_f32_avx2(const F32View& w, const float* x, std::size_t m, const float* bias, float* y,
+                   bool accumulate);
+void gemm_f32_avx512(const F32View& w, const float* x, std::size_t m, const float* bias, float* y,
+                     bool accumulate);
+
+// Quantises m rows of k floats into q (stride bytes per row, padded with zeros) and scales[m].
+void quantize_rows_avx2(const float* x, std::size_t m, std::size_t k, std::int8_t* q,
+                        std::size_t stride, float* scales);
+void quantize_rows_avx512(const float* x, std::size_t m, std::size_t k, std::int8_t* q,
+                          std::size_t stride, float* scales);
+
+void gemm_int8_avx2(const Int8View& w, const QuantView& x, const float* bias, float* y,
+                    bool accumulate);
+void gemm_int8_avx512(const Int8View& w, const QuantView& x, const float* bias, float* y,
+                      bool accumulate);
+
+void lstm_cell_avx2(const float* gates, const float* c_prev, std::size_t hidden, float* c,
+                    float* h);
+void lstm_cell_avx512(const float* gates, const float* c_prev, std::size_t hidden, float* c,
+                      float* h);
+
+}  // namespace jointnlu::runtime::detail

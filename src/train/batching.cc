@@ -1,0 +1,87 @@
+#include "train/batching.h"
+
+#include <algorithm>
+
+namespace jointnlu::train {
+
+Batcher::Batcher(Tokenizer tokenizer, LabelSpace labels, std::size_t max_length)
+    : tokenizer_(std::move(tokenizer)), labels_(std::move(labels)), max_length_(max_length) {}
+
+ModelInput Batcher::input(const std::string& text) const {
+  return make_model_input(tokenizer_, text, max_length_);
+}
+
+EncodedExample Batcher::encode(const Example& example) const {
+  EncodedExample e;
+  e.input = input(example.text);
+  e.domain = labels_.domains().id(example.domain);
+  e.intent = labels_.intents().id(example.intent);
+  e.slot_tags.assign(e.input.ids.size(), kIgnoreTag);
+  const auto tags = gold_tags(e.input, example.spans, labels_);
+  for (std::size_t i = 0; i < tags.size(); ++i)
+    if (tags[i] != LabelVocab::kUnknown) e.slot_tags[e.input.labelled[i]] = tags[i];
+  return e;
+}
+
+std::vector<EncodedExample> Batcher::encode_all(const std::vector<Example>& examples) const {
+  std::vector<EncodedExample> out;
+  out.reserve(examples.size());
+  for (const auto& e : examples) out.push_back(encode(e));
+  return out;
+}
+
+Batch Batcher::collate_inputs(const std::vector<const ModelInput*>& members) const {
+  const auto n = static_cast<int64_t>(members.size());
+  std::size_t longest = 1;
+  for (const auto* m : members) longest = std::max(longest, m->ids.size());
+  const auto len = static_cast<int64_t>(longest);
+  Batch b;
+  b.input_ids = torch::full({n, len}, static_cast<int64_t>(tokenizer_.pad_id()), torch::kInt64);
+  b.attention_mask = torch::zeros({n, len}, torch::kInt64);
+  auto ids = b.input_ids.accessor<int64_t, 2>();
+  auto mask = b.attention_mask.accessor<int64_t, 2>();
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& m = *members[static_cast<std::size_t>(i)];
+    for (std::size_t p = 0; p < m.ids.size(); ++p) {
+      ids[i][static_cast<int64_t>(p)] = m.ids[p];
+      mask[i][static_cast<int64_t>(p)] = 1;
+    }
+  }
+  return b;
+}
+
+Batch Batcher::collate(const std::vector<const EncodedExample*>& members) const {
+  std::vector<const ModelInput*> inputs;
+  inputs.reserve(members.size());
+  for (const auto* m : members) inputs.push_back(&m->input);
+  Batch b = collate_inputs(inputs);
+  const int64_t n = b.input_ids.size(0);
+  b.domain = torch::empty({n}, torch::kInt64);
+  b.intent = torch::empty({n}, torch::kInt64);
+  b.slot_tags = torch::full_like(b.input_ids, kIgnoreTag);
+  auto tags = b.slot_tags.accessor<int64_t, 2>();
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& m = *members[static_cast<std::size_t>(i)];
+    b.domain[i] = m.domain;
+    b.intent[i] = m.intent;
+    for (std::size_t p = 0; p < m.slot_tags.size(); ++p)
+      tags[i][static_cast<int64_t>(p)] = m.slot_tags[p];
+  }
+  return b;
+}
+
+LabelCounts count_labels(const std::vector<EncodedExample>& examples, const LabelSpace& labels) {
+  LabelCounts c;
+  c.domain.assign(static_cast<std::size_t>(labels.domains().size()), 0);
+  c.intent.assign(static_cast<std::size_t>(labels.intents().size()), 0);
+  c.tags.assign(static_cast<std::size_t>(labels.tags().size()), 0);
+  for (const auto& e : examples) {
+    if (e.domain >= 0) ++c.domain[static_cast<std::size_t>(e.domain)];
+    if (e.intent >= 0) ++c.intent[static_cast<std::size_t>(e.intent)];
+    for (int64_t t : e.slot_tags)
+      if (t >= 0) ++c.tags[static_cast<std::size_t>(t)];
+  }
+  return c;
+}
+
+}  // namespace jointnlu::train

@@ -1,0 +1,41 @@
+// Checkpoints on disk: safetensors files of torch tensors, and checkpoint DIRECTORIES in Hugging Face
+// layout (config.json, vocab.txt, model.safetensors, plus any extra files such as trainer state).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "train/albert.h"
+
+namespace jointnlu::train {
+
+// Reads every tensor of a safetensors file into CPU torch tensors (F32, F16, BF16, F64, I64, I32, I16,
+// I8, U8, BOOL keep their dtype). Throws SafetensorsError naming the file and tensor.
+StateDict read_safetensors(const std::string& path, std::map<std::string, std::string>* metadata = nullptr);
+
+// Writes tensors (made contiguous, moved to CPU) atomically. Tensors sharing storage are each written.
+void write_safetensors(const std::string& path, const StateDict& state,
+                       const std::map<std::string, std::string>& metadata = {});
+
+// The files of a checkpoint directory. `files` maps a file name to its content (e.g. "config.json",
+// "vocab.txt", "trainer_state.json"); `tensors` go to model.safetensors (or `tensors_file`).
+struct CheckpointContents {
+  std::map<std::string, std::string> files;
+  StateDict tensors;
+  std::string tensors_file = "model.safetensors";
+  std::map<std::string, std::string> metadata;
+  // Further safetensors files (name -> tensors), e.g. "optimizer.safetensors".
+  std::map<std::string, StateDict> extra_tensor_files;
+};
+
+// Writes the directory so that a reader sees either the old checkpoint or the new one, never a mix:
+// everything goes into DIR.tmp-PID, which then replaces DIR (the old one is removed afterwards).
+void write_checkpoint_dir(const std::string& dir, const CheckpointContents& contents);
+
+// Reads config.json of a checkpoint directory (throws with the path on a missing or malformed file).
+nlohmann::json read_config(const std::string& dir);
+
+}  // namespace jointnlu::train

@@ -1,0 +1,90 @@
+// The ALBERT teacher: an AlbertModel with domain and intent classifiers on the pooled output and a
+// slot tagger on every token, and its checkpoint directory (Hugging Face layout plus a "jointnlu"
+// section).
+//
+// Module tree (registered names are the checkpoint keys):
+//   albert: AlbertModel (HF names, so a pretrained encoder loads as is)
+//   domain_classifier [D,H], intent_classifier [I,H]: on dropout(pooled_output)
+//   slot_classifier [T,H]: on dropout(sequence_output)
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/label_space.h"
+#include "core/tokenizer.h"
+#include "train/albert.h"
+#include "train/albert_config.h"
+#include "train/checkpoint.h"
+#include "train/joint_model.h"
+
+namespace jointnlu::train {
+
+class JointAlbertImpl : public torch::nn::Module {
+ public:
+  // Head sizes come from the label space; head dropout is config.classifier_dropout_prob (as in
+  // HF's AlbertForSequenceClassification / AlbertForTokenClassification).
+  JointAlbertImpl(const AlbertConfig& config, const LabelSpace& labels);
+  JointLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask);
+
+  AlbertModel albert{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+  torch::nn::Linear domain_classifier{nullptr};
+  torch::nn::Linear intent_classifier{nullptr};
+  torch::nn::Linear slot_classifier{nullptr};
+};
+TORCH_MODULE(JointAlbert);
+
+// The model as the generic trainer / predictor see it.
+JointModel as_joint_model(JointAlbert model);
+
+// Everything config.json records about a teacher.
+struct TeacherSpec {
+  AlbertConfig albert;
+  LabelSpace labels;
+  TokenizerOptions tokenizer;   // only lower_case is recorded; accents follow it, as in HF
+  std::size_t max_length = 64;  // longest input, [CLS] and [SEP] included
+  nlohmann::json training;      // the training settings, for the record (not read back)
+};
+
+// HF ALBERT keys (AlbertConfig::to_json) + "architectures" + a "jointnlu" section with the label
+// space, max_length, the tokenizer options and the training settings.
+nlohmann::json teacher_config_json(const TeacherSpec& spec);
+// Throws std::invalid_argument naming `source` and the problem (e.g. a plain ALBERT config with no
+// "jointnlu" section: not a joint model).
+TeacherSpec parse_teacher_config(const nlohmann::json& config, const std::string& source);
+
+// The checkpoint directory's files: config.json, vocab.txt, tokenizer_config.json,
+// model.safetensors
+// (`tensors`).
+CheckpointContents teacher_checkpoint(const TeacherSpec& spec, const Tokenizer& tokenizer,
+                                      StateDict tensors);
+
+struct LoadedTeacher {
+  TeacherSpec spec;
+  Tokenizer tokenizer;
+  JointAlbert model;
+};
+// Reads a directory written by teacher_checkpoint; the model is in eval mode. Every tensor must be
+// present with its shape (CheckpointError otherwise).
+LoadedTeacher load_teacher(const std::string& dir);
+
+// A Hugging Face-layout ALBERT directory (AlbertModel, AlbertForPreTraining...) to start from.
+struct PretrainedEncoder {
+  AlbertConfig config;
+  Tokenizer tokenizer;
+  StateDict tensors;
+  std::string dir;
+};
+// Throws with the path when config.json, vocab.txt or model.safetensors is missing or invalid. An
+// HF tokenizer_config.json, when present, decides lower-casing (do_lower_case).
+PretrainedEncoder read_pretrained(const std::string& dir);
+// Loads the encoder into model.albert (the heads stay freshly initialised). Tensors the model has
+// no place for (pretraining heads) are returned in the report's `unexpected`, not errors.
+LoadReport load_pretrained(JointAlbert& model, const PretrainedEncoder& pretrained);
+
+}  // namespace jointnlu::train

@@ -1,0 +1,109 @@
+#include "train/joint_loss.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace jointnlu::train {
+namespace {
+
+namespace F = torch::nn::functional;
+
+// Mean cross-entropy over the targets that are not `ignore`; 0 (with a graph) when there are none,
+// where torch's mean would be 0/0.
+torch::Tensor masked_ce(const torch::Tensor& logits, const torch::Tensor& targets, int64_t ignore,
+                        const torch::Tensor& weights) {
+  if ((targets != ignore).sum().item<int64_t>() == 0) return logits.sum() * 0.0;
+  auto options = F::CrossEntropyFuncOptions().ignore_index(ignore);
+  if (weights.defined()) options.weight(weights.to(logits.dtype()));
+  return F::cross_entropy(logits, targets, options);
+}
+
+}  // namespace
+
+LossWeights LossWeights::parse(const std::string& text) {
+  std::vector<double> values;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    while (used < item.size() && item[used] == ' ') ++used;
+    if (item.empty() || used != item.size() || !(v >= 0) || !std::isfinite(v))
+      throw std::invalid_argument("--weights: '" + item +
+                                  "' is not a non-negative number (expected e.g. 1,1,2)");
+    values.push_back(v);
+  }
+  if (values.size() != 3)
+    throw std::invalid_argument("--weights: expected three numbers domain,intent,slots, got '" +
+                                text + "'");
+  if (values[0] + values[1] + values[2] <= 0)
+    throw std::invalid_argument("--weights: all three are zero");
+  return {values[0], values[1], values[2]};
+}
+
+std::string LossWeights::to_string() const {
+  std::ostringstream out;
+  out << domain << "," << intent << "," << slots;
+  return out.str();
+}
+
+ClassWeighting parse_class_weighting(const std::string& name) {
+  if (name == "none") return ClassWeighting::kNone;
+  if (name == "inverse") return ClassWeighting::kInverse;
+  if (name == "sqrt") return ClassWeighting::kSqrt;
+  throw std::invalid_argument("class weighting '" + name + "' is not one of none, inverse, sqrt");
+}
+
+const char* class_weighting_name(ClassWeighting weighting) {
+  switch (weighting) {
+    case ClassWeighting::kNone:
+      return "none";
+    case ClassWeighting::kInverse:
+      return "inverse";
+    case ClassWeighting::kSqrt:
+      return "sqrt";
+  }
+  return "?";
+}
+
+torch::Tensor class_weights(const std::vector<int64_t>& counts, ClassWeighting weighting) {
+  if (weighting == ClassWeighting::kNone) return {};
+  int64_t total = 0, seen = 0;
+  for (int64_t c : counts) total += c, seen += c > 0;
+  auto w = torch::ones({static_cast<int64_t>(counts.size())}, torch::kFloat32);
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] <= 0) continue;
+    const double balanced =
+        static_cast<double>(total) / (static_cast<double>(seen) * static_cast<double>(counts[i]));
+    w[static_cast<int64_t>(i)] =
+        weighting == ClassWeighting::kInverse ? balanced : std::sqrt(balanced);
+  }
+  return w;
+}
+
+JointCriterion::JointCriterion(LossWeights weights, torch::Tensor domain_class_weights,
+                               torch::Tensor intent_class_weights, torch::Tensor tag_class_weights)
+    : weights_(weights),
+      domain_weights_(std::move(domain_class_weights)),
+      intent_weights_(std::move(intent_class_weights)),
+      tag_weights_(std::move(tag_class_weights)) {}
+
+JointLoss JointCriterion::operator()(const JointLogits& logits, const Batch& batch) const {
+  JointLoss loss;
+  loss.domain = masked_ce(logits.domain, batch.domain, kIgnoreClass, domain_weights_);
+  loss.intent = masked_ce(logits.intent, batch.intent, kIgnoreClass, intent_weights_);
+  const int64_t tags = logits.slots.size(-1);
+  loss.slots = masked_ce(logits.slots.reshape({-1, tags}), batch.slot_tags.reshape({-1}),
+                         kIgnoreTag, tag_weights_);
+  loss.total =
+      weights_.domain * loss.domain + weights_.intent * loss.intent + weights_.slots * loss.slots;
+  return loss;
+}
+
+}  // namespace jointnlu::train

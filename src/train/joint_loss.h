@@ -1,0 +1,64 @@
+// The joint loss: W1·CE(domain) + W2·CE(intent) + W3·CE(slots), each head optionally
+// class-weighted.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "train/joint_model.h"
+
+namespace jointnlu::train {
+
+// Weights of the three task losses.
+struct LossWeights {
+  double domain = 1.0;
+  double intent = 1.0;
+  double slots = 2.0;  // slot tagging is the hardest task and decides sentence accuracy
+
+  // "1,1,2": three non-negative numbers, not all zero. Throws std::invalid_argument.
+  static LossWeights parse(const std::string& text);
+  std::string to_string() const;
+};
+
+// How each head's cross-entropy weighs its classes (computed from training-label counts).
+enum class ClassWeighting {
+  kNone,     // every class 1
+  kInverse,  // n / (k * n_c): each class contributes equally ("balanced")
+  kSqrt,     // sqrt(n / (k * n_c)): half-way, rare classes boosted less aggressively
+};
+ClassWeighting parse_class_weighting(const std::string& name);  // none | inverse | sqrt
+const char* class_weighting_name(ClassWeighting weighting);
+
+// Per-class weights [k] (float). n is the total count, k the number of classes seen at least once;
+// classes never seen get weight 1 (they never occur as training targets anyway). Undefined tensor
+// for kNone, meaning plain cross-entropy.
+torch::Tensor class_weights(const std::vector<int64_t>& counts, ClassWeighting weighting);
+
+struct JointLoss {
+  torch::Tensor total;   // the weighted sum, what is minimised
+  torch::Tensor domain;  // each task's (class-weighted) mean cross-entropy, 0 without targets
+  torch::Tensor intent;
+  torch::Tensor slots;
+};
+
+class JointCriterion {
+ public:
+  // Class-weight tensors may be undefined (no weighting).
+  JointCriterion(LossWeights weights, torch::Tensor domain_class_weights = {},
+                 torch::Tensor intent_class_weights = {}, torch::Tensor tag_class_weights = {});
+  // Targets with kIgnoreClass / kIgnoreTag are left out; a task with no targets in the batch adds
+  // 0.
+  JointLoss operator()(const JointLogits& logits, const Batch& batch) const;
+
+  const LossWeights& weights() const { return weights_; }
+
+ private:
+  LossWeights weights_;
+  torch::Tensor domain_weights_;
+  torch::Tensor intent_weights_;
+  torch::Tensor tag_weights_;
+};
+
+}  // namespace jointnlu::train

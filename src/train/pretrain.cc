@@ -1,0 +1,574 @@
+#include "train/pretrain.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+
+#include "core/dataset.h"
+#include "core/file_io.h"
+#include "core/tokenizer.h"
+#include "core/vocab_builder.h"
+#include "train/albert.h"
+#include "train/albert_config.h"
+#include "train/checkpoint.h"
+#include "train/lamb.h"
+#include "train/torch_env.h"
+#include "train/train_utils.h"
+
+namespace jointnlu::train {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kStateFile = "trainer_state.json";
+constexpr const char* kOptimizerFile = "optimizer.safetensors";
+constexpr const char* kCurveFile = "curve.csv";
+constexpr const char* kTorchRng = "rng.torch_cpu";
+constexpr int kEvalBatch = 64;
+constexpr int kCalibrationSteps = 3;
+// Time not spent in training steps (evaluation, checkpoints, logging), as a fraction of step time;
+// used to derive the total step count from --minutes.
+constexpr double kOverhead = 0.04;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+AlbertConfig preset(const std::string& size, int64_t vocab) {
+  if (size == "tiny") return AlbertConfig::tiny(vocab);
+  if (size == "small") return AlbertConfig::small(vocab);
+  if (size == "base") return AlbertConfig::base(vocab);
+  throw std::invalid_argument("unknown --size '" + size + "' (tiny, small or base)");
+}
+
+std::string fmt(double v, int digits = 4) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// ---- vocabulary ----
+
+std::vector<std::string> training_texts(const std::string& path) {
+  std::vector<std::string> texts;
+  if (path.empty()) return texts;
+  for (auto& r : read_records(path)) texts.push_back(std::move(r.text));
+  return texts;
+}
+
+std::vector<std::string> build_vocabulary(const PretrainConfig& c,
+                                          const std::vector<std::string>& forced) {
+  VocabBuildOptions options;
+  options.min_count = static_cast<std::size_t>(std::max(1, c.min_count));
+  VocabBuilder builder(options);
+  const auto warn = [](const std::string& m) { spdlog::warn("{}", m); };
+  for (const auto& f : c.corpus) {
+    for_each_line(
+        f.path,
+        [&](std::string_view line, std::size_t) {
+          builder.add_text(line);
+          return true;
+        },
+        warn);
+  }
+  for (const auto& t : forced) builder.force_text(t);
+  auto vocab = builder.build();
+  const std::size_t added = ensure_coverage(vocab, forced);
+  spdlog::info(
+      "vocabulary: {} tokens ({} distinct characters in {} counted; {} added to cover --train)",
+      vocab.size(), builder.distinct_chars(), builder.total_chars(), added);
+  return vocab;
+}
+
+// ---- tensors of a batch ----
+
+struct BatchTensors {
+  torch::Tensor ids, mask, types, positions, targets, sop;
+};
+
+BatchTensors to_tensors(const Batch& b) {
+  const auto opt = torch::TensorOptions().dtype(torch::kInt64);
+  BatchTensors t;
+  auto copy = [&](const std::vector<std::int64_t>& v, std::vector<int64_t> shape) {
+    return torch::from_blob(const_cast<std::int64_t*>(v.data()), shape, opt).clone();
+  };
+  t.ids = copy(b.input_ids, {b.batch, b.length});
+  t.mask = copy(b.attention_mask, {b.batch, b.length});
+  t.types = copy(b.token_type_ids, {b.batch, b.length});
+  const auto labels = copy(b.mlm_labels, {b.batch * b.length});
+  t.positions = torch::nonzero(labels != kIgnoreLabel).squeeze(1);
+  t.targets = labels.index_select(0, t.positions);
+  t.sop = copy(b.sop_labels, {b.batch});
+  return t;
+}
+
+// A batch of real-looking shape without reading the corpus: full rows of random ordinary tokens.
+Batch synthetic_batch(const TokenIds& ids, const PretrainConfig& c) {
+  std::mt19937_64 rng(c.seed);
+  std::vector<Sequence> seqs;
+  for (int r = 0; r < c.batch_size; ++r) {
+    Sequence s;
+    s.ids.push_back(ids.cls);
+    for (int i = 1; i + 1 < c.max_length; ++i)
+      s.ids.push_back(ids.first_normal +
+                      static_cast<std::int32_t>(rng() % (ids.vocab_size - ids.first_normal)));
+    s.ids.push_back(ids.sep);
+    s.token_types.assign(s.ids.size(), 0);
+    s.sop_label =
+        c.sop ? static_cast<std::int32_t>(rng() & 1) : static_cast<std::int32_t>(kIgnoreLabel);
+    MaskConfig m;
+    m.max_ngram = c.max_ngram;
+    mask_sequence(s, ids, m, rng);
+    seqs.push_back(std::move(s));
+  }
+  return make_batch(seqs, ids.pad);
+}
+
+struct StepStats {
+  double loss = 0, mlm_loss = 0, sop_loss = 0;
+  std::int64_t masked = 0, correct = 0, sop_n = 0, sop_correct = 0, tokens = 0;
+};
+
+// Forward + backward (no optimizer step). Returns the statistics of the batch.
+StepStats forward_backward(AlbertForPreTraining& model, const BatchTensors& t, bool sop) {
+  auto out = model->forward(t.ids, t.mask, t.types, t.positions);
+  auto mlm = torch::nn::functional::cross_entropy(out.mlm_logits, t.targets);
+  auto loss = mlm;
+  StepStats s;
+  const auto sop_valid = t.sop != kIgnoreLabel;
+  s.sop_n = sop ? sop_valid.sum().item<std::int64_t>() : 0;
+  torch::Tensor sop_loss;
+  if (s.sop_n > 0) {
+    sop_loss = torch::nn::functional::cross_entropy(
+        out.sop_logits, t.sop,
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel));
+    loss = loss + sop_loss;
+  }
+  loss.backward();
+  torch::NoGradGuard no_grad;
+  s.loss = loss.item<double>();
+  s.mlm_loss = mlm.item<double>();
+  s.masked = t.targets.size(0);
+  s.correct = (out.mlm_logits.argmax(-1) == t.targets).sum().item<std::int64_t>();
+  if (s.sop_n > 0) {
+    s.sop_loss = sop_loss.item<double>();
+    s.sop_correct = ((out.sop_logits.argmax(-1) == t.sop) & sop_valid).sum().item<std::int64_t>();
+  }
+  return s;
+}
+
+struct EvalResult {
+  double loss = 0, accuracy = 0;
+};
+
+EvalResult evaluate(AlbertForPreTraining& model, const std::vector<Sequence>& seqs,
+                    std::int32_t pad) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  double loss_sum = 0;
+  std::int64_t n = 0, correct = 0;
+  for (std::size_t i = 0; i < seqs.size(); i += kEvalBatch) {
+    std::vector<Sequence> part(
+        seqs.begin() + static_cast<std::ptrdiff_t>(i),
+        seqs.begin() + static_cast<std::ptrdiff_t>(std::min(seqs.size(), i + kEvalBatch)));
+    const auto t = to_tensors(make_batch(part, pad));
+    if (t.targets.size(0) == 0) continue;
+    auto out = model->forward(t.ids, t.mask, t.types, t.positions);
+    loss_sum += torch::nn::functional::cross_entropy(
+                    out.mlm_logits, t.targets,
+                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+    correct += (out.mlm_logits.argmax(-1) == t.targets).sum().item<std::int64_t>();
+    n += t.targets.size(0);
+  }
+  model->train();
+  if (n == 0) return {};
+  return {loss_sum / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n)};
+}
+
+// ---- run state ----
+
+struct RunState {
+  std::int64_t step = 0;
+  std::int64_t total_steps = 0;
+  std::int64_t warmup_steps = 0;
+  double peak_lr = 0;
+  std::int64_t tokens_seen = 0;
+  double train_seconds = 0;  // over all resumptions
+  nlohmann::json hyper;      // the settings the run was started with
+};
+
+nlohmann::json hyper_of(const PretrainConfig& c) {
+  nlohmann::json corpus = nlohmann::json::array();
+  for (const auto& f : c.corpus) corpus.push_back({{"path", f.path}, {"weight", f.weight}});
+  return {{"corpus", corpus},
+          {"size", c.size},
+          {"batch_size", c.batch_size},
+          {"max_length", c.max_length},
+          {"lr", c.lr},
+          {"warmup", c.warmup},
+          {"optimizer", c.optimizer},
+          {"max_ngram", c.max_ngram},
+          {"sop", c.sop},
+          {"seed", c.seed},
+          {"synthetic", c.synthetic}};
+}
+
+// Settings that cannot change on --resume are taken from the saved state.
+PretrainConfig resumed_config(PretrainConfig c, const nlohmann::json& hyper) {
+  const auto corpus = hyper.at("corpus");
+  if (corpus.size() != c.corpus.size())
+    throw std::invalid_argument(
+        "--resume: the run was started with " + std::to_string(corpus.size()) +
+        " corpus files, this command gives " + std::to_string(c.corpus.size()));
+  for (std::size_t i = 0; i < corpus.size(); ++i)
+    c.corpus[i].weight = corpus[i].at("weight").get<double>();
+  c.size = hyper.at("size").get<std::string>();
+  c.batch_size = hyper.at("batch_size").get<int>();
+  c.max_length = hyper.at("max_length").get<int>();
+  c.lr = hyper.at("lr").get<double>();
+  c.warmup = hyper.at("warmup").get<double>();
+  c.optimizer = hyper.at("optimizer").get<std::string>();
+  c.max_ngram = hyper.at("max_ngram").get<int>();
+  c.sop = hyper.at("sop").get<bool>();
+  c.seed = hyper.at("seed").get<std::uint64_t>();
+  c.synthetic = hyper.at("synthetic").get<bool>();
+  return c;
+}
+
+class Saver {
+ public:
+  Saver(const PretrainConfig& c, const AlbertConfig& model_config, const Tokenizer& tokenizer)
+      : config_(c), model_config_(model_config), tokenizer_(tokenizer) {}
+
+  void save(AlbertForPreTraining& model, const AdamLamb& optimizer, const RunState& run,
+            const nlohmann::json& pipeline, std::optional<CsvLog>& curve,
+            const std::vector<std::string>& columns) {
+    CheckpointContents c;
+    auto cfg = model_config_.to_json();
+    cfg["architectures"] = {"AlbertForPreTraining"};
+    c.files["config.json"] = cfg.dump(2) + "\n";
+    std::string vocab;
+    for (const auto& t : tokenizer_.vocab()) vocab += t + "\n";
+    c.files["vocab.txt"] = vocab;
+    c.files["tokenizer_config.json"] =
+        nlohmann::json{{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", true}}.dump(2) +
+        "\n";
+    nlohmann::json state = {{"step", run.step},
+                            {"total_steps", run.total_steps},
+                            {"warmup_steps", run.warmup_steps},
+                            {"peak_lr", run.peak_lr},
+                            {"tokens_seen", run.tokens_seen},
+                            {"train_seconds", run.train_seconds},
+                            {"hyper", run.hyper},
+                            {"pipeline", pipeline}};
+    c.files[kStateFile] = state.dump() + "\n";
+    const fs::path curve_path = fs::path(config_.out_dir) / kCurveFile;
+    if (fs::exists(curve_path)) c.files[kCurveFile] = read_file(curve_path.string());
+    c.tensors = state_dict(*model);
+    c.metadata["format"] = "pt";
+    c.metadata["step"] = std::to_string(run.step);
+    auto opt = optimizer.state();
+    {
+      auto gen = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      opt[kTorchRng] = gen.get_state().clone();
+    }
+    c.extra_tensor_files[kOptimizerFile] = std::move(opt);
+    curve.reset();  // the file moves with the directory; reopen after the swap
+    write_checkpoint_dir(config_.out_dir, c);
+    curve.emplace(curve_path.string(), columns);
+  }
+
+ private:
+  const PretrainConfig& config_;
+  AlbertConfig model_config_;
+  const Tokenizer& tokenizer_;
+};
+
+}  // namespace
+
+PretrainSummary run_pretraining(const PretrainConfig& input) {
+  PretrainConfig c = input;
+  if (c.out_dir.empty()) throw std::invalid_argument("--out is required");
+  if (c.corpus.empty() && !c.synthetic) throw std::invalid_argument("--corpus: no files given");
+  StopSignal::install();
+  const int threads = configure_threads(c.threads);
+  const fs::path out(c.out_dir);
+  const fs::path state_path = out / kStateFile;
+
+  RunState run;
+  std::optional<nlohmann::json> saved;
+  if (c.resume) {
+    if (!fs::exists(state_path))
+      throw std::invalid_argument("--resume: " + state_path.string() +
+                                  " does not exist (nothing to resume)");
+    try {
+      saved = nlohmann::json::parse(read_file(state_path.string()));
+      c = resumed_config(c, saved->at("hyper"));
+      run.step = saved->at("step").get<std::int64_t>();
+      run.total_steps = saved->at("total_steps").get<std::int64_t>();
+      run.warmup_steps = saved->at("warmup_steps").get<std::int64_t>();
+      run.peak_lr = saved->at("peak_lr").get<double>();
+      run.tokens_seen = saved->at("tokens_seen").get<std::int64_t>();
+      run.train_seconds = saved->at("train_seconds").get<double>();
+      run.hyper = saved->at("hyper");
+    } catch (const nlohmann::json::exception& e) {
+      throw CheckpointError(state_path.string() + ": malformed trainer state: " + e.what());
+    }
+    if (input.steps > 0) run.total_steps = input.steps;  // extend (or shorten) a finished schedule
+  } else {
+    if (fs::exists(state_path))
+      throw std::invalid_argument(c.out_dir +
+                                  " already holds a pretraining run; use --resume to continue it "
+                                  "or choose another --out");
+    if (c.vocab.empty() == !c.build_vocab)
+      throw std::invalid_argument("give exactly one of --vocab FILE and --build-vocab");
+    run.hyper = hyper_of(c);
+  }
+
+  // Vocabulary and tokenizer.
+  std::vector<std::string> vocab;
+  const auto forced = c.resume ? std::vector<std::string>{} : training_texts(c.train_data);
+  if (c.resume) {
+    vocab = Tokenizer::from_vocab_file((out / "vocab.txt").string()).vocab();
+  } else if (c.build_vocab) {
+    vocab = build_vocabulary(c, forced);
+  } else {
+    vocab = Tokenizer::from_vocab_file(c.vocab).vocab();
+    const Tokenizer probe(vocab);
+    std::size_t unk = 0;
+    for (const auto& t : forced)
+      for (const int id : probe.encode(t).ids) unk += id == probe.unk_id();
+    if (unk > 0) spdlog::warn("{}: {} [UNK] tokens in the --train texts", c.vocab, unk);
+  }
+  const Tokenizer tokenizer(vocab);
+  const TokenIds ids = TokenIds::of(tokenizer);
+
+  // Model.
+  torch::manual_seed(c.seed);
+  AlbertConfig model_config = preset(c.size, static_cast<int64_t>(tokenizer.vocab_size()));
+  model_config.pad_token_id = tokenizer.pad_id();
+  if (c.max_length > model_config.max_position_embeddings)
+    throw std::invalid_argument(
+        "--max-length " + std::to_string(c.max_length) + " exceeds the model's " +
+        std::to_string(model_config.max_position_embeddings) + " positions");
+  AlbertForPreTraining model(model_config);
+  model->train();
+  OptimizerConfig opt_config;
+  opt_config.kind = parse_optimizer(c.optimizer);
+  std::vector<std::pair<std::string, torch::Tensor>> params;
+  for (const auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  AdamLamb optimizer(params, opt_config);
+  std::int64_t n_params = 0;
+  for (const auto& p : model->parameters()) n_params += p.numel();
+
+  // Data.
+  PipelineConfig pc;
+  pc.max_length = c.max_length;
+  pc.batch_size = c.batch_size;
+  pc.seed = c.seed;
+  pc.sop = c.sop;
+  pc.mask.max_ngram = c.max_ngram;
+  const auto warn = [](const std::string& m) { spdlog::warn("{}", m); };
+  std::unique_ptr<PretrainPipeline> pipeline;
+  std::vector<Sequence> heldout;
+  Batch synthetic;
+  if (c.synthetic) {
+    synthetic = synthetic_batch(ids, c);
+  } else {
+    pipeline = std::make_unique<PretrainPipeline>(c.corpus, tokenizer, pc, warn);
+    heldout =
+        heldout_sequences(c.corpus, tokenizer, c.max_length, c.eval_sequences, pc.mask, c.seed);
+    for (std::size_t i = 0; i < c.corpus.size(); ++i)
+      spdlog::info("corpus {} weight {} share {:.1f}%", c.corpus[i].path, c.corpus[i].weight,
+                   100 * pipeline->file_shares()[i]);
+    spdlog::info("held-out evaluation set: {} sequences", heldout.size());
+  }
+
+  if (saved) {
+    load_state_dict(*model, read_safetensors((out / "model.safetensors").string()));
+    auto opt_state = read_safetensors((out / kOptimizerFile).string());
+    optimizer.load_state(opt_state);
+    if (auto it = opt_state.find(kTorchRng); it != opt_state.end()) {
+      auto gen = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(it->second);
+    }
+    if (pipeline) pipeline->restore(saved->at("pipeline"));
+    spdlog::info("resumed {} at step {} of {} ({} tokens seen)", c.out_dir, run.step,
+                 run.total_steps, run.tokens_seen);
+  }
+
+  spdlog::info(
+      "model {}: {} parameters, vocab {}, {} threads; batch {} x {} tokens, {} lr {:.2e}, "
+      "span masking up to {}, SOP {}",
+      c.size, n_params, tokenizer.vocab_size(), threads, c.batch_size, c.max_length, c.optimizer,
+      c.lr, c.max_ngram, c.sop ? "on" : "off");
+
+  // Schedule: a fresh run derives its total from --steps, or from --minutes and a measured step
+  // time.
+  if (!saved) {
+    run.peak_lr = c.lr;
+    if (c.steps > 0) {
+      run.total_steps = c.steps;
+    } else if (c.minutes > 0) {
+      const auto t = to_tensors(synthetic_batch(ids, c));
+      double secs = 0;
+      for (int i = 0; i <= kCalibrationSteps; ++i) {
+        const auto t0 = Clock::now();
+        forward_backward(model, t, c.sop);
+        optimizer.zero_grad();
+        if (i > 0) secs += seconds_since(t0);  // the first step warms up allocations
+      }
+      const double step_seconds = secs / kCalibrationSteps * (1 + kOverhead);
+      run.total_steps =
+          std::max<std::int64_t>(1, static_cast<std::int64_t>(c.minutes * 60 / step_seconds));
+      spdlog::info("calibration: {:.2f} s per step -> {} steps in {} minutes", step_seconds,
+                   run.total_steps, c.minutes);
+    }
+    run.warmup_steps =
+        c.warmup < 1 ? static_cast<std::int64_t>(c.warmup * static_cast<double>(run.total_steps))
+                     : static_cast<std::int64_t>(c.warmup);
+  }
+  // Without a total (neither --steps nor --minutes) the rate stays at its peak after warm-up.
+  const LinearSchedule schedule{
+      run.peak_lr, run.warmup_steps,
+      run.total_steps > 0 ? run.total_steps : std::numeric_limits<std::int64_t>::max()};
+
+  fs::create_directories(out);
+  const std::vector<std::string> columns = {"kind",     "step",    "tokens",      "elapsed_s",
+                                            "lr",       "loss",    "mlm_loss",    "mlm_acc",
+                                            "sop_loss", "sop_acc", "tokens_per_s"};
+  std::optional<CsvLog> curve;
+  curve.emplace((out / kCurveFile).string(), columns);
+  Saver saver(c, model_config, tokenizer);
+
+  const auto start = Clock::now();
+  auto last_save = start;
+  auto last_eval = start;
+  double step_seconds_total = 0, pipeline_seconds = 0;
+  std::int64_t tokens_this_run = 0;
+  StepStats window;
+  std::int64_t window_steps = 0;
+  auto window_start = Clock::now();
+  EvalResult last_eval_result;
+  Progress progress("pretrain", run.total_steps, "steps", 30.0);
+  const double base_seconds = run.train_seconds;
+  const std::int64_t first_step = run.step;
+
+  const auto do_eval = [&] {
+    if (heldout.empty()) return;
+    last_eval_result = evaluate(model, heldout, ids.pad);
+    curve->row({"eval", std::to_string(run.step), std::to_string(run.tokens_seen),
+                fmt(run.train_seconds, 1), "", fmt(last_eval_result.loss),
+                fmt(last_eval_result.loss), fmt(last_eval_result.accuracy), "", "", ""});
+    spdlog::info("step {}: held-out MLM loss {:.4f}, accuracy {:.2f}%", run.step,
+                 last_eval_result.loss, 100 * last_eval_result.accuracy);
+    last_eval = Clock::now();
+  };
+  const auto do_save = [&] {
+    saver.save(model, optimizer, run, pipeline ? pipeline->state() : nlohmann::json{}, curve,
+               columns);
+    spdlog::info("checkpoint saved: {} (step {})", c.out_dir, run.step);
+    last_save = Clock::now();
+  };
+
+  if (!saved) do_eval();
+  bool stopped = false;
+  while (run.total_steps <= 0 || run.step < run.total_steps) {
+    if (StopSignal::requested()) {
+      stopped = true;
+      break;
+    }
+    if (c.minutes > 0 && seconds_since(start) >= c.minutes * 60) break;
+    if (c.stop_after > 0 && run.step - first_step >= c.stop_after) break;
+    const auto t0 = Clock::now();
+    const Batch batch = pipeline ? pipeline->next_batch() : synthetic;
+    const auto t = to_tensors(batch);
+    pipeline_seconds += seconds_since(t0);
+    const double lr = schedule.at(run.step);
+    const StepStats s = forward_backward(model, t, c.sop);
+    torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+    optimizer.step(lr);
+    optimizer.zero_grad();
+    const double dt = seconds_since(t0);
+    step_seconds_total += dt;
+    run.train_seconds = base_seconds + seconds_since(start);
+    ++run.step;
+    run.tokens_seen += batch.real_tokens;
+    tokens_this_run += batch.real_tokens;
+    window.loss += s.loss;
+    window.mlm_loss += s.mlm_loss;
+    window.sop_loss += s.sop_loss * static_cast<double>(s.sop_n);
+    window.masked += s.masked;
+    window.correct += s.correct;
+    window.sop_n += s.sop_n;
+    window.sop_correct += s.sop_correct;
+    window.tokens += batch.real_tokens;
+    ++window_steps;
+    const double tps = static_cast<double>(tokens_this_run) / std::max(1e-9, step_seconds_total);
+    const double acc = static_cast<double>(window.correct) /
+                       static_cast<double>(std::max<std::int64_t>(1, window.masked));
+    const double sop_acc =
+        window.sop_n ? static_cast<double>(window.sop_correct) / static_cast<double>(window.sop_n)
+                     : 0;
+    const double ws = static_cast<double>(window_steps);
+    char tail[256];
+    std::snprintf(
+        tail, sizeof tail,
+        "loss %.3f mlm %.3f acc %.1f%% sop %.3f/%.0f%% lr %.2e | %.0f tok/s | %.1fM tokens",
+        window.loss / ws, window.mlm_loss / ws, 100 * acc,
+        window.sop_n ? window.sop_loss / static_cast<double>(window.sop_n) : 0.0, 100 * sop_acc, lr,
+        tps, static_cast<double>(run.tokens_seen) / 1e6);
+    progress.update(run.step, tail);
+    if (window_steps >= c.log_every) {
+      const double wtps =
+          static_cast<double>(window.tokens) / std::max(1e-9, seconds_since(window_start));
+      curve->row({"train", std::to_string(run.step), std::to_string(run.tokens_seen),
+                  fmt(run.train_seconds, 1), fmt(lr, 8), fmt(window.loss / ws),
+                  fmt(window.mlm_loss / ws), fmt(acc),
+                  window.sop_n ? fmt(window.sop_loss / static_cast<double>(window.sop_n)) : "",
+                  window.sop_n ? fmt(sop_acc) : "", fmt(wtps, 1)});
+      window = StepStats{};
+      window_steps = 0;
+      window_start = Clock::now();
+    }
+    if (seconds_since(last_eval) >= c.eval_minutes * 60) do_eval();
+    if (seconds_since(last_save) >= c.checkpoint_minutes * 60) {
+      if (seconds_since(last_eval) > 1) do_eval();
+      do_save();
+    }
+  }
+  do_eval();
+  do_save();
+
+  PretrainSummary summary;
+  summary.step = run.step;
+  summary.total_steps = run.total_steps;
+  summary.tokens_seen = run.tokens_seen;
+  summary.seconds = seconds_since(start);
+  summary.tokens_per_second =
+      static_cast<double>(tokens_this_run) / std::max(1e-9, step_seconds_total);
+  summary.pipeline_fraction = step_seconds_total > 0 ? pipeline_seconds / step_seconds_total : 0;
+  summary.eval_mlm_loss = last_eval_result.loss;
+  summary.eval_mlm_accuracy = last_eval_result.accuracy;
+  summary.stopped_by_signal = stopped;
+  if (stopped)
+    spdlog::warn("stopped by signal {} at step {}; checkpoint saved, continue with --resume",
+                 StopSignal::signal_number(), run.step);
+  progress.finish("step " + std::to_string(run.step) + ", " + std::to_string(run.tokens_seen) +
+                  " tokens, " + fmt(summary.tokens_per_second, 0) + " tok/s (pipeline " +
+                  fmt(100 * summary.pipeline_fraction, 2) + "% of step time), peak RSS " +
+                  fmt(peak_rss_mib(), 0) + " MiB");
+  return summary;
+}
+
+}  // namespace jointnlu::train

@@ -1,0 +1,68 @@
+// Masked-LM (+ sentence-order) pretraining of an ALBERT on unlabelled text, resumable exactly.
+//
+// The output directory is a Hugging Face-style AlbertForPreTraining checkpoint after every save:
+//   config.json (AlbertConfig, model_type albert), vocab.txt, tokenizer_config.json,
+//   model.safetensors (albert.*, predictions.*, sop_classifier.*; train-teacher --init loads
+//   albert.*),
+// plus the trainer's state for --resume:
+//   optimizer.safetensors (moments, step, the torch generator), trainer_state.json (step, schedule,
+//   tokens seen, the data pipeline's position and generator), curve.csv (the learning curve).
+// The directory is replaced atomically (write_checkpoint_dir), so a reader never sees a mix of
+// steps.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/corpus.h"
+
+namespace jointnlu::train {
+
+struct PretrainConfig {
+  std::vector<CorpusFile> corpus;  // unlabelled text files and their sampling weights
+  std::string out_dir;             // checkpoint directory (see above)
+  std::string vocab;               // an existing vocab.txt (exclusive with build_vocab)
+  bool build_vocab = false;        // build vocab.txt from the corpus instead
+  std::string train_data;     // labelled file whose characters the vocabulary must cover ("" none)
+  int min_count = 2;          // vocabulary: least count of a character
+  std::string size = "tiny";  // model preset: tiny | small | base
+  double minutes = 0;         // wall-time budget of this process (0: none)
+  std::int64_t steps = 0;     // total optimizer steps (0: derived from minutes, else unbounded)
+  bool resume = false;        // continue from out_dir
+  std::int64_t stop_after = 0;  // save and stop after this many steps of this process (0: no limit)
+  int batch_size = 64;          // sequences per step
+  int max_length = 64;          // tokens per sequence, [CLS] and [SEP]s included
+  double lr = 1e-3;             // peak learning rate
+  double warmup = 0.05;         // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
+  std::string optimizer = "adamw";   // adamw | lamb
+  int max_ngram = 3;                 // longest masked span
+  bool sop = true;                   // sentence-order prediction
+  double checkpoint_minutes = 10;    // save this often
+  double eval_minutes = 10;          // held-out evaluation this often (and at every save)
+  std::size_t eval_sequences = 512;  // size of the held-out evaluation set
+  int log_every = 20;                // steps per curve.csv training row
+  std::uint64_t seed = 42;           // seeds the model, dropout and the data pipeline
+  int threads = 0;                   // compute threads (0: all cores)
+  // Benchmark: train on one synthetic batch of the same shape, repeated (no corpus reading), to
+  // measure bare forward+backward throughput against the real pipeline.
+  bool synthetic = false;
+};
+
+struct PretrainSummary {
+  std::int64_t step = 0;         // optimizer steps done (in total, over resumptions)
+  std::int64_t total_steps = 0;  // planned steps of the schedule (0: unbounded)
+  std::int64_t tokens_seen = 0;  // real (non-padding) tokens trained on, in total
+  double seconds = 0;            // wall time of this process's training loop
+  double tokens_per_second = 0;  // of this process's steps (pipeline included)
+  double pipeline_fraction = 0;  // share of the step loop spent producing batches
+  double eval_mlm_loss = 0;      // last held-out evaluation
+  double eval_mlm_accuracy = 0;
+  bool stopped_by_signal = false;  // SIGINT/SIGTERM: saved and stopped early
+};
+
+// Runs (or resumes) pretraining. Throws std::invalid_argument for bad settings, IoError / DataError
+// for bad input files, CheckpointError for an unusable state in out_dir.
+PretrainSummary run_pretraining(const PretrainConfig& config);
+
+}  // namespace jointnlu::train

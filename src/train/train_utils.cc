@@ -1,0 +1,120 @@
+#include "train/train_utils.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+namespace jointnlu::train {
+namespace {
+
+std::atomic<int> g_signal{0};
+
+extern "C" void on_stop_signal(int sig) {
+  if (g_signal.load() == sig) {
+    // Second time: the user means it.
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  g_signal.store(sig);
+}
+
+}  // namespace
+
+void StopSignal::install() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+bool StopSignal::requested() { return g_signal.load() != 0; }
+int StopSignal::signal_number() { return g_signal.load(); }
+void StopSignal::reset() { g_signal.store(0); }
+
+std::string format_duration(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e8) return "?";
+  const auto s = static_cast<long long>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
+  else if (s >= 60) std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
+  else std::snprintf(buf, sizeof buf, "%llds", s);
+  return buf;
+}
+
+Progress::Progress(std::string label, std::int64_t total, std::string unit, double interval_seconds)
+    : label_(std::move(label)),
+      total_(total),
+      unit_(std::move(unit)),
+      interval_(interval_seconds),
+      tty_(::isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_ - std::chrono::hours(1)) {}
+
+double Progress::elapsed_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void Progress::update(std::int64_t done, const std::string& tail, bool force) {
+  const auto now = std::chrono::steady_clock::now();
+  if (start_done_ < 0) start_done_ = done;  // a resumed run starts counting its rate here
+  if (!force && std::chrono::duration<double>(now - last_).count() < interval_) return;
+  last_ = now;
+  const double elapsed = elapsed_seconds();
+  const double rate = elapsed > 0 ? static_cast<double>(done - start_done_) / elapsed : 0.0;
+  const double eta = rate > 0 && total_ > 0 ? static_cast<double>(total_ - done) / rate : -1;
+  char head[256];
+  if (total_ > 0)
+    std::snprintf(head, sizeof head, "%s %5.1f%% %lld/%lld %s | %.1f %s/s | ETA %s", label_.c_str(),
+                  100.0 * static_cast<double>(done) / static_cast<double>(total_), static_cast<long long>(done),
+                  static_cast<long long>(total_), unit_.c_str(), rate, unit_.c_str(), format_duration(eta).c_str());
+  else
+    std::snprintf(head, sizeof head, "%s %lld %s | %.1f %s/s", label_.c_str(), static_cast<long long>(done),
+                  unit_.c_str(), rate, unit_.c_str());
+  std::fprintf(stderr, tty_ ? "\r\033[K%s | %s" : "%s | %s\n", head, tail.c_str());
+  std::fflush(stderr);
+}
+
+void Progress::finish(const std::string& tail) {
+  std::fprintf(stderr, tty_ ? "\r\033[K%s done in %s | %s\n" : "%s done in %s | %s\n", label_.c_str(),
+               format_duration(elapsed_seconds()).c_str(), tail.c_str());
+  std::fflush(stderr);
+}
+
+CsvLog::CsvLog(const std::string& path, const std::vector<std::string>& columns)
+    : columns_(columns.size()), path_(path) {
+  const bool fresh = !std::filesystem::exists(path) || std::filesystem::file_size(path) == 0;
+  out_.open(path, std::ios::app);
+  if (!out_) throw std::runtime_error(path + ": cannot open for appending");
+  if (fresh) row(columns);
+}
+
+void CsvLog::row(const std::vector<std::string>& values) {
+  if (values.size() != columns_)
+    throw std::logic_error(path_ + ": row has " + std::to_string(values.size()) + " values for " +
+                           std::to_string(columns_) + " columns");
+  for (std::size_t i = 0; i < values.size(); ++i) out_ << (i ? "," : "") << values[i];
+  out_ << '\n';
+  out_.flush();
+}
+
+double LinearSchedule::at(std::int64_t step) const {
+  if (warmup > 0 && step < warmup) return peak * static_cast<double>(step + 1) / static_cast<double>(warmup);
+  if (step >= total) return 0.0;
+  const double span = static_cast<double>(std::max<std::int64_t>(1, total - warmup));
+  return peak * std::max(0.0, static_cast<double>(total - step) / span);
+}
+
+double peak_rss_mib() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+}  // namespace jointnlu::train

@@ -1,0 +1,365 @@
+#include "train/trainer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/file_io.h"
+#include "train/train_utils.h"
+
+namespace jointnlu::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kStateFile = "trainer_state.json";
+constexpr const char* kResumeFile = "resume.safetensors";
+constexpr const char* kOptimizerFile = "optimizer.pt";
+constexpr const char* kCurvesFile = "training.csv";
+constexpr const char* kModelFile = "model.safetensors";
+constexpr const char* kRngTensor = "rng.torch_cpu";
+constexpr const char* kModelPrefix = "model.";
+const std::vector<std::string> kCurveColumns = {"epoch",
+                                                "step",
+                                                "lr",
+                                                "train_loss",
+                                                "domain_loss",
+                                                "intent_loss",
+                                                "slot_loss",
+                                                "dev_domain_acc",
+                                                "dev_intent_acc",
+                                                "dev_slot_f1",
+                                                "dev_sentence_acc",
+                                                "epoch_seconds",
+                                                "best"};
+
+// Where the loop is; what trainer_state.json holds.
+struct LoopState {
+  int epoch = 0;          // epochs completed
+  std::int64_t step = 0;  // optimizer steps taken
+  std::size_t batch = 0;  // batches of epoch `epoch` already taken
+  int best_epoch = 0;
+  std::vector<double> best_key;
+  int bad_epochs = 0;  // epochs since the best one
+  std::string curves;  // training.csv so far
+
+  nlohmann::json to_json() const {
+    return {{"epoch", epoch},           {"step", step},         {"batch", batch},
+            {"best_epoch", best_epoch}, {"best_key", best_key}, {"bad_epochs", bad_epochs}};
+  }
+  static LoopState from_json(const nlohmann::json& j) {
+    LoopState s;
+    s.epoch = j.at("epoch").get<int>();
+    s.step = j.at("step").get<std::int64_t>();
+    s.batch = j.at("batch").get<std::size_t>();
+    s.best_epoch = j.at("best_epoch").get<int>();
+    s.best_key = j.at("best_key").get<std::vector<double>>();
+    s.bad_epochs = j.at("bad_epochs").get<int>();
+    return s;
+  }
+};
+
+struct Running {
+  double total = 0, domain = 0, intent = 0, slots = 0;
+  std::int64_t batches = 0;
+  double mean(double sum) const { return batches ? sum / static_cast<double>(batches) : 0.0; }
+};
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+StateDict snapshot(const torch::nn::Module& module) {
+  StateDict out = state_dict(module, /*include_tied_aliases=*/false);
+  for (auto& [name, tensor] : out) tensor = tensor.clone();
+  return out;
+}
+
+bool decays(const std::string& name) {
+  const bool bias = name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0;
+  return !bias && name.find("LayerNorm") == std::string::npos &&
+         name.find("layer_norm") == std::string::npos;
+}
+
+std::unique_ptr<torch::optim::AdamW> make_optimizer(torch::nn::Module& module,
+                                                    const TrainerOptions& o) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (const auto& p : module.named_parameters(/*recurse=*/true))
+    (decays(p.key()) ? decay : no_decay).push_back(p.value());
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay,
+                      std::make_unique<torch::optim::AdamWOptions>(
+                          torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay).eps(1e-8)));
+  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
+                                    torch::optim::AdamWOptions(o.lr).weight_decay(0.0).eps(1e-8)));
+  return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(o.lr));
+}
+
+void set_lr(torch::optim::AdamW& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups())
+    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+}
+
+// One epoch's batches: a random order, except that examples are sorted by length within windows of
+// kSortWindow batches before being cut into batches, and the batches are then shuffled. Batches pad
+// to their longest member, and utterance lengths vary a lot (SMP2019: 2 to 40+ characters), so this
+// roughly halves the padding computed on while keeping batches random.
+constexpr std::size_t kSortWindow = 50;
+
+std::vector<std::vector<std::size_t>> epoch_batches(const std::vector<EncodedExample>& train,
+                                                    std::size_t batch_size, std::mt19937_64& rng) {
+  std::vector<std::size_t> order(train.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  const std::size_t window = batch_size * kSortWindow;
+  for (std::size_t first = 0; first < order.size(); first += window) {
+    const auto last =
+        order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), first + window));
+    std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(first), last,
+                     [&](std::size_t a, std::size_t b) {
+                       return train[a].input.ids.size() < train[b].input.ids.size();
+                     });
+  }
+  std::vector<std::vector<std::size_t>> batches;
+  for (std::size_t first = 0; first < order.size(); first += batch_size)
+    batches.emplace_back(
+        order.begin() + static_cast<std::ptrdiff_t>(first),
+        order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), first + batch_size)));
+  std::shuffle(batches.begin(), batches.end(), rng);
+  return batches;
+}
+
+std::string curve_row(const std::vector<std::string>& values) {
+  std::string row;
+  for (std::size_t i = 0; i < values.size(); ++i) row += (i ? "," : "") + values[i];
+  return row + "\n";
+}
+
+// The files that make a checkpoint directory resumable (see trainer.h).
+void add_resume_state(CheckpointContents& c, const LoopState& s, const torch::nn::Module& module,
+                      torch::optim::AdamW& optimizer) {
+  c.files[kStateFile] = s.to_json().dump(2) + "\n";
+  c.files[kCurvesFile] = s.curves;
+  std::ostringstream opt;
+  torch::save(optimizer, opt);
+  c.files[kOptimizerFile] = opt.str();
+  StateDict resume;
+  for (const auto& [name, tensor] : state_dict(module, false)) resume[kModelPrefix + name] = tensor;
+  auto generator = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    resume[kRngTensor] = generator.get_state();
+  }
+  c.extra_tensor_files[kResumeFile] = std::move(resume);
+}
+
+// Restores what add_resume_state saved: the latest weights into the module, the optimizer, torch's
+// RNG; the best weights into `best`. Returns the loop state.
+LoopState load_resume_state(const std::string& dir, torch::nn::Module& module,
+                            torch::optim::AdamW& optimizer, StateDict& best) {
+  const fs::path out(dir);
+  if (!fs::exists(out / kStateFile))
+    throw std::runtime_error(dir + ": nothing to resume (no " + kStateFile + ")");
+  LoopState s;
+  try {
+    s = LoopState::from_json(nlohmann::json::parse(read_file((out / kStateFile).string())));
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error((out / kStateFile).string() + ": " + e.what());
+  }
+  s.curves = read_file((out / kCurvesFile).string());
+  StateDict resume = read_safetensors((out / kResumeFile).string());
+  StateDict weights;
+  for (const auto& [name, tensor] : resume)
+    if (name.rfind(kModelPrefix, 0) == 0) weights[name.substr(std::strlen(kModelPrefix))] = tensor;
+  LoadOptions strict;
+  strict.error_on_unexpected = true;
+  load_state_dict(module, weights, strict);
+  best = read_safetensors((out / kModelFile).string());
+  torch::load(optimizer, (out / kOptimizerFile).string());
+  auto generator = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(resume.at(kRngTensor));
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<double> selection_key(const Scores& s) {
+  return {s.sentence_accuracy(), s.intent_accuracy(), s.slot_f1(), s.domain_accuracy()};
+}
+
+Trainer::Trainer(JointModel model, JointCriterion criterion, const Batcher& batcher,
+                 TrainerOptions options, TrainerHooks hooks)
+    : model_(std::move(model)),
+      criterion_(std::move(criterion)),
+      batcher_(batcher),
+      options_(std::move(options)),
+      hooks_(std::move(hooks)) {
+  if (options_.out_dir.empty()) throw std::invalid_argument("trainer: no output directory");
+  if (!hooks_.checkpoint) throw std::invalid_argument("trainer: no checkpoint hook");
+  if (options_.batch_size == 0) throw std::invalid_argument("trainer: batch size 0");
+}
+
+TrainResult Trainer::fit(const std::vector<EncodedExample>& train) {
+  if (train.empty()) throw std::invalid_argument("trainer: no training examples");
+  torch::nn::Module& module = *model_.module;
+  auto optimizer = make_optimizer(module, options_);
+
+  const auto batches_per_epoch =
+      static_cast<std::size_t>((train.size() + options_.batch_size - 1) / options_.batch_size);
+  const auto total_steps = static_cast<std::int64_t>(batches_per_epoch) * options_.epochs;
+  LinearSchedule schedule;
+  schedule.peak = options_.lr;
+  schedule.total = total_steps;
+  schedule.warmup = options_.warmup < 1.0
+                        ? static_cast<std::int64_t>(std::llround(options_.warmup * total_steps))
+                        : static_cast<std::int64_t>(options_.warmup);
+
+  LoopState s;
+  StateDict best;
+  if (options_.resume) {
+    s = load_resume_state(options_.out_dir, module, *optimizer, best);
+    spdlog::info("resuming {} at epoch {}, step {} (best: epoch {})", options_.out_dir, s.epoch + 1,
+                 s.step, s.best_epoch);
+  } else {
+    s.curves = curve_row(kCurveColumns);
+  }
+  const auto save = [&](const StateDict& best_weights) {
+    CheckpointContents c = hooks_.checkpoint(best_weights);
+    add_resume_state(c, s, module, *optimizer);
+    write_checkpoint_dir(options_.out_dir, c);
+  };
+
+  TrainResult result;
+  std::vector<double> epoch_seconds;
+  StopSignal::install();
+  while (s.epoch < options_.epochs) {
+    // Epoch e's batches depend only on (seed, e): a resumed run replays the same ones.
+    std::mt19937_64 rng(options_.seed + static_cast<std::uint64_t>(s.epoch));
+    const auto batches = epoch_batches(train, options_.batch_size, rng);
+
+    Progress progress(
+        "epoch " + std::to_string(s.epoch + 1) + "/" + std::to_string(options_.epochs),
+        static_cast<std::int64_t>(train.size()), "ex", options_.progress_interval);
+    Running run;
+    double lr = 0;
+    const auto tail = [&] {
+      char buf[160];
+      std::snprintf(buf, sizeof buf,
+                    "step %lld | loss %.4f (domain %.3f intent %.3f slots %.3f) | lr %.2e",
+                    static_cast<long long>(s.step), run.mean(run.total), run.mean(run.domain),
+                    run.mean(run.intent), run.mean(run.slots), lr);
+      return std::string(buf);
+    };
+    const auto started = std::chrono::steady_clock::now();
+    for (; s.batch < batches_per_epoch; ++s.batch) {
+      const bool at_max = options_.max_steps > 0 && s.step >= options_.max_steps;
+      if (StopSignal::requested() || at_max) {
+        result.stop_signal = StopSignal::signal_number();
+        result.stopped_at_max_steps = at_max && !result.stop_signal;
+        spdlog::info("{} at step {}: saving a resumable state to {}",
+                     result.stop_signal ? "stop requested" : "--max-steps reached", s.step,
+                     options_.out_dir);
+        save(s.best_epoch > 0 ? best : snapshot(module));
+        result.epochs_completed = s.epoch;
+        result.best_epoch = s.best_epoch;
+        return result;
+      }
+      std::vector<const EncodedExample*> members;
+      for (std::size_t i : batches[s.batch]) members.push_back(&train[i]);
+      const Batch batch = batcher_.collate(members);
+
+      module.train();
+      lr = schedule.at(s.step);
+      set_lr(*optimizer, lr);
+      optimizer->zero_grad();
+      const JointLoss loss = criterion_(model_.forward(batch), batch);
+      loss.total.backward();
+      if (options_.clip_norm > 0)
+        torch::nn::utils::clip_grad_norm_(module.parameters(), options_.clip_norm);
+      optimizer->step();
+      ++s.step;
+      run.total += loss.total.item<double>();
+      run.domain += loss.domain.item<double>();
+      run.intent += loss.intent.item<double>();
+      run.slots += loss.slots.item<double>();
+      ++run.batches;
+      progress.update(
+          static_cast<std::int64_t>(std::min(train.size(), (s.batch + 1) * options_.batch_size)),
+          tail());
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    epoch_seconds.push_back(seconds);
+    progress.finish(tail());
+    ++s.epoch;
+    s.batch = 0;
+
+    std::vector<std::string> dev_cells(4, "");
+    bool improved = true;
+    std::string dev_text;
+    if (hooks_.evaluate) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const Scores dev = hooks_.evaluate();
+      const double eval_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const auto key = selection_key(dev);
+      improved = s.best_epoch == 0 || key > s.best_key;
+      if (improved) s.best_key = key;
+      dev_cells = {num(dev.domain_accuracy()), num(dev.intent_accuracy()), num(dev.slot_f1()),
+                   num(dev.sentence_accuracy())};
+      char buf[200];
+      std::snprintf(buf, sizeof buf,
+                    " | dev domain %.4f intent %.4f slot F1 %.4f sentence %.4f (%.1f s)",
+                    dev.domain_accuracy(), dev.intent_accuracy(), dev.slot_f1(),
+                    dev.sentence_accuracy(), eval_seconds);
+      dev_text = buf;
+    }
+    if (improved) {
+      best = snapshot(module);
+      s.best_epoch = s.epoch;
+      s.bad_epochs = 0;
+    } else {
+      ++s.bad_epochs;
+    }
+    spdlog::info("epoch {}/{}: {:.1f} s, loss {:.4f}{}{}", s.epoch, options_.epochs, seconds,
+                 run.mean(run.total), dev_text, improved ? " (best)" : "");
+    s.curves +=
+        curve_row({std::to_string(s.epoch), std::to_string(s.step), num(lr),
+                   num(run.mean(run.total)), num(run.mean(run.domain)), num(run.mean(run.intent)),
+                   num(run.mean(run.slots)), dev_cells[0], dev_cells[1], dev_cells[2], dev_cells[3],
+                   num(seconds), improved ? "1" : "0"});
+    save(best);
+    if (hooks_.evaluate && options_.patience > 0 && s.bad_epochs >= options_.patience) {
+      spdlog::info("early stopping: no dev improvement for {} epochs (best: epoch {})",
+                   s.bad_epochs, s.best_epoch);
+      result.early_stopped = true;
+      break;
+    }
+  }
+
+  if (!best.empty()) load_state_dict(module, best);
+  result.epochs_completed = s.epoch;
+  result.best_epoch = s.best_epoch;
+  if (!epoch_seconds.empty())
+    result.mean_epoch_seconds = std::accumulate(epoch_seconds.begin(), epoch_seconds.end(), 0.0) /
+                                static_cast<double>(epoch_seconds.size());
+  if (hooks_.evaluate) result.best_dev = hooks_.evaluate();
+  return result;
+}
+
+}  // namespace jointnlu::train

@@ -1,0 +1,149 @@
+// `jointnlu pretrain` end to end on a tiny generated corpus: output layout, --resume, SIGTERM, bad
+// input.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "cli_runner.h"
+
+namespace jointnlu {
+namespace {
+
+#ifdef JOINTNLU_WITH_TRAINING
+
+using testing::run_cli;
+using testing::TempDir;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Distinct short lines over a few words; `bad_line` (1-based, 0: none) is replaced by invalid
+// UTF-8.
+std::string corpus_text(int lines, int bad_line = 0) {
+  const char* words[] = {"今天", "天气", "很好", "我们", "出去",
+                         "玩吧", "明天", "下雨", "在家", "看书"};
+  std::string text;
+  std::uint32_t x = 7;
+  for (int i = 1; i <= lines; ++i) {
+    if (i == bad_line) {
+      text += "坏\xff\xfe行\n";
+      continue;
+    }
+    for (int j = 0; j < 3 + i % 5; ++j) {
+      x = x * 1664525u + 1013904223u;
+      text += words[(x >> 16) % 10];
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+struct Fixture {
+  TempDir dir;
+  std::string corpus = dir.write("corpus.txt", corpus_text(600));
+  std::string train = dir.write(
+      "train.json", R"([{"text": "打开空调", "domain": "app", "intent": "LAUNCH", "slots": {}}])");
+  std::string out = dir.path() + "/run";
+  std::string common() const {
+    return "pretrain --corpus " + corpus + " --train " + train + " --out " + out +
+           " --batch-size 4 --max-length 16 --threads 1 --warmup 1 --checkpoint-minutes 60";
+  }
+};
+
+TEST(PretrainCli, WritesCheckpointAndResumesFromTheSavedStep) {
+  Fixture f;
+  auto r = run_cli(f.common() + " --build-vocab --steps 3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* file : {"config.json", "vocab.txt", "model.safetensors", "optimizer.safetensors",
+                           "trainer_state.json", "curve.csv"})
+    EXPECT_TRUE(std::filesystem::exists(f.out + "/" + file)) << file;
+  const auto config = nlohmann::json::parse(slurp(f.out + "/config.json"));
+  EXPECT_EQ(config.at("model_type"), "albert");
+  const std::string vocab = slurp(f.out + "/vocab.txt");
+  EXPECT_EQ(vocab.rfind("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n", 0), 0u);
+  EXPECT_NE(vocab.find("\n空\n"), std::string::npos)
+      << "--train characters must be in the vocabulary";
+  EXPECT_EQ(nlohmann::json::parse(r.out).at("step"), 3);
+
+  r = run_cli(f.common() + " --resume --steps 5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("at step 3 of 5"), std::string::npos) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out).at("step"), 5);
+  EXPECT_EQ(nlohmann::json::parse(slurp(f.out + "/trainer_state.json")).at("step"), 5);
+
+  // A fresh run over an existing one is refused.
+  r = run_cli(f.common() + " --build-vocab --steps 3");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
+}
+
+TEST(PretrainCli, SigtermSavesACheckpointAndExitsZero) {
+  Fixture f;
+  const std::string err_path = f.dir.path() + "/stderr";
+  const std::string cmd = std::string("exec ") + JOINTNLU_BINARY + " " + f.common() +
+                          " --build-vocab --steps 1000000 > /dev/null 2> " + err_path;
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait until it is training (the progress line), then ask it to stop.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (slurp(err_path).find("steps |") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  const std::string err = slurp(err_path);
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << err;
+  EXPECT_NE(err.find("stopped by signal 15"), std::string::npos) << err;
+  const auto state = nlohmann::json::parse(slurp(f.out + "/trainer_state.json"));
+  EXPECT_GE(state.at("step").get<int>(), 1);
+  EXPECT_LT(state.at("step").get<int>(), 1000000);
+}
+
+TEST(PretrainCli, MissingCorpusFileIsAnErrorNamingIt) {
+  Fixture f;
+  const auto r = run_cli("pretrain --corpus " + f.dir.path() + "/nope.txt --train " + f.train +
+                         " --out " + f.out + " --build-vocab --steps 1");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find(f.dir.path() + "/nope.txt"), std::string::npos) << r.err;
+}
+
+TEST(PretrainCli, InvalidUtf8LinesAreSkippedWithAWarningNamingFileAndLine) {
+  Fixture f;
+  const auto bad = f.dir.write("bad.txt", corpus_text(300, 7));
+  const auto r = run_cli("pretrain --corpus " + bad + " --train " + f.train + " --out " + f.out +
+                         " --build-vocab --steps 1 --batch-size 2 --max-length 16 --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(bad + ": line 7: invalid UTF-8"), std::string::npos) << r.err;
+}
+
+TEST(PretrainCli, NeedsAVocabularyChoice) {
+  Fixture f;
+  const auto r = run_cli(f.common() + " --steps 1");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--build-vocab"), std::string::npos) << r.err;
+}
+
+#endif
+
+}  // namespace
+}  // namespace jointnlu

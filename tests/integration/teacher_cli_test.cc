@@ -1,0 +1,132 @@
+// `jointnlu train-teacher`, `predict` and `eval --model` end to end on the demo data, as a user
+// runs them.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli_runner.h"
+#include "test_util.h"
+
+namespace jointnlu::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+#ifdef JOINTNLU_WITH_TRAINING
+
+std::string demo(const std::string& split) { return source_path("data/demo/" + split + ".json"); }
+
+// The first 96 training utterances: enough to exercise every path, small enough to train the tiny
+// preset for two epochs in seconds. (The figures are those of an untrained model; accuracy is
+// bench/'s job.)
+std::string small_train(const TempDir& tmp) {
+  auto all = nlohmann::json::parse(std::ifstream(demo("train")));
+  all.erase(all.begin() + 96, all.end());
+  return tmp.write("train.json", all.dump());
+}
+
+// One test trains (the expensive part) and then exercises the model it wrote.
+TEST(TeacherCli, TrainPredictEvalOnDemoData) {
+  TempDir tmp;
+  const std::string model = tmp.path() + "/teacher";
+  const auto train =
+      run_cli("train-teacher --train " + small_train(tmp) + " --dev " + demo("dev") + " --test " +
+              demo("test") + " --out " + model +
+              " --size tiny --max-length 24 --epochs 2 --batch-size 32 --threads 1 --seed 1");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  for (const char* f : {"config.json", "vocab.txt", "model.safetensors", "training.csv"})
+    EXPECT_TRUE(fs::exists(model + "/" + f)) << f;
+  EXPECT_NE(train.out.find("sentence_acc"), std::string::npos) << train.out;  // the test figures
+  EXPECT_NE(train.out.find("seconds/epoch"), std::string::npos) << train.out;
+  EXPECT_NE(train.err.find("BLAS"), std::string::npos) << train.err;
+  EXPECT_NE(train.err.find("epoch 2/2"), std::string::npos) << train.err;
+  const auto config = nlohmann::json::parse(std::ifstream(model + "/config.json"));
+  EXPECT_EQ(config["model_type"], "albert");
+  EXPECT_EQ(config["hidden_size"], 312);
+  EXPECT_GE(config["jointnlu"]["labels"]["domains"].size(), 5u);
+  EXPECT_EQ(config["jointnlu"]["max_length"], 24);
+
+  // predict: plain text and JSON lines in, one JSON object per line out.
+  const std::string input =
+      tmp.write("in.txt", "播放周杰伦的稻香\n\n{\"text\": \"明天北京天气怎么样\"}\n");
+  const auto pred = run_cli("predict --model " + model + " " + input);
+  ASSERT_EQ(pred.exit_code, 0) << pred.err;
+  std::istringstream lines(pred.out);
+  std::string line;
+  std::vector<nlohmann::json> rows;
+  while (std::getline(lines, line)) rows.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(rows.size(), 2u) << pred.out;
+  EXPECT_EQ(rows[1]["text"], "明天北京天气怎么样");
+  for (const auto& r : rows) {
+    EXPECT_TRUE(r["domain"].is_string());
+    EXPECT_TRUE(r["intent"].is_string());
+    EXPECT_TRUE(r["slots"].is_object());
+    EXPECT_GE(r["scores"]["domain"].get<double>(), 0.0);
+    EXPECT_LE(r["scores"]["intent"].get<double>(), 1.0);
+    for (const auto& [key, value] : r["slots"].items()) {
+      if (value.is_string()) {
+        EXPECT_NE(r["text"].get<std::string>().find(value.get<std::string>()), std::string::npos);
+      }
+    }
+  }
+  // The same through stdin, written to a file.
+  const auto piped =
+      run_cli("predict --model " + model + " --out " + tmp.path() + "/pred.jsonl - < " + input);
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_TRUE(fs::exists(tmp.path() + "/pred.jsonl"));
+
+  // eval --model: the four official figures; --json too.
+  const auto eval = run_cli("eval --model " + model + " --data " + demo("test"));
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  for (const char* figure : {"domain_acc", "intent_acc", "slot_f1", "sentence_acc"})
+    EXPECT_NE(eval.out.find(figure), std::string::npos) << eval.out;
+  const auto eval_json = run_cli("eval --json --model " + model + " --data " + demo("test"));
+  ASSERT_EQ(eval_json.exit_code, 0) << eval_json.err;
+  EXPECT_NO_THROW(nlohmann::json::parse(eval_json.out)) << eval_json.out;
+
+  // eval on data with a label the model never saw: scored as an error, not a crash.
+  const std::string odd = tmp.write(
+      "odd.json",
+      R"([{"text": "播放稻香", "domain": "unseen_domain", "intent": "PLAY", "slots": {}}])");
+  const auto odd_eval = run_cli("eval --model " + model + " --data " + odd);
+  ASSERT_EQ(odd_eval.exit_code, 0) << odd_eval.err;
+  EXPECT_NE(odd_eval.out.find("domain_acc        0.00"), std::string::npos) << odd_eval.out;
+}
+
+TEST(TeacherCli, BadInputFailsNamingTheFile) {
+  TempDir tmp;
+  const auto missing =
+      run_cli("train-teacher --train " + tmp.path() + "/nope.json --out " + tmp.path() + "/m");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("nope.json"), std::string::npos) << missing.err;
+
+  const std::string broken = tmp.write("broken.json", R"([{"text": "播放", "domain": 3}])");
+  const auto bad_train = run_cli("train-teacher --train " + broken + " --out " + tmp.path() + "/m");
+  EXPECT_NE(bad_train.exit_code, 0);
+  EXPECT_NE(bad_train.err.find("broken.json"), std::string::npos) << bad_train.err;
+
+  const std::string bad_lines = tmp.write("bad.jsonl", "播放稻香\n{\"txt\": \"x\"}\n");
+  const auto bad_predict = run_cli("predict --model " + tmp.path() + " " + bad_lines);
+  EXPECT_NE(bad_predict.exit_code, 0);
+  EXPECT_NE(bad_predict.err.find("bad.jsonl"), std::string::npos) << bad_predict.err;
+  EXPECT_NE(bad_predict.err.find("line 2"), std::string::npos) << bad_predict.err;
+
+  // A directory that is not a model.
+  const std::string input = tmp.write("in.txt", "播放稻香\n");
+  const auto no_model = run_cli("predict --model " + tmp.path() + "/absent " + input);
+  EXPECT_NE(no_model.exit_code, 0);
+  EXPECT_NE(no_model.err.find("absent"), std::string::npos) << no_model.err;
+
+  const auto bad_weights = run_cli("train-teacher --train " + demo("train") + " --out " +
+                                   tmp.path() + "/m --weights 1,2");
+  EXPECT_NE(bad_weights.exit_code, 0);
+  EXPECT_NE(bad_weights.err.find("--weights"), std::string::npos) << bad_weights.err;
+}
+
+#endif  // JOINTNLU_WITH_TRAINING
+
+}  // namespace
+}  // namespace jointnlu::testing
