@@ -28,6 +28,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   std::string path() const { return path_.string(); }
+  // A path inside the directory (nothing is created).
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
   // Writes content to a file in the directory and returns its path.
   std::string write(const std::string& name, const std::string& content) const {
     const auto p = path_ / name;

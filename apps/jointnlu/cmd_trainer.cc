@@ -64,16 +64,45 @@ std::vector<Command> trainer_commands() {
        {Opt::kCorpus, Opt::kOut, Opt::kVocab, Opt::kBuildVocab, Opt::kTrain, Opt::kMinCount, Opt::kSize,
         Opt::kMinutes, Opt::kSteps, Opt::kResume, Opt::kBatchSize, Opt::kMaxLength, Opt::kLr, Opt::kWarmup,
         Opt::kOptimizer, Opt::kMaxNgram, Opt::kNoSop, Opt::kCheckpointMinutes, Opt::kSeed, Opt::kThreads},
-       in_trainer("pretrain")},
+       [](const Options& o) {
+         if (o.corpus.empty()) throw std::invalid_argument("pretrain needs --corpus");
+         return run_in_trainer("pretrain", o);
+       }},
       {"train-teacher",
        "Fine-tune the ALBERT teacher jointly on domain, intent and slots (from --init or a --size preset)",
        {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kSize, Opt::kWeights, Opt::kClassWeights,
-        Opt::kEpochs, Opt::kBatchSize, Opt::kLr, Opt::kWarmup, Opt::kMaxLength, Opt::kPatience, Opt::kSeed,
-        Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain},
+        Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup, Opt::kMaxLength, Opt::kPatience,
+        Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain, Opt::kJson},
        [](const Options& o) {
          if (o.train.empty()) throw std::invalid_argument("train-teacher needs --train");
          if (o.out.empty()) throw std::invalid_argument("train-teacher needs --out");
          return run_in_trainer("train-teacher", o);
+       }},
+      {"train-student",
+       "Train the BiLSTM student alone on gold labels (the 'BiLSTM alone' baseline of distillation)",
+       {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kTeacher, Opt::kHiddenSize, Opt::kLayers,
+        Opt::kEmbeddingSize, Opt::kPooling, Opt::kEmbedInit, Opt::kDropout, Opt::kWeights, Opt::kClassWeights,
+        Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup, Opt::kMaxLength, Opt::kPatience,
+        Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain, Opt::kJson},
+       [](const Options& o) {
+         if (o.train.empty()) throw std::invalid_argument("train-student needs --train");
+         if (o.out.empty()) throw std::invalid_argument("train-student needs --out");
+         return run_in_trainer("train-student", o);
+       }},
+      {"distill",
+       "Distill a teacher into the BiLSTM student: soft targets on the training set, augmented variants and "
+       "unlabelled lines",
+       {Opt::kTeacher, Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kAlpha, Opt::kTemperature,
+        Opt::kKdLoss, Opt::kAugment, Opt::kGenerators, Opt::kGazetteers, Opt::kCorpus, Opt::kCorpusLines,
+        Opt::kHiddenSize, Opt::kLayers, Opt::kEmbeddingSize, Opt::kPooling, Opt::kEmbedInit, Opt::kDropout,
+        Opt::kWeights, Opt::kClassWeights, Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup,
+        Opt::kPatience, Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain,
+        Opt::kJson},
+       [](const Options& o) {
+         if (o.teacher.empty()) throw std::invalid_argument("distill needs --teacher DIR");
+         if (o.train.empty()) throw std::invalid_argument("distill needs --train");
+         if (o.out.empty()) throw std::invalid_argument("distill needs --out");
+         return run_in_trainer("distill", o);
        }},
       {"predict", "Parse utterances (plain text or JSON lines) with a model; writes JSON lines",
        {Opt::kModel, Opt::kInput, Opt::kOut, Opt::kThreads, Opt::kMaxChars}, in_trainer("predict")},

@@ -141,8 +141,8 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         cmd.add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
         break;
       case Opt::kCorpus:
+        // Required by pretrain (checked there); optional for distill.
         cmd.add_option("--corpus", o.corpus, "Unlabelled text, one utterance per line; PATH:WEIGHT oversamples")
-            ->required()
             ->type_name("PATH[:W]");
         break;
       case Opt::kVocab:
@@ -183,6 +183,74 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         break;
       case Opt::kNoSop:
         cmd.add_flag("--no-sop", o.no_sop, "No sentence-order prediction (MLM only)");
+        break;
+      case Opt::kTeacher:
+        cmd.add_option("--teacher", o.teacher, "Teacher model directory (train-teacher output)")->type_name("DIR");
+        break;
+      case Opt::kHiddenSize:
+        cmd.add_option("--hidden-size", o.hidden_size, "Student: LSTM hidden size per direction")
+            ->check(CLI::Range(1, 4096))
+            ->capture_default_str();
+        break;
+      case Opt::kLayers:
+        cmd.add_option("--layers", o.layers, "Student: BiLSTM layers")->check(CLI::Range(1, 8))->capture_default_str();
+        break;
+      case Opt::kEmbeddingSize:
+        cmd.add_option("--embedding-size", o.embedding_size,
+                       "Student: embedding size with --embed-init random (else the source's size)")
+            ->check(CLI::Range(1, 4096))
+            ->capture_default_str();
+        break;
+      case Opt::kPooling:
+        cmd.add_option("--pooling", o.pooling, "Student: sentence representation for domain and intent")
+            ->check(CLI::IsMember({"max", "attention"}))
+            ->capture_default_str();
+        break;
+      case Opt::kEmbedInit:
+        cmd.add_option("--embed-init", o.embed_init,
+                       "Student embeddings: random, teacher (its factorized embedding matrix; needs --teacher), "
+                       "or a word2vec text file")
+            ->type_name("random|teacher|FILE")
+            ->capture_default_str();
+        break;
+      case Opt::kDropout:
+        cmd.add_option("--dropout", o.dropout, "Student dropout")->check(CLI::Range(0.0, 0.95))->capture_default_str();
+        break;
+      case Opt::kAlpha:
+        cmd.add_option("--alpha", o.alpha, "Distillation: weight of the teacher's soft targets (1 - alpha: gold)")
+            ->check(CLI::Range(0.0, 1.0))
+            ->capture_default_str();
+        break;
+      case Opt::kTemperature:
+        cmd.add_option("--temperature", o.temperature, "Distillation: softmax temperature (kl loss)")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kKdLoss:
+        cmd.add_option("--kd-loss", o.kd_loss, "Distillation loss: KL of softened distributions, or MSE of logits")
+            ->check(CLI::IsMember({"kl", "mse"}))
+            ->capture_default_str();
+        break;
+      case Opt::kAugment:
+        cmd.add_option("--augment", o.augment, "Distillation: augmented variants per training utterance")
+            ->check(CLI::Range(0, 1000))
+            ->capture_default_str();
+        break;
+      case Opt::kGenerators:
+        cmd.add_option("--generators", o.generators,
+                       "Augmentation generators, comma-separated: substitute, mask, ngram")
+            ->capture_default_str();
+        break;
+      case Opt::kGazetteers:
+        cmd.add_option("--gazetteers", o.gazetteers,
+                       "Directory of slot-value lists (NAME.txt serves slot keys NAME and *_NAME) for substitution")
+            ->type_name("DIR");
+        break;
+      case Opt::kCorpusLines:
+        cmd.add_option("--corpus-lines", o.corpus_lines,
+                       "Distillation: unlabelled lines sampled from --corpus into the transfer set")
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
         break;
     }
   }

@@ -58,6 +58,21 @@ struct Options {
   std::string optimizer = "adamw";  // adamw | lamb
   int max_ngram = 3;                // span masking: longest masked n-gram (1: single tokens)
   bool no_sop = false;              // pretraining without sentence-order prediction
+  // The BiLSTM student and distillation.
+  std::string teacher;              // teacher checkpoint directory (distill; train-student: its vocabulary)
+  int hidden_size = 128;            // student: LSTM hidden size per direction
+  int layers = 1;                   // student: BiLSTM layers
+  int embedding_size = 128;         // student: embedding size (random init only; otherwise the source's)
+  std::string pooling = "max";      // student: max | attention
+  std::string embed_init = "random";  // student embeddings: random | teacher | PATH.vec (word2vec text)
+  double dropout = 0.1;             // student dropout
+  double alpha = 0.5;               // distillation: weight of the soft-target loss
+  double temperature = 2.0;         // distillation: softmax temperature (kl)
+  std::string kd_loss = "kl";       // distillation loss: kl | mse
+  int augment = 0;                  // distillation: augmented variants per training utterance
+  std::string generators = "substitute,mask,ngram";  // augmentation generators to use
+  std::string gazetteers;           // directory of slot-value lists (*.txt) for substitution
+  int corpus_lines = 0;             // distillation: unlabelled lines sampled from --corpus
   // Logging.
   int verbosity = 0;                // -v: debug logs
   bool quiet = false;               // -q: warnings and errors only
@@ -106,6 +121,20 @@ enum class Opt {
   kOptimizer,
   kMaxNgram,
   kNoSop,
+  kTeacher,
+  kHiddenSize,
+  kLayers,
+  kEmbeddingSize,
+  kPooling,
+  kEmbedInit,
+  kDropout,
+  kAlpha,
+  kTemperature,
+  kKdLoss,
+  kAugment,
+  kGenerators,
+  kGazetteers,
+  kCorpusLines,
 };
 
 // Registers the chosen options on a subcommand, bound to fields of `o`, defaults shown in --help.

@@ -25,6 +25,8 @@ extern "C" int jointnlu_trainer_run(const char* command, const jointnlu::cli::Op
       {"info", run_info},
       {"pretrain", run_pretrain},
       {"train-teacher", run_train_teacher},
+      {"train-student", run_train_student},
+      {"distill", run_distill},
       {"predict", run_predict},
       {"eval-model", run_eval_model},
   };

@@ -21,6 +21,7 @@
 #include "train/torch_env.h"
 #include "train/trainer.h"
 #include "train_commands.h"
+#include "train_common.h"
 
 namespace jointnlu::cli {
 namespace {
@@ -32,60 +33,11 @@ namespace fs = std::filesystem;
 // in docs/RESULTS.md; not tuned further).
 constexpr double kLrFromScratch = 5e-4;
 constexpr double kLrPretrained = 1e-4;
-constexpr std::size_t kPredictBatch = 64;
 
-void log_environment(int threads) {
-  const int n = train::configure_threads(threads);
-  const auto blas = train::inspect_blas();
-  spdlog::info("threads: {} | BLAS: {} ({}, sgemm {:.1f} GFLOP/s)", n,
-               blas.library.empty() ? "(none found)" : blas.library,
-               blas.openblas ? "OpenBLAS" : "not OpenBLAS: expect ~8x slower training",
-               blas.sgemm_gflops);
-}
 
-std::vector<Example> read_training(const std::string& path, const ReadOptions& read) {
-  ReadReport report;
-  auto examples = read_examples(path, read, &report);
-  for (const auto& e : report.skipped) spdlog::warn("skipped {}", e.what());
-  if (examples.empty()) throw DataError(SourceLocation{path, 0, 0}, "no usable training examples");
-  std::size_t nested = 0;
-  for (const auto& e : examples) nested += e.nested.size();
-  if (nested)
-    spdlog::info(
-        "{}: {} nested slot pairs cannot be tagged (the outer span is kept); they count as misses",
-        path, nested);
-  return examples;
-}
 
-std::vector<std::string> texts_of(const std::vector<Record>& records) {
-  std::vector<std::string> texts;
-  texts.reserve(records.size());
-  for (const auto& r : records) texts.push_back(r.text);
-  return texts;
-}
 
-Scores score_on(const train::JointPredictor& predictor, const std::vector<Record>& gold) {
-  const auto texts = texts_of(gold);
-  return score_records(gold,
-                       train::prediction_records(texts, predictor.predict(texts, kPredictBatch)));
-}
 
-// The vocabulary of a model trained from scratch: the special tokens, then every character of the
-// training texts as the uncased tokenizer sees it, Latin letters and digits also as "##" pieces
-// (see VocabBuilder). Only the training set: dev/test characters never seen in training become
-// [UNK].
-Tokenizer build_vocabulary(const std::vector<Example>& train) {
-  VocabBuilder builder;
-  std::vector<std::string> texts;
-  for (const auto& e : train) {
-    builder.force_text(e.text);
-    texts.push_back(e.text);
-  }
-  auto vocab = builder.build();
-  const std::size_t added = ensure_coverage(vocab, texts);
-  if (added) spdlog::debug("vocabulary: {} tokens added for coverage", added);
-  return Tokenizer(std::move(vocab));
-}
 
 void log_load_report(const train::LoadReport& r, const std::string& dir) {
   spdlog::info(
@@ -240,17 +192,6 @@ int run_train_teacher(const Options& o) {
                    {"patience", o.patience},
                    {"seed", o.seed}};
 
-  train::TrainerOptions topts;
-  topts.out_dir = o.out;
-  topts.epochs = o.epochs;
-  topts.batch_size = static_cast<std::size_t>(o.batch_size);
-  topts.lr = lr;
-  topts.warmup = o.warmup;
-  topts.patience = o.patience;
-  topts.seed = o.seed;
-  topts.resume = o.resume;
-  topts.max_steps = o.steps;
-
   const train::JointPredictor predictor(train::as_joint_model(model), batcher);
   train::TrainerHooks hooks;
   if (!dev.empty()) hooks.evaluate = [&] { return score_on(predictor, dev); };
@@ -262,33 +203,9 @@ int run_train_teacher(const Options& o) {
       o.batch_size, o.epochs, weights.to_string(), train::class_weighting_name(weighting),
       dev.empty() ? " (no --dev: no early stopping, the last epoch is kept)" : "");
   train::Trainer trainer(train::as_joint_model(model),
-                         train::JointCriterion(weights, domain_w, intent_w, tag_w), batcher, topts,
-                         hooks);
-  const auto result = trainer.fit(encoded);
-  if (result.stop_signal) {
-    spdlog::warn("interrupted (signal {}): state saved in {}; continue with --resume",
-                 result.stop_signal, o.out);
-    return 128 + result.stop_signal;
-  }
-  if (result.stopped_at_max_steps) {
-    spdlog::info("stopped after --steps {}: continue with --resume", o.steps);
-    return 0;
-  }
-  spdlog::info("best model (epoch {}) in {}; {:.1f} s per epoch", result.best_epoch, o.out,
-               result.mean_epoch_seconds);
-  std::cout << "model           " << o.out << "\n"
-            << "best_epoch      " << result.best_epoch << "\n"
-            << "epochs          " << result.epochs_completed << "\n"
-            << "seconds/epoch   " << result.mean_epoch_seconds << "\n";
-  if (!dev.empty()) {
-    std::cout << "\ndev (" << o.dev << ")\n";
-    print_scores(std::cout, result.best_dev, false);
-  }
-  if (!test.empty()) {
-    std::cout << "\ntest (" << o.test << ")\n";
-    print_scores(std::cout, score_on(predictor, test), false);
-  }
-  return 0;
+                         train::JointCriterion(weights, domain_w, intent_w, tag_w), batcher,
+                         trainer_options(o, lr), hooks);
+  return fit_and_report(trainer, encoded, o, predictor, dev, test);
 }
 
 int run_predict(const Options& o) {

@@ -67,7 +67,32 @@ Batch Batcher::collate(const std::vector<const EncodedExample*>& members) const 
     for (std::size_t p = 0; p < m.slot_tags.size(); ++p)
       tags[i][static_cast<int64_t>(p)] = m.slot_tags[p];
   }
+  collate_soft(members, b);
   return b;
+}
+
+void Batcher::collate_soft(const std::vector<const EncodedExample*>& members, Batch& b) const {
+  const EncodedExample* first = nullptr;
+  for (const auto* m : members)
+    if (m->soft) first = m;
+  if (!first) return;
+  const int64_t n = b.input_ids.size(0), len = b.input_ids.size(1);
+  b.soft_domain = torch::zeros({n, first->soft->domain.size(0)});
+  b.soft_intent = torch::zeros({n, first->soft->intent.size(0)});
+  b.soft_slots = torch::zeros({n, len, first->soft->slots.size(1)});
+  b.soft_rows = torch::zeros({n});
+  b.soft_positions = torch::zeros({n, len});
+  auto rows = b.soft_rows.accessor<float, 1>();
+  auto positions = b.soft_positions.accessor<float, 2>();
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& m = *members[static_cast<std::size_t>(i)];
+    if (!m.soft) continue;
+    rows[i] = 1.0f;
+    b.soft_domain[i].copy_(m.soft->domain);
+    b.soft_intent[i].copy_(m.soft->intent);
+    b.soft_slots[i].narrow(0, 0, m.soft->slots.size(0)).copy_(m.soft->slots);
+    for (std::size_t p : m.input.labelled) positions[i][static_cast<int64_t>(p)] = 1.0f;
+  }
 }
 
 LabelCounts count_labels(const std::vector<EncodedExample>& examples, const LabelSpace& labels) {

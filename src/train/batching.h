@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <optional>
+
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -21,12 +23,20 @@ inline constexpr int64_t kIgnoreTag = -100;
 // losses, and counted as errors by the scorer.
 inline constexpr int64_t kIgnoreClass = -1;
 
+// A teacher's raw logits for one example: the soft targets of distillation.
+struct SoftTargets {
+  torch::Tensor domain;  // [D] float
+  torch::Tensor intent;  // [I] float
+  torch::Tensor slots;   // [L, T] float, one row per position of input.ids
+};
+
 // One example, tokenized and labelled once (training re-batches them every epoch).
 struct EncodedExample {
   ModelInput input;
   int64_t domain = kIgnoreClass;
   int64_t intent = kIgnoreClass;
   std::vector<int64_t> slot_tags;  // per position of input.ids: a tag id or kIgnoreTag
+  std::optional<SoftTargets> soft;  // distillation only; an augmented example has no gold labels
 };
 
 struct Batch {
@@ -35,6 +45,14 @@ struct Batch {
   torch::Tensor domain;          // [B] int64, kIgnoreClass for unknown labels
   torch::Tensor intent;          // [B] int64
   torch::Tensor slot_tags;       // [B,L] int64, kIgnoreTag where there is no label
+  // Distillation (undefined unless a member has soft targets): the teacher's logits, zero rows
+  // for members without them, and float masks of which rows / positions carry soft targets
+  // (positions: those the decoder reads, ModelInput::labelled).
+  torch::Tensor soft_domain;     // [B,D]
+  torch::Tensor soft_intent;     // [B,I]
+  torch::Tensor soft_slots;      // [B,L,T]
+  torch::Tensor soft_rows;       // [B]
+  torch::Tensor soft_positions;  // [B,L]
   int64_t size() const { return input_ids.size(0); }
 };
 
@@ -57,6 +75,8 @@ class Batcher {
   const LabelSpace& labels() const { return labels_; }
 
  private:
+  void collate_soft(const std::vector<const EncodedExample*>& members, Batch& b) const;
+
   Tokenizer tokenizer_;
   LabelSpace labels_;
   std::size_t max_length_;

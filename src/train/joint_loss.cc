@@ -94,6 +94,40 @@ JointCriterion::JointCriterion(LossWeights weights, torch::Tensor domain_class_w
       intent_weights_(std::move(intent_class_weights)),
       tag_weights_(std::move(tag_class_weights)) {}
 
+DistillLoss parse_distill_loss(const std::string& name) {
+  if (name == "kl") return DistillLoss::kKl;
+  if (name == "mse") return DistillLoss::kMse;
+  throw std::invalid_argument("distillation loss '" + name + "' is not one of kl, mse");
+}
+
+const char* distill_loss_name(DistillLoss loss) { return loss == DistillLoss::kKl ? "kl" : "mse"; }
+
+torch::Tensor distill_term(const torch::Tensor& student, const torch::Tensor& teacher,
+                           const torch::Tensor& row_weights, const DistillOptions& options) {
+  const auto rows = row_weights.to(student.dtype());
+  const auto count = rows.sum();
+  if (count.item<double>() <= 0) return student.sum() * 0.0;
+  const auto target = teacher.to(student.dtype()).detach();
+  torch::Tensor per_row;
+  if (options.loss == DistillLoss::kKl) {
+    const double t = options.temperature;
+    const auto log_p_teacher = torch::log_softmax(target / t, -1);
+    const auto log_p_student = torch::log_softmax(student / t, -1);
+    per_row = (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum(-1) * (t * t);
+  } else {
+    per_row = (student - target).pow(2).mean(-1);
+  }
+  return (per_row * rows).sum() / count;
+}
+
+JointCriterion& JointCriterion::distill(DistillOptions options) {
+  if (!(options.alpha >= 0.0 && options.alpha <= 1.0))
+    throw std::invalid_argument("--alpha must be in [0, 1]");
+  if (!(options.temperature > 0.0)) throw std::invalid_argument("--temperature must be positive");
+  distill_ = options;
+  return *this;
+}
+
 JointLoss JointCriterion::operator()(const JointLogits& logits, const Batch& batch) const {
   JointLoss loss;
   loss.domain = masked_ce(logits.domain, batch.domain, kIgnoreClass, domain_weights_);
@@ -101,6 +135,17 @@ JointLoss JointCriterion::operator()(const JointLogits& logits, const Batch& bat
   const int64_t tags = logits.slots.size(-1);
   loss.slots = masked_ce(logits.slots.reshape({-1, tags}), batch.slot_tags.reshape({-1}),
                          kIgnoreTag, tag_weights_);
+  if (distill_.alpha > 0.0 && batch.soft_domain.defined()) {
+    const double a = distill_.alpha;
+    loss.domain = (1 - a) * loss.domain +
+                  a * distill_term(logits.domain, batch.soft_domain, batch.soft_rows, distill_);
+    loss.intent = (1 - a) * loss.intent +
+                  a * distill_term(logits.intent, batch.soft_intent, batch.soft_rows, distill_);
+    loss.slots = (1 - a) * loss.slots +
+                 a * distill_term(logits.slots.reshape({-1, tags}),
+                                  batch.soft_slots.reshape({-1, tags}),
+                                  batch.soft_positions.reshape({-1}), distill_);
+  }
   loss.total =
       weights_.domain * loss.domain + weights_.intent * loss.intent + weights_.slots * loss.slots;
   return loss;

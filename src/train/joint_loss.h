@@ -36,6 +36,27 @@ const char* class_weighting_name(ClassWeighting weighting);
 // for kNone, meaning plain cross-entropy.
 torch::Tensor class_weights(const std::vector<int64_t>& counts, ClassWeighting weighting);
 
+// Knowledge distillation, per task: (1-alpha)·CE(student, gold) + alpha·KD(student, teacher), with
+//   KD = T²·KL(softmax(teacher/T) ‖ softmax(student/T))   (Hinton et al.; T² keeps the gradient
+//        scale independent of T), or
+//   KD = mean squared difference of the raw logits         (Tang et al. 2019).
+// Slots are distilled per position (those the decoder reads). CE averages over examples with gold
+// labels, KD over examples with soft targets (augmented ones have only the latter).
+enum class DistillLoss { kKl, kMse };
+DistillLoss parse_distill_loss(const std::string& name);  // kl | mse
+const char* distill_loss_name(DistillLoss loss);
+
+struct DistillOptions {
+  double alpha = 0.0;        // 0: plain training (soft targets unused), 1: soft targets only
+  double temperature = 1.0;  // softens both distributions (KL only)
+  DistillLoss loss = DistillLoss::kKl;
+};
+
+// The KD term alone for one task: logits [N,C], teacher [N,C], weights [N] (0/1: which rows count);
+// the weighted mean over rows (0 when no row counts).
+torch::Tensor distill_term(const torch::Tensor& student, const torch::Tensor& teacher,
+                           const torch::Tensor& row_weights, const DistillOptions& options);
+
 struct JointLoss {
   torch::Tensor total;   // the weighted sum, what is minimised
   torch::Tensor domain;  // each task's (class-weighted) mean cross-entropy, 0 without targets
@@ -53,12 +74,17 @@ class JointCriterion {
   JointLoss operator()(const JointLogits& logits, const Batch& batch) const;
 
   const LossWeights& weights() const { return weights_; }
+  // Adds distillation towards the batch's soft targets (Batch::soft_*). alpha = 0 leaves the loss
+  // exactly the plain one.
+  JointCriterion& distill(DistillOptions options);
+  const DistillOptions& distill_options() const { return distill_; }
 
  private:
   LossWeights weights_;
   torch::Tensor domain_weights_;
   torch::Tensor intent_weights_;
   torch::Tensor tag_weights_;
+  DistillOptions distill_;
 };
 
 }  // namespace jointnlu::train

@@ -29,7 +29,8 @@ class JointPredictor {
   JointDecoder decoder_;
 };
 
-// Loads a model directory (today: an ALBERT teacher written by train-teacher) for prediction.
+// Loads a model directory (an ALBERT teacher or a BiLSTM student, told apart by config.json) for
+// prediction.
 JointPredictor load_predictor(const std::string& dir);
 
 // Frames of predictions as records (text + frame), for the scorer.

@@ -1,0 +1,233 @@
+#include "train/bilstm.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/file_io.h"
+
+namespace jointnlu::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kModelType = "jointnlu-bilstm";
+constexpr const char* kArchitecture = "JointBiLSTM";
+constexpr const char* kSection = "jointnlu";
+
+std::string vocab_text(const Tokenizer& tokenizer) {
+  std::string out;
+  for (const auto& token : tokenizer.vocab()) out += token + "\n";
+  return out;
+}
+
+int64_t positive(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || !j.at(key).is_number_integer())
+    throw std::invalid_argument(std::string("\"") + key + "\" missing or not an integer");
+  const auto v = j.at(key).get<int64_t>();
+  if (v <= 0) throw std::invalid_argument(std::string(key) + " must be positive");
+  return v;
+}
+
+}  // namespace
+
+Pooling parse_pooling(const std::string& name) {
+  if (name == "max") return Pooling::kMax;
+  if (name == "attention") return Pooling::kAttention;
+  throw std::invalid_argument("pooling '" + name + "' is not one of max, attention");
+}
+
+const char* pooling_name(Pooling pooling) {
+  return pooling == Pooling::kMax ? "max" : "attention";
+}
+
+nlohmann::json StudentConfig::to_json() const {
+  return {{"model_type", kModelType},
+          {"vocab_size", vocab_size},
+          {"embedding_size", embedding_size},
+          {"hidden_size", hidden_size},
+          {"num_layers", num_layers},
+          {"pooling", pooling_name(pooling)},
+          {"attention_size", attention_size},
+          {"dropout", dropout},
+          {"pad_token_id", pad_token_id}};
+}
+
+StudentConfig StudentConfig::from_json(const nlohmann::json& j) {
+  StudentConfig c;
+  c.vocab_size = positive(j, "vocab_size");
+  c.embedding_size = positive(j, "embedding_size");
+  c.hidden_size = positive(j, "hidden_size");
+  c.num_layers = positive(j, "num_layers");
+  c.pooling = parse_pooling(j.value("pooling", std::string("max")));
+  c.attention_size = j.contains("attention_size") ? positive(j, "attention_size") : 128;
+  c.dropout = j.value("dropout", 0.1);
+  if (!(c.dropout >= 0.0 && c.dropout < 1.0))
+    throw std::invalid_argument("dropout must be in [0, 1)");
+  c.pad_token_id = j.value("pad_token_id", int64_t{0});
+  if (c.pad_token_id < 0 || c.pad_token_id >= c.vocab_size)
+    throw std::invalid_argument("pad_token_id outside the vocabulary");
+  return c;
+}
+
+AttentionPoolingImpl::AttentionPoolingImpl(int64_t input, int64_t hidden) {
+  proj = register_module("proj", torch::nn::Linear(input, hidden));
+  context = register_module("context", torch::nn::Linear(torch::nn::LinearOptions(hidden, 1).bias(false)));
+}
+
+torch::Tensor AttentionPoolingImpl::forward(const torch::Tensor& h, const torch::Tensor& mask) {
+  auto scores = context->forward(torch::tanh(proj->forward(h))).squeeze(-1);  // [B,L]
+  scores = scores.masked_fill(mask == 0, -1e9);
+  const auto weights = torch::softmax(scores, 1).unsqueeze(-1);
+  return (weights * h).sum(1);
+}
+
+StudentEmbeddingsImpl::StudentEmbeddingsImpl(int64_t vocab, int64_t dim, int64_t pad) {
+  word_embeddings = register_module(
+      "word_embeddings", torch::nn::Embedding(torch::nn::EmbeddingOptions(vocab, dim)));
+  torch::NoGradGuard no_grad;
+  // N(0, 0.1) rather than torch's N(0, 1): the LSTM gates start unsaturated. The pad row is never
+  // read at a real position; it is zeroed for tidiness only.
+  word_embeddings->weight.normal_(0.0, 0.1);
+  word_embeddings->weight[pad].zero_();
+}
+
+JointBiLSTMImpl::JointBiLSTMImpl(const StudentConfig& config, const LabelSpace& labels)
+    : config_(config) {
+  embeddings = register_module(
+      "embeddings",
+      StudentEmbeddings(config.vocab_size, config.embedding_size, config.pad_token_id));
+  lstm = register_module(
+      "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(config.embedding_size, config.hidden_size)
+                                  .num_layers(config.num_layers)
+                                  .bidirectional(true)
+                                  .batch_first(true)
+                                  .dropout(config.num_layers > 1 ? config.dropout : 0.0)));
+  const int64_t features = 2 * config.hidden_size;
+  if (config.pooling == Pooling::kAttention)
+    attention = register_module("attention", AttentionPooling(features, config.attention_size));
+  dropout = register_module("dropout", torch::nn::Dropout(config.dropout));
+  domain_classifier =
+      register_module("domain_classifier", torch::nn::Linear(features, labels.domains().size()));
+  intent_classifier =
+      register_module("intent_classifier", torch::nn::Linear(features, labels.intents().size()));
+  slot_classifier =
+      register_module("slot_classifier", torch::nn::Linear(features, labels.tags().size()));
+}
+
+JointLogits JointBiLSTMImpl::forward(const torch::Tensor& input_ids,
+                                     const torch::Tensor& attention_mask) {
+  namespace rnn = torch::nn::utils::rnn;
+  const int64_t length = input_ids.size(1);
+  const auto x = dropout->forward(embeddings->word_embeddings->forward(input_ids));
+  // Packing keeps the backward direction from starting on padding, so a padded batch gives the
+  // same results as one utterance at a time (what the runtime computes).
+  const auto lengths = attention_mask.sum(1).to(torch::kCPU, torch::kInt64);
+  const auto packed = rnn::pack_padded_sequence(x, lengths, /*batch_first=*/true,
+                                                /*enforce_sorted=*/false);
+  auto [packed_out, state] = lstm->forward_with_packed_input(packed);
+  (void)state;
+  auto h = std::get<0>(rnn::pad_packed_sequence(packed_out, /*batch_first=*/true,
+                                                /*padding_value=*/0.0, length));
+  const auto mask = attention_mask.to(h.device());
+  torch::Tensor pooled;
+  if (config_.pooling == Pooling::kAttention) {
+    pooled = attention->forward(h, mask);
+  } else {
+    pooled = std::get<0>(h.masked_fill((mask == 0).unsqueeze(-1), -1e9).max(1));
+  }
+  pooled = dropout->forward(pooled);
+  const auto tokens = dropout->forward(h);
+  return {domain_classifier->forward(pooled), intent_classifier->forward(pooled),
+          slot_classifier->forward(tokens)};
+}
+
+JointModel as_joint_model(JointBiLSTM model) {
+  return {model.ptr(), [model](const Batch& b) mutable {
+            return model->forward(b.input_ids, b.attention_mask);
+          }};
+}
+
+nlohmann::json student_config_json(const StudentSpec& spec) {
+  nlohmann::json j = spec.model.to_json();
+  j["architectures"] = {kArchitecture};
+  j[kSection] = {{"model", kModelType},
+                 {"labels", spec.labels.to_json()},
+                 {"max_length", spec.max_length},
+                 {"tokenizer", {{"lower_case", spec.tokenizer.lower_case}}},
+                 {"training", spec.training.is_null() ? nlohmann::json::object() : spec.training}};
+  return j;
+}
+
+bool is_student_config(const nlohmann::json& config) {
+  return config.is_object() && config.value("model_type", "") == kModelType;
+}
+
+StudentSpec parse_student_config(const nlohmann::json& config, const std::string& source) {
+  try {
+    if (!is_student_config(config))
+      throw std::invalid_argument(std::string("model_type is not '") + kModelType + "'");
+    const auto section = config.find(kSection);
+    if (section == config.end() || !section->is_object())
+      throw std::invalid_argument("no \"jointnlu\" section");
+    StudentSpec spec;
+    spec.model = StudentConfig::from_json(config);
+    spec.labels = LabelSpace::from_json(section->at("labels"));
+    const auto max_length = section->value("max_length", int64_t{0});
+    if (max_length < 3 || max_length > 4096)
+      throw std::invalid_argument("max_length " + std::to_string(max_length) +
+                                  " outside [3, 4096]");
+    spec.max_length = static_cast<std::size_t>(max_length);
+    if (const auto t = section->find("tokenizer"); t != section->end() && t->is_object())
+      spec.tokenizer.lower_case = t->value("lower_case", true);
+    spec.training = section->value("training", nlohmann::json::object());
+    return spec;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(source + ": " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(source + ": " + e.what());
+  }
+}
+
+CheckpointContents student_checkpoint(const StudentSpec& spec, const Tokenizer& tokenizer,
+                                      StateDict tensors) {
+  CheckpointContents c;
+  c.files["config.json"] = student_config_json(spec).dump(2) + "\n";
+  c.files["vocab.txt"] = vocab_text(tokenizer);
+  c.files["tokenizer_config.json"] = nlohmann::json{{"do_lower_case", spec.tokenizer.lower_case},
+                                                    {"tokenizer_class", "BertTokenizer"}}
+                                         .dump(2) +
+                                     "\n";
+  c.tensors = std::move(tensors);
+  c.metadata["format"] = "pt";
+  return c;
+}
+
+LoadedStudent load_student(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw IoError(dir, "not a model directory");
+  StudentSpec spec =
+      parse_student_config(read_config(dir), (fs::path(dir) / "config.json").string());
+  Tokenizer tokenizer =
+      Tokenizer::from_vocab_file((fs::path(dir) / "vocab.txt").string(), spec.tokenizer);
+  if (static_cast<int64_t>(tokenizer.vocab_size()) != spec.model.vocab_size)
+    throw std::invalid_argument(dir + ": vocab.txt has " + std::to_string(tokenizer.vocab_size()) +
+                                " tokens, config.json says vocab_size " +
+                                std::to_string(spec.model.vocab_size));
+  JointBiLSTM model(spec.model, spec.labels);
+  const auto tensors = read_safetensors((fs::path(dir) / "model.safetensors").string());
+  LoadOptions options;
+  options.error_on_unexpected = true;
+  load_state_dict(*model, tensors, options);
+  model->eval();
+  return {std::move(spec), std::move(tokenizer), std::move(model)};
+}
+
+void set_embeddings(JointBiLSTM& model, const torch::Tensor& source) {
+  auto& weight = model->embeddings->word_embeddings->weight;
+  if (source.dim() != 2 || source.size(0) != weight.size(0) || source.size(1) != weight.size(1))
+    throw std::invalid_argument("embedding initialisation: matrix " + shape_string(source.sizes()) +
+                                " does not fit the student's " + shape_string(weight.sizes()));
+  torch::NoGradGuard no_grad;
+  weight.copy_(source.to(weight.dtype()));
+}
+
+}  // namespace jointnlu::train

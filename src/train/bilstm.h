@@ -1,0 +1,115 @@
+// The BiLSTM student: character embeddings over the teacher's vocabulary (so its positions are the
+// teacher's positions and token-level soft targets line up) → a bidirectional LSTM → max or
+// attention pooling → domain and intent heads; a slot head on every position. Same label space,
+// same ModelInput and same decoder as the teacher.
+//
+// Module tree (registered names are the checkpoint keys; the runtime in src/runtime reads the
+// same names):
+//   embeddings.word_embeddings [V,E]
+//   lstm: torch::nn::LSTM (weight_ih_l{k}[_reverse] [4H,in], weight_hh_l{k}[_reverse] [4H,H],
+//         bias_ih_l{k}[_reverse], bias_hh_l{k}[_reverse] [4H]; gates i,f,g,o)
+//   attention.proj [A,2H] + bias, attention.context [1,A] (attention pooling only)
+//   domain_classifier [D,2H], intent_classifier [I,2H], slot_classifier [T,2H]
+#pragma once
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/label_space.h"
+#include "core/tokenizer.h"
+#include "train/albert.h"
+#include "train/checkpoint.h"
+#include "train/joint_model.h"
+
+namespace jointnlu::train {
+
+enum class Pooling { kMax, kAttention };
+Pooling parse_pooling(const std::string& name);  // max | attention
+const char* pooling_name(Pooling pooling);
+
+struct StudentConfig {
+  int64_t vocab_size = 0;
+  int64_t embedding_size = 128;
+  int64_t hidden_size = 128;  // per direction
+  int64_t num_layers = 1;
+  Pooling pooling = Pooling::kMax;
+  int64_t attention_size = 128;  // attention pooling's hidden size
+  double dropout = 0.1;          // on embeddings, between layers, and before the heads
+  int64_t pad_token_id = 0;
+
+  nlohmann::json to_json() const;
+  // Throws std::invalid_argument for missing or out-of-range fields.
+  static StudentConfig from_json(const nlohmann::json& j);
+};
+
+struct AttentionPoolingImpl : torch::nn::Module {
+  AttentionPoolingImpl(int64_t input, int64_t hidden);
+  // h [B,L,F], mask [B,L] (1 = real) → [B,F]
+  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& mask);
+  torch::nn::Linear proj{nullptr};
+  torch::nn::Linear context{nullptr};
+};
+TORCH_MODULE(AttentionPooling);
+
+struct StudentEmbeddingsImpl : torch::nn::Module {
+  StudentEmbeddingsImpl(int64_t vocab, int64_t dim, int64_t pad);
+  torch::nn::Embedding word_embeddings{nullptr};
+};
+TORCH_MODULE(StudentEmbeddings);
+
+class JointBiLSTMImpl : public torch::nn::Module {
+ public:
+  JointBiLSTMImpl(const StudentConfig& config, const LabelSpace& labels);
+  JointLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask);
+
+  const StudentConfig& config() const { return config_; }
+
+  StudentEmbeddings embeddings{nullptr};
+  torch::nn::LSTM lstm{nullptr};
+  AttentionPooling attention{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+  torch::nn::Linear domain_classifier{nullptr};
+  torch::nn::Linear intent_classifier{nullptr};
+  torch::nn::Linear slot_classifier{nullptr};
+
+ private:
+  StudentConfig config_;
+};
+TORCH_MODULE(JointBiLSTM);
+
+JointModel as_joint_model(JointBiLSTM model);
+
+// Everything config.json records about a student.
+struct StudentSpec {
+  StudentConfig model;
+  LabelSpace labels;
+  TokenizerOptions tokenizer;
+  std::size_t max_length = 64;
+  nlohmann::json training;  // settings, for the record
+};
+
+// config.json: the StudentConfig keys, "model_type": "jointnlu-bilstm", "architectures", and the
+// "jointnlu" section (labels, max_length, tokenizer, training) laid out as the teacher's.
+nlohmann::json student_config_json(const StudentSpec& spec);
+StudentSpec parse_student_config(const nlohmann::json& config, const std::string& source);
+// True when a config.json describes a student (model_type "jointnlu-bilstm").
+bool is_student_config(const nlohmann::json& config);
+
+CheckpointContents student_checkpoint(const StudentSpec& spec, const Tokenizer& tokenizer,
+                                      StateDict tensors);
+
+struct LoadedStudent {
+  StudentSpec spec;
+  Tokenizer tokenizer;
+  JointBiLSTM model;
+};
+// Every tensor must be present with its shape and dtype (CheckpointError naming it otherwise).
+LoadedStudent load_student(const std::string& dir);
+
+// Embedding initialisation: copies rows of `source` [V,E] (from the teacher's factorized
+// embedding matrix or a word2vec file) into the student's embedding table; shapes must agree.
+void set_embeddings(JointBiLSTM& model, const torch::Tensor& source);
+
+}  // namespace jointnlu::train
