@@ -5,6 +5,7 @@
 #include "options.h"
 #include "trainer_plugin.h"
 #include "report.h"
+#include "student_commands.h"
 
 namespace jointnlu::cli {
 
@@ -18,7 +19,7 @@ std::vector<Command> eval_commands() {
                  if (!o.model.empty() || !o.data.empty()) {
                    if (o.model.empty() || o.data.empty() || !o.gold.empty() || !o.pred.empty())
                      throw std::invalid_argument("eval takes either --gold and --pred, or --model and --data");
-                   return run_in_trainer("eval-model", o);
+                   return is_student_model(o.model) ? eval_with_student(o) : run_in_trainer("eval-model", o);
                  }
                  if (o.gold.empty() || o.pred.empty())
                    throw std::invalid_argument("eval needs --gold and --pred (or --model and --data)");

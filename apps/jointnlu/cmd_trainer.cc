@@ -104,8 +104,6 @@ std::vector<Command> trainer_commands() {
          if (o.out.empty()) throw std::invalid_argument("distill needs --out");
          return run_in_trainer("distill", o);
        }},
-      {"predict", "Parse utterances (plain text or JSON lines) with a model; writes JSON lines",
-       {Opt::kModel, Opt::kInput, Opt::kOut, Opt::kThreads, Opt::kMaxChars}, in_trainer("predict")},
   };
 }
 

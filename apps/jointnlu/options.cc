@@ -252,6 +252,27 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->check(CLI::NonNegativeNumber)
             ->capture_default_str();
         break;
+      case Opt::kInt8:
+        cmd.add_flag("--int8", o.int8, "Store weight matrices as int8 with per-row scales (~4x smaller)");
+        break;
+      case Opt::kHost:
+        cmd.add_option("--host", o.host, "Address to listen on")->capture_default_str();
+        break;
+      case Opt::kPort:
+        cmd.add_option("--port", o.port, "TCP port (0: pick a free one; the bound address is printed on stderr)")
+            ->check(CLI::Range(0, 65535))
+            ->capture_default_str();
+        break;
+      case Opt::kMaxBodyBytes:
+        cmd.add_option("--max-body-bytes", o.max_body_bytes, "Larger request bodies are refused with 413")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kMaxBatch:
+        cmd.add_option("--max-batch", o.max_batch, "Most texts in one {\"texts\": [...]} request")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        break;
     }
   }
 }

@@ -73,6 +73,12 @@ struct Options {
   std::string generators = "substitute,mask,ngram";  // augmentation generators to use
   std::string gazetteers;           // directory of slot-value lists (*.txt) for substitution
   int corpus_lines = 0;             // distillation: unlabelled lines sampled from --corpus
+  // Runtime: export and serve.
+  bool int8 = false;                // export: int8 weight matrices (per-row scales) instead of fp32
+  std::string host = "127.0.0.1";   // serve: address to listen on
+  int port = 8080;                  // serve: TCP port; 0 picks a free one (printed on stderr)
+  std::size_t max_body_bytes = 1 << 20;  // serve: larger request bodies get 413
+  std::size_t max_batch = 64;       // serve: most texts in one {"texts": [...]} request
   // Logging.
   int verbosity = 0;                // -v: debug logs
   bool quiet = false;               // -q: warnings and errors only
@@ -135,6 +141,11 @@ enum class Opt {
   kGenerators,
   kGazetteers,
   kCorpusLines,
+  kInt8,
+  kHost,
+  kPort,
+  kMaxBodyBytes,
+  kMaxBatch,
 };
 
 // Registers the chosen options on a subcommand, bound to fields of `o`, defaults shown in --help.
@@ -151,5 +162,6 @@ struct Command {
 std::vector<Command> data_commands();
 std::vector<Command> eval_commands();
 std::vector<Command> demo_commands();
+std::vector<Command> runtime_commands();  // predict, export, serve (student runtime, no libtorch)
 
 }  // namespace jointnlu::cli

@@ -11,6 +11,7 @@
 #include "core/decoding.h"
 #include "core/file_io.h"
 #include "core/metrics.h"
+#include "core/predict_input.h"
 #include "core/utf8.h"
 #include "core/vocab_builder.h"
 #include "report.h"
@@ -57,44 +58,6 @@ void log_load_report(const train::LoadReport& r, const std::string& dir) {
 nlohmann::json class_weight_summary(const torch::Tensor& w) {
   if (!w.defined()) return nullptr;
   return {{"min", w.min().item<double>()}, {"max", w.max().item<double>()}};
-}
-
-// Input of `predict`: an SMP JSON array, or lines that are either JSON objects with a "text" field
-// or plain text. Blank lines are skipped.
-std::vector<std::string> read_predict_input(const std::string& path, std::size_t max_chars) {
-  const std::string content = read_file(path);
-  const auto first = content.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
-  if (first != std::string::npos && content[first] == '[') {
-    ReadOptions read;
-    read.format = DataFormat::kSmpJson;
-    read.max_chars = max_chars;
-    return texts_of(parse_records(path, content, read));
-  }
-  std::vector<std::string> texts;
-  std::istringstream in(content);
-  std::string line;
-  std::size_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    const SourceLocation where{path, texts.size() + 1, line_no};
-    std::string text = line;
-    if (line[line.find_first_not_of(" \t")] == '{') {
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::exception& e) {
-        throw DataError(where, std::string("malformed JSON line: ") + e.what());
-      }
-      if (!j.is_object() || !j.contains("text") || !j["text"].is_string())
-        throw DataError(where, "a JSON line needs a string field \"text\"");
-      text = j["text"].get<std::string>();
-    }
-    if (const auto problem = check_text(text, max_chars)) throw DataError(where, *problem);
-    texts.push_back(std::move(text));
-  }
-  return texts;
 }
 
 }  // namespace

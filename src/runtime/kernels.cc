@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "runtime/kernels_internal.h"
 
@@ -215,8 +216,40 @@ PackedMatrix PackedMatrix::pack_f32(std::span<const float> w, std::size_t rows, 
   return packed;
 }
 
+void quantize_weights(std::span<const float> w, std::size_t rows, std::size_t cols,
+                      std::span<std::int8_t> q, std::span<float> scales) {
+  check_shape("quantize_weights", w, rows, cols);
+  if (q.size() != rows * cols || scales.size() != rows)
+    throw std::invalid_argument("quantize_weights: output sizes do not match [rows, cols]");
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* wr = w.data() + r * cols;
+    float amax = 0.0f;
+    for (std::size_t k = 0; k < cols; ++k) amax = std::max(amax, std::fabs(wr[k]));
+    const float scale = amax / 127.0f;
+    scales[r] = scale;
+    for (std::size_t k = 0; k < cols; ++k) {
+      const float v = amax > 0.0f ? std::clamp(std::round(wr[k] / scale), -127.0f, 127.0f) : 0.0f;
+      q[r * cols + k] = static_cast<std::int8_t>(v);
+    }
+  }
+}
+
 PackedMatrix PackedMatrix::pack_int8(std::span<const float> w, std::size_t rows, std::size_t cols) {
   check_shape("PackedMatrix::pack_int8", w, rows, cols);
+  std::vector<std::int8_t> q(rows * cols);
+  std::vector<float> scales(rows);
+  quantize_weights(w, rows, cols, q, scales);
+  return from_int8(q, scales, rows, cols);
+}
+
+PackedMatrix PackedMatrix::from_int8(std::span<const std::int8_t> q,
+                                     std::span<const float> row_scales, std::size_t rows,
+                                     std::size_t cols) {
+  if (rows == 0 || cols == 0 || q.size() != rows * cols || row_scales.size() != rows)
+    throw std::invalid_argument("PackedMatrix::from_int8: " + std::to_string(q.size()) +
+                                " values and " + std::to_string(row_scales.size()) +
+                                " scales do not make a [" + std::to_string(rows) + ", " +
+                                std::to_string(cols) + "] matrix");
   PackedMatrix packed;
   packed.type_ = WeightType::kInt8;
   packed.rows_ = rows;
@@ -232,20 +265,22 @@ PackedMatrix PackedMatrix::pack_int8(std::span<const float> w, std::size_t rows,
   float* scales = reinterpret_cast<float*>(packed.storage_.get() + weight_bytes);
   std::int32_t* row_sums = reinterpret_cast<std::int32_t*>(scales + padded_rows);
   for (std::size_t r = 0; r < rows; ++r) {
-    const float* wr = w.data() + r * cols;
-    float amax = 0.0f;
-    for (std::size_t k = 0; k < cols; ++k) amax = std::max(amax, std::fabs(wr[k]));
-    const float scale = amax / 127.0f;
-    scales[r] = scale;
+    // -128 has no positive counterpart, and the AVX2 sign trick needs |q| <= 127.
+    if (!std::isfinite(row_scales[r]) || row_scales[r] < 0.0f)
+      throw std::invalid_argument("PackedMatrix::from_int8: row " + std::to_string(r) +
+                                  " has an invalid scale");
+    scales[r] = row_scales[r];
     const std::size_t p = r / kPanelRows;
     const std::size_t lane = r % kPanelRows;
     std::int32_t sum = 0;
     for (std::size_t k = 0; k < cols; ++k) {
-      const float q = amax > 0.0f ? std::clamp(std::round(wr[k] / scale), -127.0f, 127.0f) : 0.0f;
+      const std::int8_t v = q[r * cols + k];
+      if (v == -128)
+        throw std::invalid_argument("PackedMatrix::from_int8: row " + std::to_string(r) +
+                                    " holds -128 (symmetric quantisation uses [-127, 127])");
       const std::size_t g = k / kInt8Group;
-      dst[((p * packed.groups_ + g) * kPanelRows + lane) * kInt8Group + k % kInt8Group] =
-          static_cast<std::int8_t>(q);
-      sum += static_cast<std::int32_t>(q);
+      dst[((p * packed.groups_ + g) * kPanelRows + lane) * kInt8Group + k % kInt8Group] = v;
+      sum += v;
     }
     row_sums[r] = sum;
   }

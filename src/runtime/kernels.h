@@ -56,6 +56,11 @@ class PackedMatrix {
   // dimension is 0, or (int8) a value is not finite.
   static PackedMatrix pack_f32(std::span<const float> w, std::size_t rows, std::size_t cols);
   static PackedMatrix pack_int8(std::span<const float> w, std::size_t rows, std::size_t cols);
+  // Already quantised weights (q row-major [rows, cols] in [-127, 127], one scale per row, as
+  // quantize_weights makes them): what an exported int8 model holds. Throws std::invalid_argument
+  // for mismatched sizes, a -128, or a negative / non-finite scale.
+  static PackedMatrix from_int8(std::span<const std::int8_t> q, std::span<const float> scales,
+                                std::size_t rows, std::size_t cols);
   static PackedMatrix pack(WeightType type, std::span<const float> w, std::size_t rows,
                            std::size_t cols);
 
@@ -92,6 +97,12 @@ class PackedMatrix {
   std::size_t groups_ = 0;
   std::size_t bytes_ = 0;
 };
+
+// The int8 weight scheme above, row-major: q[rows * cols] and scales[rows]. pack_int8 is
+// quantize_weights + from_int8, so a model quantised once at export and one quantised at load hold
+// the same integers. Throws std::invalid_argument for mismatched sizes.
+void quantize_weights(std::span<const float> w, std::size_t rows, std::size_t cols,
+                      std::span<std::int8_t> q, std::span<float> scales);
 
 // Dynamically quantised activations (one scale per row), the int8 kernels' input. Sized once at
 // model load for the largest [rows, cols] it will hold, so quantising never allocates.

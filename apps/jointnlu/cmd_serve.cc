@@ -1,0 +1,224 @@
+// `jointnlu serve`: the student over HTTP (cpp-httplib).
+//
+//   POST /v1/parse  {"text": "..."}        -> one result object (jointnlu::to_json(ParseResult))
+//                   {"texts": ["...", ...]} -> an array of them, in order
+//   GET  /health                           -> {"status": "ok", "model": {...}}
+// Errors are {"error": {"code": "...", "message": "..."}}: 400 for a body that is not UTF-8 or not
+// JSON, for missing or mistyped fields and for texts check_text rejects (empty, too long, control
+// characters); 413 for a body over --max-body-bytes; 404 / 405 for unknown paths / methods.
+//
+// Shutdown: SIGINT and SIGTERM are blocked in every thread and taken by the main thread with
+// sigtimedwait, which then stops the listener; httplib's pool finishes the requests in flight
+// before listen returns, and the process exits 0.
+#include <httplib.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+
+#include "core/utf8.h"
+#include "jointnlu/jointnlu.h"
+#include "student_commands.h"
+
+namespace jointnlu::cli {
+namespace {
+
+using nlohmann::json;
+
+void send_error(httplib::Response& res, int status, const std::string& code,
+                const std::string& message) {
+  res.status = status;
+  res.set_content(json{{"error", {{"code", code}, {"message", message}}}}.dump(),
+                  "application/json");
+}
+
+// A request the client got wrong: becomes a 400 with this code.
+struct BadRequest {
+  std::string code;
+  std::string message;
+};
+
+std::string checked_text(const json& value, std::size_t max_chars, const std::string& what) {
+  if (!value.is_string())
+    throw BadRequest{"invalid_field", what + " must be a string, found " + value.type_name()};
+  const auto text = value.get<std::string>();
+  const auto decoded =
+      decode_utf8(text);  // the JSON parser has checked UTF-8 already; counts characters
+  if (decoded && decoded->chars.size() > max_chars)
+    throw BadRequest{"text_too_long", what + " has " + std::to_string(decoded->chars.size()) +
+                                          " characters, more than the limit of " +
+                                          std::to_string(max_chars)};
+  if (const auto problem = check_text(text, max_chars))
+    throw BadRequest{text.empty() ? "empty_text" : "invalid_text", what + ": " + *problem};
+  return text;
+}
+
+class Service {
+ public:
+  Service(Parser parser, const Options& o) : parser_(std::move(parser)), options_(o) {}
+
+  void parse(const httplib::Request& req, httplib::Response& res) const {
+    try {
+      if (!decode_utf8(req.body))
+        throw BadRequest{"invalid_utf8", "the request body is not valid UTF-8"};
+      const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+      if (body.is_discarded())
+        throw BadRequest{"invalid_json", "the request body is not valid JSON"};
+      if (!body.is_object())
+        throw BadRequest{"invalid_request",
+                         "the request body must be a JSON object with \"text\" or \"texts\""};
+      const bool one = body.contains("text");
+      const bool many = body.contains("texts");
+      if (one == many)
+        throw BadRequest{"invalid_request", "give exactly one of \"text\" and \"texts\""};
+      if (one) {
+        const std::string text = checked_text(body["text"], options_.max_chars, "\"text\"");
+        res.set_content(to_json(parser_.parse(text)), "application/json");
+        return;
+      }
+      const json& list = body["texts"];
+      if (!list.is_array())
+        throw BadRequest{"invalid_field", "\"texts\" must be an array of strings"};
+      if (list.empty()) throw BadRequest{"invalid_field", "\"texts\" is empty"};
+      if (list.size() > options_.max_batch)
+        throw BadRequest{"too_many_texts", "\"texts\" has " + std::to_string(list.size()) +
+                                               " entries, more than the limit of " +
+                                               std::to_string(options_.max_batch)};
+      std::vector<std::string> texts;
+      texts.reserve(list.size());
+      for (std::size_t i = 0; i < list.size(); ++i)
+        texts.push_back(
+            checked_text(list[i], options_.max_chars, "\"texts\"[" + std::to_string(i) + "]"));
+      std::string out = "[";
+      const auto results = parser_.parse_batch(texts);
+      for (std::size_t i = 0; i < results.size(); ++i) out += (i ? "," : "") + to_json(results[i]);
+      res.set_content(out + "]", "application/json");
+    } catch (const BadRequest& e) {
+      send_error(res, 400, e.code, e.message);
+    } catch (const Error& e) {
+      if (e.code() == Error::Code::kInvalidInput)
+        send_error(res, 400, "invalid_text", e.what());
+      else
+        send_error(res, 500, "internal", e.what());
+    }
+  }
+
+  ModelInfo info() const { return parser_.info(); }
+
+  void health(const httplib::Request&, httplib::Response& res) const {
+    res.set_content(json{{"status", "ok"}, {"model", json::parse(to_json(parser_.info()))}}.dump(),
+                    "application/json");
+  }
+
+ private:
+  Parser parser_;
+  const Options& options_;
+};
+
+void method_not_allowed(httplib::Server& svr, const std::string& path, const std::string& allowed) {
+  const auto handler = [allowed](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Allow", allowed);
+    send_error(res, 405, "method_not_allowed",
+               req.method + " is not allowed on " + req.path + "; use " + allowed);
+  };
+  if (allowed != "GET") svr.Get(path, handler);
+  if (allowed != "POST") svr.Post(path, handler);
+  svr.Put(path, handler);
+  svr.Patch(path, handler);
+  svr.Delete(path, handler);
+}
+
+}  // namespace
+
+int serve_student(const Options& o) {
+  // Before any thread exists, so that every thread inherits the mask and only sigtimedwait below
+  // receives these signals.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ParserOptions popts;
+  popts.threads = 1;  // requests are already spread over the server's threads
+  popts.max_chars = o.max_chars;
+  const Service service(Parser::open(o.model, popts), o);
+  spdlog::info("model {}", to_json(service.info()));
+
+  httplib::Server svr;
+  const auto threads = static_cast<std::size_t>(
+      o.threads > 0 ? o.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.set_payload_max_length(o.max_body_bytes);
+  svr.Post("/v1/parse",
+           [&](const httplib::Request& req, httplib::Response& res) { service.parse(req, res); });
+  svr.Get("/health",
+          [&](const httplib::Request& req, httplib::Response& res) { service.health(req, res); });
+  method_not_allowed(svr, "/v1/parse", "POST");
+  method_not_allowed(svr, "/health", "GET");
+  // Statuses httplib sets itself (404 no route, 413 body too large, 400 bad request line) get a
+  // JSON body too; responses our handlers wrote already have one.
+  svr.set_error_handler(httplib::Server::HandlerWithResponse([&](const httplib::Request& req,
+                                                                 httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 404)
+      send_error(res, 404, "not_found",
+                 "no such path: " + req.path + " (use POST /v1/parse or GET /health)");
+    else if (res.status == 413)
+      send_error(
+          res, 413, "payload_too_large",
+          "the request body exceeds the limit of " + std::to_string(o.max_body_bytes) + " bytes");
+    else
+      send_error(res, res.status, "bad_request", "the request could not be processed");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  svr.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string message = "unknown error";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          message = e.what();
+        } catch (...) {
+        }
+        send_error(res, 500, "internal", message);
+      });
+
+  const int port =
+      o.port == 0 ? svr.bind_to_any_port(o.host) : (svr.bind_to_port(o.host, o.port) ? o.port : -1);
+  if (port <= 0)
+    throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                             " (address in use, or not an address of this machine?)");
+  std::atomic<bool> finished{false};
+  bool listened = false;
+  std::thread server([&] {
+    listened = svr.listen_after_bind();
+    finished = true;
+  });
+  // Printed whatever the log level: scripts and tests read the port from here.
+  std::cerr << "listening on http://" << o.host << ":" << port << " (" << threads << " threads)"
+            << std::endl;
+
+  int stop_signal = 0;
+  while (!finished) {
+    const timespec tick{0, 200 * 1000 * 1000};
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig > 0) {
+      stop_signal = sig;
+      spdlog::info("signal {}: finishing the requests in flight, then stopping", sig);
+      svr.stop();
+      break;
+    }
+  }
+  server.join();
+  if (!stop_signal && !listened) throw std::runtime_error("the server stopped unexpectedly");
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace jointnlu::cli

@@ -1,0 +1,112 @@
+// jointnlu: joint domain / intent / slot parsing of one utterance with a distilled BiLSTM student.
+//
+// The public C++ API of the runtime. Self-contained: the standard library only, no third-party
+// type, and the implementation hidden behind a pointer (Pimpl), so applications depend on nothing
+// but this header and the library.
+//
+//   auto parser = jointnlu::Parser::open("model.safetensors");
+//   jointnlu::ParseResult r = parser.parse("播放周杰伦的稻香");
+//   // r.domain == "music", r.intent == "PLAY", r.slots[0].key == "artist", ...
+//
+// A Parser is immutable once opened: share one between any number of threads.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jointnlu {
+
+// Every failure of the API.
+class Error : public std::runtime_error {
+ public:
+  enum class Code {
+    kInvalidInput,  // the text: invalid UTF-8, empty, control characters, too long
+    kInvalidModel,  // the model file or directory: malformed, wrong tensors, bad metadata
+    kIo,            // a file that cannot be read
+    kInternal,      // anything else (a bug: please report it)
+  };
+  Error(Code code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  Code code() const { return code_; }
+
+ private:
+  Code code_;
+};
+
+struct ParserOptions {
+  // Threads parse_batch() spreads a batch over; 1: the calling thread only; 0: all cores.
+  int threads = 1;
+  // Longest text accepted, in characters (Unicode code points); longer ones are kInvalidInput.
+  std::size_t max_chars = 512;
+};
+
+struct SlotResult {
+  std::string key;          // slot name, e.g. "artist"
+  std::string value;        // the slot's text: exactly the characters [start, end) of the input
+  std::size_t start = 0;    // first character (code point index into the text)
+  std::size_t end = 0;      // one past the last character
+  double confidence = 0.0;  // lowest tag probability over the span, in [0, 1]
+};
+
+struct ParseResult {
+  std::string text;    // the input
+  std::string domain;  // e.g. "music"
+  std::string intent;  // e.g. "PLAY"; (domain, intent) is always a pair seen in training
+  double domain_confidence = 0.0;  // softmax probability of the domain, in [0, 1]
+  double intent_confidence = 0.0;  // softmax probability of the intent, in [0, 1]
+  std::vector<SlotResult> slots;   // in text order, non-overlapping
+};
+
+// What was loaded.
+struct ModelInfo {
+  std::string path;             // as given to open()
+  std::string weights;          // "fp32" or "int8"
+  std::string pooling;          // "max" or "attention"
+  std::size_t hidden_size = 0;  // LSTM hidden size per direction
+  std::size_t num_layers = 0;
+  std::size_t vocab_size = 0;
+  std::size_t max_length = 0;  // tokens per utterance, [CLS] and [SEP] included; longer is cut
+  std::size_t domains = 0;
+  std::size_t intents = 0;
+  std::size_t slot_keys = 0;
+};
+
+class Parser {
+ public:
+  // path: a file written by `jointnlu export` (memory-mapped) or a student checkpoint directory.
+  // Throws Error (kInvalidModel naming the file and tensor, or kIo).
+  static Parser open(const std::string& path, const ParserOptions& options = {});
+
+  Parser(Parser&&) noexcept;
+  Parser& operator=(Parser&&) noexcept;
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+  ~Parser();
+
+  // Throws Error kInvalidInput for a text that is not valid UTF-8, empty, contains control
+  // characters or exceeds max_chars.
+  ParseResult parse(std::string_view text) const;
+  // The same for each text, in order; any invalid text fails the whole batch (checked up front).
+  std::vector<ParseResult> parse_batch(const std::vector<std::string>& texts) const;
+
+  ModelInfo info() const;
+  const ParserOptions& options() const;
+
+ private:
+  struct Impl;
+  explicit Parser(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// JSON renderings (UTF-8, one line):
+//   {"text", "domain", "intent", "domain_confidence", "intent_confidence",
+//    "slots": [{"key", "value", "start", "end", "confidence"}, ...]}
+std::string to_json(const ParseResult& result);
+//   {"path", "weights", "pooling", "hidden_size", "num_layers", "vocab_size", "max_length",
+//    "domains", "intents", "slot_keys"}
+std::string to_json(const ModelInfo& info);
+
+}  // namespace jointnlu

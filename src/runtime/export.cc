@@ -1,0 +1,75 @@
+#include "runtime/export.h"
+
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include "core/file_io.h"
+#include "core/safetensors.h"
+#include "runtime/kernels.h"
+#include "runtime/student_config.h"
+
+namespace jointnlu::runtime {
+
+ExportReport export_student(const std::string& dir, const std::string& out, bool int8) {
+  const std::string config_path = dir + "/config.json";
+  const std::string config_text = read_file(config_path);
+  const StudentConfig config = parse_student_config(config_text, config_path);
+  const std::string vocab_path = dir + "/vocab.txt";
+  const std::string vocab_text = read_file(vocab_path);
+  // Validates the vocabulary now rather than at the first load of the export.
+  const Tokenizer tokenizer = Tokenizer::from_vocab_file(vocab_path, config.tokenizer);
+  if (tokenizer.vocab_size() > config.vocab_size)
+    throw ModelError(vocab_path + ": " + std::to_string(tokenizer.vocab_size()) +
+                     " tokens, but the model embeds only vocab_size " +
+                     std::to_string(config.vocab_size));
+  const SafetensorsFile file = SafetensorsFile::open(dir + "/model.safetensors");
+  const auto specs = student_tensors(config);
+  check_tensors(file, specs, /*int8=*/false);
+
+  ExportReport report;
+  // Owned buffers must outlive the write: deque-like stable storage via vectors of vectors.
+  std::vector<std::vector<float>> floats;
+  std::vector<std::vector<std::int8_t>> ints;
+  floats.reserve(2 * specs.size());
+  ints.reserve(specs.size());
+  std::vector<TensorToWrite> tensors;
+  for (const auto& spec : specs) {
+    floats.push_back(file.to_floats(spec.name, spec.shape));
+    const std::vector<float>& w = floats.back();
+    const std::size_t bytes = w.size() * sizeof(float);
+    if (spec.quantizable) report.matrix_fp32_bytes += bytes;
+    if (!int8 || !spec.quantizable) {
+      tensors.push_back({spec.name, DType::kF32, spec.shape, w.data(), bytes});
+      if (spec.quantizable) report.matrix_written_bytes += bytes;
+      continue;
+    }
+    const auto rows = static_cast<std::size_t>(spec.shape[0]);
+    const auto cols = static_cast<std::size_t>(spec.shape[1]);
+    ints.emplace_back(rows * cols);
+    floats.emplace_back(rows);
+    try {
+      quantize_weights(w, rows, cols, ints.back(), floats.back());
+    } catch (const std::invalid_argument& e) {
+      throw ModelError(file.name() + ": tensor '" + spec.name + "': " + e.what());
+    }
+    tensors.push_back({spec.name, DType::kI8, spec.shape, ints.back().data(), rows * cols});
+    tensors.push_back({scale_name(spec.name),
+                       DType::kF32,
+                       {spec.shape[0]},
+                       floats.back().data(),
+                       rows * sizeof(float)});
+    report.matrix_written_bytes += rows * cols + rows * sizeof(float);
+  }
+  const std::map<std::string, std::string> metadata{{"format", std::string(kFormatName)},
+                                                    {"format_version", std::string(kFormatVersion)},
+                                                    {"weights", int8 ? "int8" : "fp32"},
+                                                    {"config", config_text},
+                                                    {"vocab", vocab_text}};
+  write_safetensors(out, tensors, metadata);
+  report.tensors = tensors.size();
+  report.file_bytes = std::filesystem::file_size(out);
+  return report;
+}
+
+}  // namespace jointnlu::runtime

@@ -1,0 +1,35 @@
+// `jointnlu export`: a student checkpoint directory to ONE self-contained safetensors file that the
+// runtime memory-maps. The tensors keep their checkpoint names; __metadata__ carries what the
+// directory's other files held:
+//   "format": "jointnlu-runtime", "format_version": "1", "weights": "fp32" | "int8",
+//   "config": the config.json text, "vocab": the vocab.txt text.
+//
+// int8: every quantizable matrix (student_config.h: the embedding table, the LSTM W_ih and W_hh,
+// the attention projection, the three heads) becomes NAME as I8 [rows, cols] plus NAME.scale as
+// F32 [rows], symmetric per row (q = round(w / scale), scale = max|w_row| / 127, as the kernels'
+// pack_int8). Biases and the attention context vector stay F32. The embedding is quantised too:
+// it is usually the largest tensor, and a per-row scale is a per-token scale, so each looked-up
+// vector is dequantised exactly as stored, with an error bounded by that token's own range.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace jointnlu::runtime {
+
+inline constexpr std::string_view kFormatName = "jointnlu-runtime";
+inline constexpr std::string_view kFormatVersion = "1";
+
+struct ExportReport {
+  std::size_t matrix_fp32_bytes = 0;     // the quantizable matrices as F32
+  std::size_t matrix_written_bytes = 0;  // the same matrices as written (I8 + scales for int8)
+  std::size_t file_bytes = 0;
+  std::size_t tensors = 0;
+};
+
+// Reads and validates the directory (config, vocabulary, every tensor), writes `out` atomically.
+// Throws ModelError / SafetensorsError / IoError.
+ExportReport export_student(const std::string& dir, const std::string& out, bool int8);
+
+}  // namespace jointnlu::runtime

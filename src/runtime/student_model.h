@@ -1,0 +1,125 @@
+// The BiLSTM student, loaded for inference without libtorch: from an exported file (jointnlu
+// export: one safetensors file, fp32 or int8, config and vocabulary in its metadata) or straight
+// from a student checkpoint directory (config.json + vocab.txt + model.safetensors).
+//
+// Memory: the file stays memory-mapped. Weight matrices are copied once into the kernels' packed
+// layout and their pages of the mapping are released (madvise), so resident memory stays about the
+// file's size; the embedding table is read in place (only the rows of tokens actually seen are
+// paged in).
+//
+// Threads: a loaded model is immutable, so any number of threads may run forward() at once, each
+// with its own Workspace.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/safetensors.h"
+#include "core/tokenizer.h"
+#include "runtime/kernels.h"
+#include "runtime/student_config.h"
+
+namespace jointnlu::runtime {
+
+class StudentModel;
+
+// Scratch memory of one forward pass. Grows on first use (or when a longer input or a larger model
+// comes); after that forward() allocates nothing. Not thread-safe: one per thread.
+class Workspace {
+ public:
+  Workspace() = default;
+
+ private:
+  friend class StudentModel;
+  void ensure(const StudentModel& model, std::size_t length);
+
+  std::vector<float> x_;       // [L, E] embeddings
+  std::vector<float> y_[2];    // [L, 2H] layer outputs (ping-pong between layers)
+  std::vector<float> gates_;   // [L, 4H] input projections, then the gates of each step
+  std::vector<float> c_;       // [H] cell state
+  std::vector<float> attn_;    // [L, A] attention hidden
+  std::vector<float> alpha_;   // [L] attention weights
+  std::vector<float> pooled_;  // [2H]
+  std::vector<float> domain_;
+  std::vector<float> intent_;
+  std::vector<float> slots_;  // [L, T]
+  QuantizedActivations quant_;
+  QuantizedActivations quant_h_;
+};
+
+// Views into the Workspace passed to forward(); valid until its next use.
+struct StudentLogits {
+  std::span<const float> domain;  // [D]
+  std::span<const float> intent;  // [I]
+  std::span<const float> slots;   // [L, T] row-major
+};
+
+class StudentModel {
+ public:
+  // An exported .safetensors file or a student directory. Throws ModelError (bad config, tensors,
+  // metadata; names the file and tensor), SafetensorsError (malformed file) or IoError.
+  static std::unique_ptr<StudentModel> load(const std::string& path);
+
+  // Whether `path` is something load() takes: a regular file (assumed to be an export), or a
+  // directory whose config.json has model_type "jointnlu-bilstm". Teacher directories are not.
+  static bool is_loadable(const std::string& path);
+
+  StudentModel(const StudentModel&) = delete;
+  StudentModel& operator=(const StudentModel&) = delete;
+  ~StudentModel();
+
+  // ids: [CLS] ... [SEP] as make_model_input builds them (1 <= size; any id < vocab_size).
+  // Throws std::invalid_argument for an empty input or an out-of-range id.
+  StudentLogits forward(std::span<const int> ids, Workspace& ws,
+                        const Kernels& k = kernels()) const;
+
+  const StudentConfig& config() const { return config_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  WeightType weight_type() const { return weight_type_; }
+  const std::string& path() const { return path_; }
+  // Bytes of packed weights held on the heap (the embedding table is not counted: it is mapped).
+  std::size_t packed_bytes() const;
+
+ private:
+  struct Direction {
+    PackedMatrix w_ih;
+    PackedMatrix w_hh;
+    std::vector<float> bias;  // b_ih + b_hh: one addition fewer per step
+  };
+  struct Layer {
+    Direction dir[2];  // forward, reverse
+    std::size_t input_size = 0;
+  };
+  struct Head {
+    PackedMatrix w;
+    std::vector<float> bias;
+  };
+  class Loader;
+  friend class Workspace;
+
+  StudentModel() = default;
+  void embed(std::span<const int> ids, float* x) const;
+
+  std::string path_;
+  StudentConfig config_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  WeightType weight_type_ = WeightType::kF32;
+  std::optional<SafetensorsFile> file_;
+  // Embedding rows: in the mapping when aligned, else in owned_ (F32, or I8 + per-row scales).
+  const float* embed_f32_ = nullptr;
+  const std::int8_t* embed_q_ = nullptr;
+  const float* embed_scales_ = nullptr;
+  std::vector<std::vector<float>> owned_f32_;
+  std::vector<std::vector<std::int8_t>> owned_i8_;
+  std::vector<Layer> layers_;
+  PackedMatrix attn_proj_;
+  std::vector<float> attn_bias_;
+  std::vector<float> attn_context_;
+  Head domain_, intent_, slots_;
+};
+
+}  // namespace jointnlu::runtime

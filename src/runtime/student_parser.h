@@ -1,0 +1,40 @@
+// Text in, frame out, with the student: tokenizer -> StudentModel -> JointDecoder (the same
+// decoding as the teacher's predictor, so a student and a teacher are scored identically).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/decoding.h"
+#include "runtime/student_model.h"
+
+namespace jointnlu::runtime {
+
+class StudentParser {
+ public:
+  explicit StudentParser(std::unique_ptr<StudentModel> model);
+  // StudentModel::load + the decoder. Throws as load() does.
+  static StudentParser open(const std::string& path);
+
+  // Uses a scratch Workspace of the calling thread (thread_local), so concurrent calls from many
+  // threads on one parser are safe and, after each thread's first call, the network allocates
+  // nothing. Throws std::invalid_argument for invalid UTF-8.
+  Prediction parse(std::string_view text) const;
+  Prediction parse(std::string_view text, Workspace& ws) const;
+
+  // In input order. threads <= 1: the calling thread; otherwise up to `threads` threads share the
+  // texts (each with its own Workspace). The first exception raised is rethrown.
+  std::vector<Prediction> parse_batch(const std::vector<std::string>& texts, int threads = 1) const;
+
+  const StudentModel& model() const { return *model_; }
+  const LabelSpace& labels() const { return decoder_.labels(); }
+
+ private:
+  std::unique_ptr<StudentModel> model_;
+  JointDecoder decoder_;
+};
+
+}  // namespace jointnlu::runtime

@@ -1,0 +1,153 @@
+// The loader refuses every malformed checkpoint with a message naming the file, the tensor, what
+// was expected and what was found.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "runtime/export.h"
+#include "runtime/student_model.h"
+#include "student_fixture.h"
+
+namespace jointnlu::runtime {
+namespace {
+
+using testing::TempDir;
+
+// Rewrites `path` from the fixture's tensors after `edit`, with the given metadata.
+void rewrite(const std::string& path, std::map<std::string, testing::Tensor> tensors,
+             const std::map<std::string, std::string>& metadata = {},
+             const std::string& f16_tensor = "") {
+  std::vector<TensorToWrite> out;
+  std::vector<std::uint16_t> halves;
+  for (const auto& [name, t] : tensors) {
+    if (name == f16_tensor) {
+      halves.assign(t.values.size(), 0x3c00);  // 1.0
+      out.push_back({name, DType::kF16, t.shape, halves.data(), halves.size() * 2});
+    } else {
+      out.push_back({name, DType::kF32, t.shape, t.values.data(), t.values.size() * sizeof(float)});
+    }
+  }
+  write_safetensors(path, out, metadata);
+}
+
+std::string load_error(const std::string& path) {
+  try {
+    StudentModel::load(path);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(loaded)";
+}
+
+class StudentLoaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override { files_ = testing::write_student(dir_.path()); }
+  std::string model_file() const { return dir_.path() + "/model.safetensors"; }
+
+  TempDir dir_;
+  testing::StudentFiles files_;
+};
+
+TEST_F(StudentLoaderTest, WrongShape) {
+  auto tensors = files_.tensors;
+  tensors["lstm.weight_hh_l0"] = {{48, 11}, std::vector<float>(48 * 11)};
+  rewrite(model_file(), tensors);
+  EXPECT_EQ(load_error(dir_.path()), model_file() +
+                                         ": tensor 'lstm.weight_hh_l0': expected F32 [48, 12], "
+                                         "found F32 [48, 11]");
+}
+
+TEST_F(StudentLoaderTest, WrongDtype) {
+  rewrite(model_file(), files_.tensors, {}, "slot_classifier.weight");
+  const auto tags = std::to_string(files_.labels.tags().size());
+  EXPECT_EQ(load_error(dir_.path()), model_file() +
+                                         ": tensor 'slot_classifier.weight': expected F32 [" +
+                                         tags + ", 24], found F16 [" + tags + ", 24]");
+}
+
+TEST_F(StudentLoaderTest, MissingTensor) {
+  auto tensors = files_.tensors;
+  tensors.erase("lstm.bias_hh_l0_reverse");
+  rewrite(model_file(), tensors);
+  EXPECT_EQ(load_error(dir_.path()),
+            model_file() + ": missing tensor 'lstm.bias_hh_l0_reverse' (F32 [48])");
+}
+
+TEST_F(StudentLoaderTest, UnexpectedTensor) {
+  auto tensors = files_.tensors;
+  tensors["attention.proj.weight"] = {{4, 24}, std::vector<float>(96)};  // max pooling has none
+  rewrite(model_file(), tensors);
+  EXPECT_EQ(
+      load_error(dir_.path()),
+      model_file() + ": unexpected tensor 'attention.proj.weight': not part of this architecture");
+}
+
+TEST_F(StudentLoaderTest, BadConfig) {
+  testing::TempDir other;
+  dir_.write("config.json", R"({"model_type": "jointnlu-bilstm", "vocab_size": 0})");
+  EXPECT_EQ(load_error(dir_.path()),
+            dir_.path() + "/config.json: \"vocab_size\" must be a positive integer");
+}
+
+TEST_F(StudentLoaderTest, NotAnExport) {
+  // A checkpoint's bare safetensors file has no metadata: the runtime needs the directory or an
+  // export.
+  EXPECT_EQ(load_error(model_file()),
+            model_file() +
+                ": metadata has no 'format': not a model written by `jointnlu export` "
+                "(give a student directory or export one)");
+}
+
+TEST_F(StudentLoaderTest, CorruptMetadata) {
+  const std::string path = dir_.path() + "/export.safetensors";
+  export_student(dir_.path(), path, false);
+  const auto meta = SafetensorsFile::open(path).metadata();
+  {
+    auto m = meta;
+    m["format_version"] = "2";
+    rewrite(path, files_.tensors, m);
+    EXPECT_EQ(load_error(path),
+              path + ": metadata 'format_version' is '2', this runtime reads version 1");
+  }
+  {
+    auto m = meta;
+    m["config"] = "{not json";
+    rewrite(path, files_.tensors, m);
+    EXPECT_EQ(load_error(path).rfind(path + ": metadata 'config': malformed JSON: ", 0), 0u)
+        << load_error(path);
+  }
+  {
+    auto m = meta;
+    m.erase("vocab");
+    rewrite(path, files_.tensors, m);
+    EXPECT_EQ(load_error(path).rfind(path + ": metadata has no 'vocab'", 0), 0u)
+        << load_error(path);
+  }
+  {
+    auto m = meta;
+    m["weights"] = "int8";  // but the tensors are F32
+    rewrite(path, files_.tensors, m);
+    EXPECT_EQ(load_error(path), path + ": tensor 'domain_classifier.weight': expected I8 [" +
+                                    std::to_string(files_.labels.domains().size()) +
+                                    ", 24], found F32 [" +
+                                    std::to_string(files_.labels.domains().size()) + ", 24]");
+  }
+}
+
+TEST_F(StudentLoaderTest, ExportValidatesTheDirectory) {
+  auto tensors = files_.tensors;
+  tensors.erase("embeddings.word_embeddings.weight");
+  rewrite(model_file(), tensors);
+  try {
+    export_student(dir_.path(), dir_.path() + "/out.safetensors", true);
+    FAIL() << "exported a broken checkpoint";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing tensor 'embeddings.word_embeddings.weight'"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/out.safetensors"));
+}
+
+}  // namespace
+}  // namespace jointnlu::runtime
