@@ -104,6 +104,24 @@ std::vector<Command> trainer_commands() {
          if (o.out.empty()) throw std::invalid_argument("distill needs --out");
          return run_in_trainer("distill", o);
        }},
+      {"pipeline",
+       "Data to deployed model: fine-tune the teacher, distill the student, export fp32 and int8, evaluate on "
+       "test, benchmark; re-running resumes",
+       {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kConfig, Opt::kGazetteers, Opt::kMaxChars,
+        Opt::kOnError, Opt::kConllDomain},
+       [](const Options& o) {
+         if (o.train.empty() || o.test.empty() || o.out.empty())
+           throw std::invalid_argument("pipeline needs --train, --test and --out (and --dev for model selection)");
+         return run_in_trainer("pipeline", o);
+       }},
+      {"bench",
+       "Latency (1 thread, batch 1: p50/p99) and throughput (all threads) of teacher, student and the student "
+       "runtime (fp32, int8) over every utterance of a file, with ratios and the runtime's floor",
+       {Opt::kTeacher, Opt::kStudent, Opt::kData, Opt::kThreads, Opt::kMaxChars, Opt::kJson},
+       [](const Options& o) {
+         if (o.data.empty()) throw std::invalid_argument("bench needs --data FILE (utterances to time)");
+         return run_in_trainer("bench", o);
+       }},
   };
 }
 

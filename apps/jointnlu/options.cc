@@ -187,6 +187,14 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
       case Opt::kTeacher:
         cmd.add_option("--teacher", o.teacher, "Teacher model directory (train-teacher output)")->type_name("DIR");
         break;
+      case Opt::kStudent:
+        cmd.add_option("--student", o.student, "Student: checkpoint directory or exported .safetensors file")
+            ->type_name("PATH");
+        break;
+      case Opt::kConfig:
+        cmd.add_option("--config", o.config, "Pipeline configuration (JSON; see docs); copied into the run directory")
+            ->type_name("FILE");
+        break;
       case Opt::kHiddenSize:
         cmd.add_option("--hidden-size", o.hidden_size, "Student: LSTM hidden size per direction")
             ->check(CLI::Range(1, 4096))

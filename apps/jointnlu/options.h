@@ -60,6 +60,8 @@ struct Options {
   bool no_sop = false;              // pretraining without sentence-order prediction
   // The BiLSTM student and distillation.
   std::string teacher;              // teacher checkpoint directory (distill; train-student: its vocabulary)
+  std::string student;              // bench: student checkpoint directory or exported file
+  std::string config;               // pipeline: configuration file (JSON)
   int hidden_size = 128;            // student: LSTM hidden size per direction
   int layers = 1;                   // student: BiLSTM layers
   int embedding_size = 128;         // student: embedding size (random init only; otherwise the source's)
@@ -128,6 +130,8 @@ enum class Opt {
   kMaxNgram,
   kNoSop,
   kTeacher,
+  kStudent,
+  kConfig,
   kHiddenSize,
   kLayers,
   kEmbeddingSize,

@@ -10,6 +10,8 @@ int run_pretrain(const Options& o);       // train_pretrain.cc
 int run_train_teacher(const Options& o);  // train_teacher.cc
 int run_train_student(const Options& o);  // train_student.cc
 int run_distill(const Options& o);        // train_student.cc
+int run_bench(const Options& o);          // train_bench.cc
+int run_pipeline(const Options& o);       // train_pipeline.cc
 int run_predict(const Options& o);        // train_teacher.cc (teacher checkpoints)
 int run_eval_model(const Options& o);     // train_teacher.cc
 

@@ -27,6 +27,8 @@ extern "C" int jointnlu_trainer_run(const char* command, const jointnlu::cli::Op
       {"train-teacher", run_train_teacher},
       {"train-student", run_train_student},
       {"distill", run_distill},
+      {"bench", run_bench},
+      {"pipeline", run_pipeline},
       {"predict", run_predict},
       {"eval-model", run_eval_model},
   };

@@ -1,0 +1,317 @@
+// `jointnlu bench`: per-utterance latency and batched throughput of the teacher (libtorch), the
+// student (libtorch) and the student runtime (fp32 and int8), over every utterance of a file, with
+// the ratios and the runtime's own floor (the time its arithmetic and weight traffic need at the
+// speeds this machine measurably reaches). Lives in the plugin because two of the four engines are
+// libtorch models.
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+
+#include "core/predict_input.h"
+#include "core/utf8.h"
+#include "jointnlu/jointnlu.h"
+#include "runtime/export.h"
+#include "runtime/kernels.h"
+#include "runtime/student_model.h"
+#include "train/predictor.h"
+#include "train_commands.h"
+#include "train_common.h"
+
+namespace jointnlu::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kWarmup = 20;
+constexpr double kMinSeconds = 1.0;  // each measurement repeats the file until this much time
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+struct Measurement {
+  std::string name;
+  double p50_us = 0, p99_us = 0, mean_us = 0;
+  double throughput_per_s = 0;
+  int threads = 0;
+  std::string note;
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+// Single-thread, batch-1 latency: every text, repeated until kMinSeconds, after a warm-up.
+void time_each(const std::vector<std::string>& texts,
+               const std::function<void(const std::string&)>& parse, Measurement& m) {
+  for (int i = 0; i < kWarmup; ++i) parse(texts[static_cast<std::size_t>(i) % texts.size()]);
+  std::vector<double> us;
+  const auto start = Clock::now();
+  do {
+    for (const auto& t : texts) {
+      const auto t0 = Clock::now();
+      parse(t);
+      us.push_back(seconds_since(t0) * 1e6);
+    }
+  } while (seconds_since(start) < kMinSeconds);
+  m.p50_us = percentile(us, 0.5);
+  m.p99_us = percentile(us, 0.99);
+  double sum = 0;
+  for (double u : us) sum += u;
+  m.mean_us = sum / static_cast<double>(us.size());
+}
+
+// Throughput with every thread: the whole file as batches, repeated until kMinSeconds.
+double throughput(const std::vector<std::string>& texts,
+                  const std::function<void(const std::vector<std::string>&)>& parse_all) {
+  parse_all(texts);  // warm-up
+  std::size_t done = 0;
+  const auto start = Clock::now();
+  do {
+    parse_all(texts);
+    done += texts.size();
+  } while (seconds_since(start) < kMinSeconds);
+  return static_cast<double>(done) / seconds_since(start);
+}
+
+// What this core reaches: the runtime's own fp32 / int8 GEMM on cache-resident operands, and
+// the read bandwidth over a buffer as large as the model's weights.
+struct MachineSpeed {
+  double f32_flops = 0, int8_ops = 0, bytes_per_s = 0;
+};
+
+MachineSpeed measure_machine(std::size_t weight_bytes) {
+  MachineSpeed s;
+  const std::size_t n = 256, k = 256, m = 32;
+  std::vector<float> w(n * k), x(m * k), y(m * n);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 7) * 0.01f;
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 5) * 0.1f;
+  const auto& kern = runtime::kernels();
+  const auto pf = runtime::PackedMatrix::pack_f32(w, n, k);
+  const auto pq = runtime::PackedMatrix::pack_int8(w, n, k);
+  runtime::QuantizedActivations qx(m, k);
+  kern.quantize_rows(x.data(), m, k, qx);
+  const double ops = 2.0 * static_cast<double>(m * n * k);
+  for (int kind = 0; kind < 2; ++kind) {
+    std::size_t calls = 0;
+    const auto start = Clock::now();
+    do {
+      for (int r = 0; r < 50; ++r, ++calls) {
+        if (kind == 0)
+          kern.gemm_f32(pf, x.data(), m, nullptr, y.data(), false);
+        else
+          kern.gemm_int8(pq, qx, nullptr, y.data(), false);
+      }
+    } while (seconds_since(start) < 0.2);
+    (kind == 0 ? s.f32_flops : s.int8_ops) = ops * static_cast<double>(calls) / seconds_since(start);
+  }
+  std::vector<std::uint64_t> buffer(std::max<std::size_t>(weight_bytes / 8, 1024), 1);
+  volatile std::uint64_t sink = 0;
+  std::size_t passes = 0;
+  const auto start = Clock::now();
+  do {
+    std::uint64_t a = 0, b = 0, c = 0, d = 0;
+    for (std::size_t i = 0; i + 3 < buffer.size(); i += 4)
+      a += buffer[i], b += buffer[i + 1], c += buffer[i + 2], d += buffer[i + 3];
+    sink = sink + a + b + c + d;
+    ++passes;
+  } while (seconds_since(start) < 0.2);
+  s.bytes_per_s = static_cast<double>(buffer.size() * 8 * passes) / seconds_since(start);
+  return s;
+}
+
+// FLOPs and weight bytes of one utterance of `tokens` tokens through the runtime student.
+struct Cost {
+  double flops = 0, bytes = 0;
+};
+
+Cost student_cost(const runtime::StudentConfig& c, double tokens, double weight_width) {
+  Cost cost;
+  const double h = static_cast<double>(c.hidden_size), e = static_cast<double>(c.embedding_size);
+  const double tags = static_cast<double>(c.labels.tags().size());
+  const double classes =
+      static_cast<double>(c.labels.domains().size() + c.labels.intents().size());
+  for (std::size_t l = 0; l < c.num_layers; ++l) {
+    const double in = l == 0 ? e : 2 * h;
+    cost.flops += 2 * (2 * tokens * 4 * h * in + 2 * std::max(0.0, tokens - 1) * 4 * h * h);
+    cost.bytes += 2 * (4 * h * in + 4 * h * h) * weight_width;
+  }
+  if (c.pooling == runtime::Pooling::kAttention) {
+    const double a = static_cast<double>(c.attention_size);
+    cost.flops += 2 * tokens * a * 2 * h + 2 * tokens * a;
+    cost.bytes += a * 2 * h * weight_width;
+  }
+  cost.flops += 2 * classes * 2 * h + 2 * tokens * tags * 2 * h;
+  cost.bytes += (classes + tags) * 2 * h * weight_width + tokens * e * weight_width;
+  return cost;
+}
+
+void print_table(std::ostream& out, const std::vector<Measurement>& ms) {
+  out << std::left << std::setw(26) << "model" << std::right << std::setw(11) << "p50 us"
+      << std::setw(11) << "p99 us" << std::setw(11) << "mean us" << std::setw(14) << "utt/s (all)"
+      << "\n";
+  out << std::fixed << std::setprecision(1);
+  for (const auto& m : ms)
+    out << std::left << std::setw(26) << m.name << std::right << std::setw(11) << m.p50_us
+        << std::setw(11) << m.p99_us << std::setw(11) << m.mean_us << std::setw(14)
+        << m.throughput_per_s << (m.note.empty() ? "" : "  " + m.note) << "\n";
+}
+
+}  // namespace
+
+int run_bench(const Options& o) {
+  if (o.student.empty() && o.teacher.empty())
+    throw std::invalid_argument("bench needs --student and/or --teacher");
+  const std::string& data = o.data;
+  const auto texts = read_predict_input(data, o.max_chars);
+  if (texts.empty()) throw std::invalid_argument(data + ": no utterances to time");
+  const int all_threads = std::max(1u, std::thread::hardware_concurrency());
+  const int threads = o.threads > 0 ? o.threads : all_threads;
+  double chars = 0;
+  for (const auto& t : texts) chars += static_cast<double>(decode_utf8(t)->chars.size());
+  spdlog::info("bench: {} utterances from {} ({:.1f} characters on average), {} threads for "
+               "throughput",
+               texts.size(), data, chars / static_cast<double>(texts.size()), threads);
+
+  std::vector<Measurement> ms;
+  const auto torch_engine = [&](const std::string& name, const std::string& dir) {
+    const auto predictor = train::load_predictor(dir);
+    Measurement m;
+    m.name = name;
+    m.threads = threads;
+    torch::set_num_threads(1);
+    time_each(texts, [&](const std::string& t) { predictor.predict({t}, 1); }, m);
+    torch::set_num_threads(threads);
+    m.throughput_per_s =
+        throughput(texts, [&](const std::vector<std::string>& all) { predictor.predict(all, 64); });
+    spdlog::info("{}: p50 {:.1f} us", name, m.p50_us);
+    ms.push_back(m);
+  };
+  if (!o.teacher.empty()) torch_engine("teacher (libtorch)", o.teacher);
+  const bool student_dir = !o.student.empty() && fs::is_directory(o.student);
+  if (student_dir) torch_engine("student (libtorch)", o.student);
+
+  std::optional<double> floor_f32, floor_int8;
+  nlohmann::json floors = nlohmann::json::object();
+  if (!o.student.empty()) {
+    // int8 from a directory goes through a temporary export, exactly what users deploy.
+    std::string f32_path = o.student, int8_path;
+    const fs::path tmp = fs::temp_directory_path() / ("jointnlu-bench-" + std::to_string(::getpid()));
+    if (student_dir) {
+      fs::create_directories(tmp);
+      int8_path = (tmp / "student.int8.safetensors").string();
+      runtime::export_student(o.student, int8_path, true);
+    }
+    for (const auto& [name, path] : {std::pair<std::string, std::string>{"runtime fp32", f32_path},
+                                     {"runtime int8", int8_path}}) {
+      if (path.empty()) continue;
+      const auto model = runtime::StudentModel::load(path);
+      const bool int8 = model->weight_type() == runtime::WeightType::kInt8;
+      const std::string label = student_dir ? name : std::string("runtime ") + (int8 ? "int8" : "fp32");
+      ParserOptions single;
+      single.max_chars = o.max_chars;
+      const auto parser = Parser::open(path, single);
+      ParserOptions many = single;
+      many.threads = threads;
+      const auto batch_parser = Parser::open(path, many);
+      Measurement m;
+      m.name = label;
+      m.threads = threads;
+      time_each(texts, [&](const std::string& t) { parser.parse(t); }, m);
+      m.throughput_per_s = throughput(
+          texts, [&](const std::vector<std::string>& all) { batch_parser.parse_batch(all); });
+      // The floor at the mean input length ([CLS] + tokens + [SEP]; about one token a character).
+      const double tokens = chars / static_cast<double>(texts.size()) + 2;
+      const Cost cost = student_cost(model->config(), tokens, int8 ? 1.0 : 4.0);
+      const MachineSpeed speed = measure_machine(static_cast<std::size_t>(cost.bytes));
+      const double compute_us = cost.flops / (int8 ? speed.int8_ops : speed.f32_flops) * 1e6;
+      const double memory_us = cost.bytes / speed.bytes_per_s * 1e6;
+      const double floor = std::max(compute_us, memory_us);
+      (int8 ? floor_int8 : floor_f32) = floor;
+      m.note = "floor " + std::to_string(static_cast<int>(floor + 0.5)) + " us (" +
+               (compute_us >= memory_us ? "compute" : "memory") + "), p50/floor " +
+               std::to_string(m.p50_us / floor).substr(0, 4);
+      floors[label] = {{"flops", cost.flops},
+                       {"weight_bytes", cost.bytes},
+                       {"peak_ops_per_s", int8 ? speed.int8_ops : speed.f32_flops},
+                       {"read_bytes_per_s", speed.bytes_per_s},
+                       {"compute_us", compute_us},
+                       {"memory_us", memory_us},
+                       {"floor_us", floor},
+                       {"p50_over_floor", m.p50_us / floor}};
+      spdlog::info("{}: p50 {:.1f} us, floor {:.1f} us", label, m.p50_us, floor);
+      ms.push_back(m);
+    }
+    if (!int8_path.empty()) fs::remove_all(tmp);
+  }
+
+  nlohmann::json ratios = nlohmann::json::object();
+  const auto find = [&](const std::string& name) -> const Measurement* {
+    for (const auto& m : ms)
+      if (m.name == name) return &m;
+    return nullptr;
+  };
+  const auto ratio = [&](const std::string& slow, const std::string& fast) {
+    const auto *a = find(slow), *b = find(fast);
+    if (a && b && b->p50_us > 0) ratios[slow + " / " + fast] = a->p50_us / b->p50_us;
+  };
+  ratio("teacher (libtorch)", "student (libtorch)");
+  ratio("teacher (libtorch)", "runtime fp32");
+  ratio("teacher (libtorch)", "runtime int8");
+  ratio("student (libtorch)", "runtime fp32");
+  ratio("student (libtorch)", "runtime int8");
+  ratio("runtime fp32", "runtime int8");
+  nlohmann::json scaling = nlohmann::json::object();
+  for (const auto& m : ms)
+    if (m.mean_us > 0) scaling[m.name] = m.throughput_per_s / (1e6 / m.mean_us);
+
+  if (o.json) {
+    nlohmann::json j{{"data", data},
+                     {"utterances", texts.size()},
+                     {"mean_chars", chars / static_cast<double>(texts.size())},
+                     {"threads", threads},
+                     {"isa", runtime::isa_name(runtime::kernels().isa)},
+                     {"ratios", ratios},
+                     {"throughput_over_single_thread", scaling},
+                     {"floors", floors}};
+    for (const auto& m : ms)
+      j["models"].push_back({{"name", m.name},
+                             {"p50_us", m.p50_us},
+                             {"p99_us", m.p99_us},
+                             {"mean_us", m.mean_us},
+                             {"throughput_per_s", m.throughput_per_s},
+                             {"threads", m.threads}});
+    if (floor_f32) j["floor_us"] = *floor_f32;
+    std::cout << j.dump(1) << "\n";
+    return 0;
+  }
+  std::cout << texts.size() << " utterances, " << std::setprecision(3)
+            << chars / static_cast<double>(texts.size())
+            << " characters on average; latency: 1 thread, batch 1; throughput: " << threads
+            << " threads, batches\n\n";
+  print_table(std::cout, ms);
+  std::cout << "\n";
+  for (const auto& [name, value] : ratios.items())
+    std::cout << std::left << std::setw(44) << name << std::right << std::fixed
+              << std::setprecision(1) << value.get<double>() << "x\n";
+  for (const auto& [name, value] : scaling.items())
+    std::cout << std::left << std::setw(44) << ("throughput / single-thread, " + name) << std::right
+              << std::fixed << std::setprecision(2) << value.get<double>() << "x\n";
+  return 0;
+}
+
+}  // namespace jointnlu::cli
