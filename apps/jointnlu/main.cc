@@ -33,8 +33,8 @@ int run(int argc, char** argv) {
   app.add_flag("-q,--quiet", options.quiet, "Only warnings and errors on stderr");
 
   std::vector<Command> commands;
-  for (auto&& group : {data_commands(), eval_commands(), runtime_commands(), demo_commands(),
-                      trainer_commands()})
+  for (auto&& group : {data_commands(), eval_commands(), runtime_commands(), report_commands(),
+                      demo_commands(), trainer_commands()})
     commands.insert(commands.end(), group.begin(), group.end());
 
   std::map<std::string, CLI::App*> groups;

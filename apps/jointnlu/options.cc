@@ -67,6 +67,12 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
                        "Demo data directory (train/dev/test.json); empty: the data built into the binary")
             ->capture_default_str();
         break;
+      case Opt::kRunDir:
+        cmd.add_option("run", o.run_dir,
+                       "Pipeline run directory (config.json, teacher/, student/, eval/, bench.json)")
+            ->required()
+            ->type_name("DIR");
+        break;
       case Opt::kModel:
         cmd.add_option("--model,-m", o.model, "Model: checkpoint directory or exported .safetensors file")
             ->type_name("PATH");

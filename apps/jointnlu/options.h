@@ -28,6 +28,7 @@ struct Options {
   bool json = false;                // machine-readable output on stdout
   std::string out;                  // output file or directory
   std::string data_dir;             // demo: where to find/write the data
+  std::string run_dir;              // report: a pipeline run directory
   // Models and training (teacher, student, pretraining).
   std::string model;                // a model: checkpoint directory or exported file
   std::string data;                 // eval --model: the data file to predict and score
@@ -101,6 +102,7 @@ enum class Opt {
   kJson,
   kOut,
   kDataDir,
+  kRunDir,
   kModel,
   kData,
   kTrain,
@@ -167,5 +169,6 @@ std::vector<Command> data_commands();
 std::vector<Command> eval_commands();
 std::vector<Command> demo_commands();
 std::vector<Command> runtime_commands();  // predict, export, serve (student runtime, no libtorch)
+std::vector<Command> report_commands();   // report RUN (cmd_report.cc)
 
 }  // namespace jointnlu::cli
