@@ -4,11 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "core/file_io.h"
 #include "demo_data.h"
 #include "options.h"
+#include "report_run.h"
 #include "trainer_plugin.h"
 
 namespace jointnlu::cli {
@@ -27,7 +29,7 @@ std::string materialise_demo_data(const std::string& dir) {
 // Small and quick: a tiny ALBERT for few epochs, a hidden-64 student with 2 augmented variants per
 // utterance. The figures are those of a 480-utterance toy set, not of a real benchmark.
 nlohmann::json demo_config() {
-  return {{"teacher", {{"size", "tiny"}, {"epochs", 12}, {"patience", 4}, {"lr", 1e-3}}},
+  return {{"teacher", {{"size", "tiny"}, {"epochs", 25}, {"patience", 5}, {"lr", 1e-3}}},
           {"student",
            {{"hidden_size", 64}, {"epochs", 15}, {"patience", 4}, {"augment", 2}, {"alpha", 0.5}}},
           {"seed", 42},
@@ -57,7 +59,16 @@ std::vector<Command> demo_commands() {
         auto config = demo_config();
         config["threads"] = o.threads;
         write_file_atomic(p.config, config.dump(2) + "\n");
-        return run_in_trainer("pipeline", p);
+        const int code = run_in_trainer("pipeline", p);
+        if (code != 0) return code;
+        // The report, as `jointnlu report RUN` writes it (images need gnuplot).
+        const RunInputs run = read_run(p.out);
+        const PlotOutcome plots = draw_plots(run);
+        for (const auto& w : plots.warnings) spdlog::warn("{}", w);
+        const std::string report = (run.dir / "report.md").string();
+        write_file_atomic(report, render_markdown(run, plots));
+        std::cout << "report: " << report << "\n";
+        return 0;
       }};
   return {demo};
 }

@@ -306,10 +306,10 @@ int run_bench(const Options& o) {
   print_table(std::cout, ms);
   std::cout << "\n";
   for (const auto& [name, value] : ratios.items())
-    std::cout << std::left << std::setw(44) << name << std::right << std::fixed
+    std::cout << std::left << std::setw(52) << name << std::right << std::fixed
               << std::setprecision(1) << value.get<double>() << "x\n";
   for (const auto& [name, value] : scaling.items())
-    std::cout << std::left << std::setw(44) << ("throughput / single-thread, " + name) << std::right
+    std::cout << std::left << std::setw(52) << ("throughput / single-thread, " + name) << std::right
               << std::fixed << std::setprecision(2) << value.get<double>() << "x\n";
   return 0;
 }

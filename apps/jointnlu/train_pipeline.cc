@@ -204,12 +204,15 @@ int run_pipeline(const Options& o) {
     const auto b = nlohmann::json::parse(read_file((run / "bench.json").string()));
     std::cout << "\n" << std::left << std::setw(22) << "latency (1 thread)" << std::right
               << std::setw(10) << "p50 us" << std::setw(10) << "p99 us" << "\n";
-    for (const auto& m : b.value("models", nlohmann::json::array()))
+    const auto models = b.value("models", nlohmann::json::array());
+    const auto ratios = b.value("ratios", nlohmann::json::object());
+    for (const auto& m : models)
       std::cout << std::left << std::setw(22) << m.value("name", "") << std::right
                 << std::setprecision(1) << std::setw(10) << m.value("p50_us", 0.0)
                 << std::setw(10) << m.value("p99_us", 0.0) << "\n";
-    for (const auto& [k, v] : b.value("ratios", nlohmann::json::object()).items())
-      std::cout << "  " << k << ": " << std::setprecision(1) << v.get<double>() << "x\n";
+    for (const auto& [k, v] : ratios.items())
+      if (v.is_number())
+        std::cout << "  " << k << ": " << std::setprecision(1) << v.get<double>() << "x\n";
   }
   if (!config.examples.empty()) {
     std::cout << "\nexamples (" << int8 << ")\n";
