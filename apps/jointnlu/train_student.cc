@@ -229,6 +229,7 @@ int run_distill(const Options& o) {
         for (const auto& k : keys) joined += (joined.empty() ? "" : ", ") + k;
         spdlog::info("gazetteer {}: {}", file, keys.empty() ? "matches no slot key, unused" : joined);
       }
+      for (const auto& p : bank.problems()) spdlog::warn("gazetteer line skipped: {}", p);
     }
     AugmentOptions a;
     a.per_example = o.augment;

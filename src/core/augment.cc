@@ -112,22 +112,20 @@ std::vector<std::string> SlotValueBank::add_gazetteer(const std::string& path,
     if (k == stem || (k.size() > stem.size() + 1 && k.ends_with("_" + stem))) joined.push_back(k);
   if (joined.empty()) return joined;
   std::vector<std::string> values;
-  std::size_t invalid = 0;
   for_each_line(
       path,
       [&](std::string_view line, std::size_t line_no) {
         std::string value(line);
         while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
         if (value.empty()) return true;
-        if (const auto problem = check_text(value, max_chars))
-          throw DataError(SourceLocation{path, 0, line_no}, *problem);
+        if (const auto problem = check_text(value, max_chars)) {
+          problems_.push_back(DataError(SourceLocation{path, 0, line_no}, *problem).what());
+          return true;
+        }
         values.push_back(std::move(value));
         return true;
       },
-      [&](const std::string&) { ++invalid; });
-  if (invalid)
-    throw DataError(SourceLocation{path, 0, 0},
-                    std::to_string(invalid) + " lines are not valid UTF-8");
+      [&](const std::string& message) { problems_.push_back(message); });
   for (const auto& k : joined)
     for (const auto& v : values) add(k, v);
   return joined;

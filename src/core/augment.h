@@ -27,8 +27,10 @@ class SlotValueBank {
   void add_examples(const std::vector<Example>& examples);
   // One value per line (blank lines skipped). The values join every key equal to `stem` or ending
   // in "_" + stem (city.txt serves startLoc_city, endLoc_city, location_city), among `keys`.
-  // Returns the keys it joined. Throws DataError naming the file and line for invalid UTF-8,
-  // control characters or values longer than max_chars.
+  // Returns the keys it joined. Lines that are not usable values (invalid UTF-8, control
+  // characters, longer than max_chars) are skipped — gazetteers are auxiliary lists, and real
+  // ones contain such noise — and each is recorded in problems(), naming the file and line.
+  // Throws IoError when the file cannot be read.
   std::vector<std::string> add_gazetteer(const std::string& path, const std::string& stem,
                                          const std::vector<std::string>& keys,
                                          std::size_t max_chars = 64);
@@ -39,11 +41,14 @@ class SlotValueBank {
 
   const std::vector<std::string>* values(const std::string& key) const;
   std::size_t total_values() const;
+  // Skipped gazetteer lines, "FILE: line N: reason".
+  const std::vector<std::string>& problems() const { return problems_; }
 
  private:
   void add(const std::string& key, const std::string& value);
   std::map<std::string, std::vector<std::string>> values_;
   std::map<std::string, std::map<std::string, bool>> seen_;
+  std::vector<std::string> problems_;
 };
 
 struct AugmentOptions {
