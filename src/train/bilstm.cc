@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/file_io.h"
+#include "train/model_section.h"
 
 namespace jointnlu::train {
 namespace {
@@ -13,12 +14,6 @@ namespace fs = std::filesystem;
 constexpr const char* kModelType = "jointnlu-bilstm";
 constexpr const char* kArchitecture = "JointBiLSTM";
 constexpr const char* kSection = "jointnlu";
-
-std::string vocab_text(const Tokenizer& tokenizer) {
-  std::string out;
-  for (const auto& token : tokenizer.vocab()) out += token + "\n";
-  return out;
-}
 
 int64_t positive(const nlohmann::json& j, const char* key) {
   if (!j.contains(key) || !j.at(key).is_number_integer())
@@ -150,11 +145,8 @@ JointModel as_joint_model(JointBiLSTM model) {
 nlohmann::json student_config_json(const StudentSpec& spec) {
   nlohmann::json j = spec.model.to_json();
   j["architectures"] = {kArchitecture};
-  j[kSection] = {{"model", kModelType},
-                 {"labels", spec.labels.to_json()},
-                 {"max_length", spec.max_length},
-                 {"tokenizer", {{"lower_case", spec.tokenizer.lower_case}}},
-                 {"training", spec.training.is_null() ? nlohmann::json::object() : spec.training}};
+  j[kSection] = jointnlu_section(
+      kModelType, {spec.labels, spec.max_length, spec.tokenizer, spec.training});
   return j;
 }
 
@@ -166,20 +158,13 @@ StudentSpec parse_student_config(const nlohmann::json& config, const std::string
   try {
     if (!is_student_config(config))
       throw std::invalid_argument(std::string("model_type is not '") + kModelType + "'");
-    const auto section = config.find(kSection);
-    if (section == config.end() || !section->is_object())
-      throw std::invalid_argument("no \"jointnlu\" section");
     StudentSpec spec;
     spec.model = StudentConfig::from_json(config);
-    spec.labels = LabelSpace::from_json(section->at("labels"));
-    const auto max_length = section->value("max_length", int64_t{0});
-    if (max_length < 3 || max_length > 4096)
-      throw std::invalid_argument("max_length " + std::to_string(max_length) +
-                                  " outside [3, 4096]");
-    spec.max_length = static_cast<std::size_t>(max_length);
-    if (const auto t = section->find("tokenizer"); t != section->end() && t->is_object())
-      spec.tokenizer.lower_case = t->value("lower_case", true);
-    spec.training = section->value("training", nlohmann::json::object());
+    auto section = parse_jointnlu_section(config, kModelType, 4096);
+    spec.labels = std::move(section.labels);
+    spec.max_length = section.max_length;
+    spec.tokenizer = section.tokenizer;
+    spec.training = std::move(section.training);
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(source + ": " + e.what());
@@ -190,16 +175,7 @@ StudentSpec parse_student_config(const nlohmann::json& config, const std::string
 
 CheckpointContents student_checkpoint(const StudentSpec& spec, const Tokenizer& tokenizer,
                                       StateDict tensors) {
-  CheckpointContents c;
-  c.files["config.json"] = student_config_json(spec).dump(2) + "\n";
-  c.files["vocab.txt"] = vocab_text(tokenizer);
-  c.files["tokenizer_config.json"] = nlohmann::json{{"do_lower_case", spec.tokenizer.lower_case},
-                                                    {"tokenizer_class", "BertTokenizer"}}
-                                         .dump(2) +
-                                     "\n";
-  c.tensors = std::move(tensors);
-  c.metadata["format"] = "pt";
-  return c;
+  return joint_checkpoint(student_config_json(spec), tokenizer, std::move(tensors));
 }
 
 LoadedStudent load_student(const std::string& dir) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/file_io.h"
+#include "train/model_section.h"
 
 namespace jointnlu::train {
 namespace {
@@ -14,12 +15,6 @@ namespace fs = std::filesystem;
 constexpr const char* kArchitecture = "AlbertForJointNLU";
 constexpr const char* kSection = "jointnlu";
 constexpr const char* kModelType = "albert-joint";
-
-std::string vocab_text(const Tokenizer& tokenizer) {
-  std::string out;
-  for (const auto& token : tokenizer.vocab()) out += token + "\n";
-  return out;
-}
 
 torch::nn::Linear head(int64_t in, int64_t out, double std) {
   torch::nn::Linear linear(in, out);
@@ -60,34 +55,26 @@ JointModel as_joint_model(JointAlbert model) {
 nlohmann::json teacher_config_json(const TeacherSpec& spec) {
   nlohmann::json j = spec.albert.to_json();
   j["architectures"] = {kArchitecture};
-  j[kSection] = {{"model", kModelType},
-                 {"labels", spec.labels.to_json()},
-                 {"max_length", spec.max_length},
-                 {"tokenizer", {{"lower_case", spec.tokenizer.lower_case}}},
-                 {"training", spec.training.is_null() ? nlohmann::json::object() : spec.training}};
+  j[kSection] = jointnlu_section(
+      kModelType, {spec.labels, spec.max_length, spec.tokenizer, spec.training});
   return j;
 }
 
 TeacherSpec parse_teacher_config(const nlohmann::json& config, const std::string& source) {
   try {
-    const auto section = config.find(kSection);
-    if (section == config.end() || !section->is_object())
-      throw std::invalid_argument(
-          "no \"jointnlu\" section: not a joint model (a plain ALBERT? use it with --init)");
-    if (section->value("model", "") != kModelType)
-      throw std::invalid_argument("model type " + section->value("model", nlohmann::json()).dump() +
-                                  " is not '" + kModelType + "'");
+    // The section first: a config of another kind of model should be named as such, not fail on
+    // a missing ALBERT key.
+    auto section = parse_jointnlu_section(config, kModelType, 4096);
     TeacherSpec spec;
     spec.albert = AlbertConfig::from_json(config);
-    spec.labels = LabelSpace::from_json(section->at("labels"));
-    const auto max_length = section->value("max_length", int64_t{0});
-    if (max_length < 3 || max_length > spec.albert.max_position_embeddings)
-      throw std::invalid_argument("max_length " + std::to_string(max_length) + " outside [3, " +
+    if (static_cast<int64_t>(section.max_length) > spec.albert.max_position_embeddings)
+      throw std::invalid_argument("max_length " + std::to_string(section.max_length) +
+                                  " outside [3, " +
                                   std::to_string(spec.albert.max_position_embeddings) + "]");
-    spec.max_length = static_cast<std::size_t>(max_length);
-    if (const auto t = section->find("tokenizer"); t != section->end() && t->is_object())
-      spec.tokenizer.lower_case = t->value("lower_case", true);
-    spec.training = section->value("training", nlohmann::json::object());
+    spec.labels = std::move(section.labels);
+    spec.max_length = section.max_length;
+    spec.tokenizer = section.tokenizer;
+    spec.training = std::move(section.training);
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(source + ": " + e.what());
@@ -98,17 +85,7 @@ TeacherSpec parse_teacher_config(const nlohmann::json& config, const std::string
 
 CheckpointContents teacher_checkpoint(const TeacherSpec& spec, const Tokenizer& tokenizer,
                                       StateDict tensors) {
-  CheckpointContents c;
-  c.files["config.json"] = teacher_config_json(spec).dump(2) + "\n";
-  c.files["vocab.txt"] = vocab_text(tokenizer);
-  // What transformers' AutoTokenizer reads to rebuild the same tokenizer from the directory.
-  c.files["tokenizer_config.json"] = nlohmann::json{{"do_lower_case", spec.tokenizer.lower_case},
-                                                    {"tokenizer_class", "BertTokenizer"}}
-                                         .dump(2) +
-                                     "\n";
-  c.tensors = std::move(tensors);
-  c.metadata["format"] = "pt";  // what transformers expects of a PyTorch safetensors file
-  return c;
+  return joint_checkpoint(teacher_config_json(spec), tokenizer, std::move(tensors));
 }
 
 LoadedTeacher load_teacher(const std::string& dir) {

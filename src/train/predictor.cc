@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <span>
 
+#include "core/predict_input.h"
 #include "train/bilstm.h"
 #include "train/checkpoint.h"
 #include "train/joint_albert.h"
@@ -57,17 +58,7 @@ JointPredictor load_predictor(const std::string& dir) {
 
 std::vector<Record> prediction_records(const std::vector<std::string>& texts,
                                        const std::vector<Prediction>& predictions) {
-  std::vector<Record> out;
-  out.reserve(predictions.size());
-  for (std::size_t i = 0; i < predictions.size() && i < texts.size(); ++i) {
-    Record r;
-    r.text = texts[i];
-    r.domain = predictions[i].frame.domain;
-    r.intent = predictions[i].frame.intent;
-    r.slots = predictions[i].frame.slots;
-    out.push_back(std::move(r));
-  }
-  return out;
+  return records_from_predictions(texts, predictions);
 }
 
 }  // namespace jointnlu::train

@@ -1,0 +1,33 @@
+// What every joint model's checkpoint directory shares, teacher and student alike: the "jointnlu"
+// section of config.json (label space, input length, tokenizer options, training settings) and the
+// files beside the weights (vocab.txt, tokenizer_config.json as Hugging Face reads them).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/label_space.h"
+#include "core/tokenizer.h"
+#include "train/checkpoint.h"
+
+namespace jointnlu::train {
+
+struct JointSection {
+  LabelSpace labels;
+  std::size_t max_length = 64;  // longest input, [CLS] and [SEP] included
+  TokenizerOptions tokenizer;   // only lower_case is recorded
+  nlohmann::json training;      // the training settings, for the record (not read back)
+};
+
+// The section as written under config.json's "jointnlu" key; `model` names the architecture.
+nlohmann::json jointnlu_section(const std::string& model, const JointSection& section);
+// Reads it back from a whole config.json. Throws std::invalid_argument (no section, another model
+// type, bad labels, max_length outside [3, max_positions]); callers prefix the file name.
+JointSection parse_jointnlu_section(const nlohmann::json& config, const std::string& model,
+                                    int64_t max_positions);
+
+// config.json, vocab.txt and tokenizer_config.json plus the weights, ready for write_checkpoint_dir.
+CheckpointContents joint_checkpoint(const nlohmann::json& config, const Tokenizer& tokenizer,
+                                    StateDict tensors);
+
+}  // namespace jointnlu::train
