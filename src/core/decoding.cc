@@ -38,6 +38,19 @@ TagDecoder::TagDecoder(const std::vector<std::string>& tags, TagScheme scheme)
     for (int b = 0; b < num_tags_; ++b)
       allowed_[a * num_tags_ + b] = tag_transition_allowed(tags[a], tags[b], scheme);
   }
+  // Under BIO/BIOES most tags (O, B-x, S-x) may follow any tag, and the rest (I-x, E-x) only a
+  // couple: Viterbi then needs one maximum over all tags per position plus short lists, O(T) instead
+  // of O(T^2) per position (SMP2019 has 111 tags; the dense loop was 38% of a student's parse).
+  any_prev_.assign(tags.size(), 1);
+  prev_offsets_.assign(tags.size() + 1, 0);
+  for (int b = 0; b < num_tags_; ++b) {
+    for (int a = 0; a < num_tags_; ++a)
+      if (!allowed_[a * num_tags_ + b]) any_prev_[b] = 0;
+    if (!any_prev_[b])
+      for (int a = 0; a < num_tags_; ++a)
+        if (allowed_[a * num_tags_ + b]) prev_list_.push_back(a);
+    prev_offsets_[b + 1] = prev_list_.size();
+  }
 }
 
 std::vector<int> TagDecoder::decode(std::span<const float> scores, std::size_t length) const {
@@ -52,12 +65,21 @@ std::vector<int> TagDecoder::decode(std::span<const float> scores, std::size_t l
   std::vector<int> back(length * n, -1);
   for (std::size_t t = 0; t < n; ++t) best[t] = first_[t] ? scores[t] : kImpossible;
   for (std::size_t pos = 1; pos < length; ++pos) {
+    // The best predecessor among all tags (ties: the lowest id, as in a scan in id order).
+    double all_top = kImpossible;
+    int all_arg = -1;
+    for (std::size_t prev = 0; prev < n; ++prev)
+      if (best[prev] > all_top) all_top = best[prev], all_arg = static_cast<int>(prev);
     for (std::size_t cur = 0; cur < n; ++cur) {
       double top = kImpossible;
       int arg = -1;
-      for (std::size_t prev = 0; prev < n; ++prev) {
-        if (!allowed_[prev * n + cur] || best[prev] == kImpossible) continue;
-        if (best[prev] > top) top = best[prev], arg = static_cast<int>(prev);
+      if (any_prev_[cur]) {
+        top = all_top, arg = all_arg;
+      } else {
+        for (std::size_t k = prev_offsets_[cur]; k < prev_offsets_[cur + 1]; ++k) {
+          const auto prev = static_cast<std::size_t>(prev_list_[k]);
+          if (best[prev] > top) top = best[prev], arg = static_cast<int>(prev);
+        }
       }
       next[cur] = arg < 0 ? kImpossible : top + scores[pos * n + cur];
       back[pos * n + cur] = arg;
