@@ -41,14 +41,7 @@ int predict_with_student(const Options& o) {
   const auto texts = read_predict_input(o.input, o.max_chars);
   const auto parser = open_student(o.model);
   const auto predictions = parser.parse_batch(texts, thread_count(o.threads));
-  const auto write = [&](std::ostream& out) {
-    for (std::size_t i = 0; i < texts.size(); ++i)
-      out << prediction_json_line(texts[i], predictions[i]) << "\n";
-  };
-  if (o.out.empty() || o.out == "-")
-    write(std::cout);
-  else
-    write_file_atomic(o.out, write);
+  write_predictions(o.out, texts, predictions);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "core/predict_input.h"
 
 #include <nlohmann/json.hpp>
+#include <iostream>
 #include <sstream>
 
 #include "core/dataset.h"
@@ -60,6 +61,18 @@ std::vector<Record> records_from_predictions(const std::vector<std::string>& tex
     out.push_back(std::move(r));
   }
   return out;
+}
+
+void write_predictions(const std::string& path, const std::vector<std::string>& texts,
+                       const std::vector<Prediction>& predictions) {
+  const auto write = [&](std::ostream& out) {
+    for (std::size_t i = 0; i < texts.size() && i < predictions.size(); ++i)
+      out << prediction_json_line(texts[i], predictions[i]) << "\n";
+  };
+  if (path.empty() || path == "-")
+    write(std::cout);
+  else
+    write_file_atomic(path, write);
 }
 
 }  // namespace jointnlu

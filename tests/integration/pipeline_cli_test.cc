@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
+#include "demo_inputs.h"
 #include "test_util.h"
 
 namespace jointnlu::testing {
@@ -16,14 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 
 #ifdef JOINTNLU_WITH_TRAINING
-
-std::string demo(const std::string& split) { return source_path("data/demo/" + split + ".json"); }
-
-std::string small_train(const TempDir& tmp) {
-  auto all = nlohmann::json::parse(std::ifstream(demo("train")));
-  all.erase(all.begin() + 96, all.end());
-  return tmp.write("train.json", all.dump());
-}
 
 TEST(PipelineCli, AllStagesThenResumeSkipsThem) {
   TempDir tmp;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli_runner.h"
+#include "demo_inputs.h"
 #include "test_util.h"
 
 namespace jointnlu::testing {
@@ -16,17 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 
 #ifdef JOINTNLU_WITH_TRAINING
-
-std::string demo(const std::string& split) { return source_path("data/demo/" + split + ".json"); }
-
-// The first 96 training utterances: enough to exercise every path, small enough to train the tiny
-// preset for two epochs in seconds. (The figures are those of an untrained model; accuracy is
-// bench/'s job.)
-std::string small_train(const TempDir& tmp) {
-  auto all = nlohmann::json::parse(std::ifstream(demo("train")));
-  all.erase(all.begin() + 96, all.end());
-  return tmp.write("train.json", all.dump());
-}
 
 // One test trains (the expensive part) and then exercises the model it wrote.
 TEST(TeacherCli, TrainPredictEvalOnDemoData) {
