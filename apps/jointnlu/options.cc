@@ -97,7 +97,8 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         break;
       case Opt::kSize:
         cmd.add_option("--size", o.size, "Model size preset when not initialised from a checkpoint")
-            ->check(CLI::IsMember({"tiny", "small", "base"}))
+            // The names of train::AlbertConfig::preset_names(); this file is also built without torch.
+            ->check(CLI::IsMember({"tiny", "small", "base", "tiny-unshared", "small-unshared", "base-unshared"}))
             ->capture_default_str();
         break;
       case Opt::kWeights:

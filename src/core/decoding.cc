@@ -183,15 +183,25 @@ Prediction JointDecoder::decode(std::string_view text, const ModelInput& input,
   p.domain_score = choice.domain_prob;
   p.intent_score = choice.intent_prob;
 
-  std::vector<float> log_probs;
-  log_probs.reserve(input.labelled.size() * n);
-  for (std::size_t pos : input.labelled) {
-    const auto row = log_softmax(slot_logits.subspan(pos * n, n));
-    log_probs.insert(log_probs.end(), row.begin(), row.end());
+  // Viterbi runs on the raw logits: log_softmax only subtracts a per-position constant, which every
+  // path pays once, so the best path is the same; the exponentials (n per position, most of the
+  // decoder's time) are then needed only for the positions a slot covers, for their confidence.
+  std::vector<float> scores(input.labelled.size() * n);
+  for (std::size_t i = 0; i < input.labelled.size(); ++i) {
+    const auto row = slot_logits.subspan(input.labelled[i] * n, n);
+    std::copy(row.begin(), row.end(), scores.begin() + static_cast<std::ptrdiff_t>(i * n));
   }
-  const auto tags = tagger_.decode(log_probs, input.labelled.size());
-  std::vector<float> tag_probs(tags.size());
-  for (std::size_t i = 0; i < tags.size(); ++i) tag_probs[i] = std::exp(log_probs[i * n + tags[i]]);
+  const auto tags = tagger_.decode(scores, input.labelled.size());
+  // tags_to_slots reads the probabilities of slot positions only; "O" positions keep 0.
+  std::vector<float> tag_probs(tags.size(), 0.0f);
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    if (labels_.key_of_tag(tags[i]) < 0) continue;
+    const auto row = std::span<const float>(scores).subspan(i * n, n);
+    const float max = *std::max_element(row.begin(), row.end());
+    double sum = 0.0;
+    for (float x : row) sum += std::exp(static_cast<double>(x - max));
+    tag_probs[i] = static_cast<float>(std::exp(static_cast<double>(row[tags[i]] - max)) / sum);
+  }
   p.slots = tags_to_slots(text, input, tags, tag_probs, labels_);
   for (const auto& s : p.slots) p.frame.slots.emplace_back(s.span.key, s.value);
   return p;

@@ -151,6 +151,16 @@ void lstm_cell_scalar(const float* gates, const float* c_prev, std::size_t hidde
   }
 }
 
+std::uint64_t read_bytes_scalar(const std::byte* data, std::size_t bytes) {
+  std::uint64_t a = 0, b = 0, c = 0, d = 0;
+  for (std::size_t i = 0; i < bytes; i += 32) {
+    std::uint64_t v[4];
+    std::memcpy(v, data + i, sizeof v);
+    a += v[0], b += v[1], c += v[2], d += v[3];
+  }
+  return a + b + c + d;
+}
+
 // ---- adapters from the public types to the ISA files' plain views ----
 
 template <auto kGemm>
@@ -173,14 +183,15 @@ void gemm_int8_adapter(const PackedMatrix& w, const QuantizedActivations& x, con
 }
 
 constexpr Kernels kScalarKernels{Isa::kScalar, gemm_f32_scalar, quantize_rows_scalar,
-                                 gemm_int8_scalar, lstm_cell_scalar};
+                                 gemm_int8_scalar, lstm_cell_scalar, read_bytes_scalar};
 constexpr Kernels kAvx2Kernels{Isa::kAvx2, gemm_f32_adapter<detail::gemm_f32_avx2>,
                                quantize_adapter<detail::quantize_rows_avx2>,
-                               gemm_int8_adapter<detail::gemm_int8_avx2>, detail::lstm_cell_avx2};
+                               gemm_int8_adapter<detail::gemm_int8_avx2>, detail::lstm_cell_avx2,
+                               detail::read_bytes_avx2};
 constexpr Kernels kAvx512Kernels{Isa::kAvx512, gemm_f32_adapter<detail::gemm_f32_avx512>,
                                  quantize_adapter<detail::quantize_rows_avx512>,
                                  gemm_int8_adapter<detail::gemm_int8_avx512>,
-                                 detail::lstm_cell_avx512};
+                                 detail::lstm_cell_avx512, detail::read_bytes_avx512};
 
 }  // namespace
 

@@ -154,6 +154,10 @@ struct Kernels {
   // c may alias c_prev; h may alias neither gates nor c_prev.
   void (*lstm_cell)(const float* gates, const float* c_prev, std::size_t hidden, float* c,
                     float* h);
+  // Reads bytes (a multiple of 256) from data (64-byte aligned) with the path's widest loads and
+  // returns a checksum, so the reads cannot be elided. `bench` times it to learn the read bandwidth
+  // the matrix kernels can get from wherever a buffer of that size sits (L1, L2 or memory).
+  std::uint64_t (*read_bytes)(const std::byte* data, std::size_t bytes);
 };
 
 // The kernels of one path (which must be supported: see isa_supported()).

@@ -63,13 +63,27 @@ JOINTNLU_INLINE void f32_tile(const F32View& w, size_t p0, const float* x, size_
   }
 }
 
-// All panels for rows [t0, t0 + kM): kP-panel blocks, then the leftover panels one by one.
-template <int kM, int kP>
-JOINTNLU_INLINE void f32_rows(const F32View& w, const float* x, size_t t0, const float* bias,
-                              float* y, bool accumulate) {
-  size_t p = 0;
-  for (; p + kP <= w.panels; p += kP) f32_tile<kM, kP>(w, p, x, t0, bias, y, accumulate);
-  for (; p < w.panels; ++p) f32_tile<kM, 1>(w, p, x, t0, bias, y, accumulate);
+// Y for every row of X against panels [p0, p0 + kP): 4-row tiles, then the leftover rows. Panel
+// blocks are the outer loop (see gemm_f32_avx512), so this block of W is fetched from L2 once and
+// re-read from L1 by every row tile.
+template <int kP>
+JOINTNLU_INLINE void f32_block(const F32View& w, size_t p0, const float* x, size_t m,
+                               const float* bias, float* y, bool accumulate) {
+  size_t t = 0;
+  for (; t + 4 <= m; t += 4) f32_tile<4, kP>(w, p0, x, t, bias, y, accumulate);
+  switch (m - t) {
+    case 3:
+      f32_tile<3, kP>(w, p0, x, t, bias, y, accumulate);
+      break;
+    case 2:
+      f32_tile<2, kP>(w, p0, x, t, bias, y, accumulate);
+      break;
+    case 1:
+      f32_tile<1, kP>(w, p0, x, t, bias, y, accumulate);
+      break;
+    default:
+      break;
+  }
 }
 
 // ---- int8 (VNNI) ----
@@ -111,12 +125,26 @@ JOINTNLU_INLINE void int8_tile(const Int8View& w, size_t p0, const QuantView& x,
   }
 }
 
-template <int kM, int kP>
-JOINTNLU_INLINE void int8_rows(const Int8View& w, const QuantView& x, size_t t0, const float* bias,
-                               float* y, bool accumulate) {
-  size_t p = 0;
-  for (; p + kP <= w.panels; p += kP) int8_tile<kM, kP>(w, p, x, t0, bias, y, accumulate);
-  for (; p < w.panels; ++p) int8_tile<kM, 1>(w, p, x, t0, bias, y, accumulate);
+// As f32_block, for int8 weights.
+template <int kP>
+JOINTNLU_INLINE void int8_block(const Int8View& w, size_t p0, const QuantView& x, const float* bias,
+                                float* y, bool accumulate) {
+  const size_t m = x.rows;
+  size_t t = 0;
+  for (; t + 4 <= m; t += 4) int8_tile<4, kP>(w, p0, x, t, bias, y, accumulate);
+  switch (m - t) {
+    case 3:
+      int8_tile<3, kP>(w, p0, x, t, bias, y, accumulate);
+      break;
+    case 2:
+      int8_tile<2, kP>(w, p0, x, t, bias, y, accumulate);
+      break;
+    case 1:
+      int8_tile<1, kP>(w, p0, x, t, bias, y, accumulate);
+      break;
+    default:
+      break;
+  }
 }
 
 // ---- transcendental functions (Cephes single-precision polynomials, ~1-2 ulp) ----
@@ -139,10 +167,17 @@ JOINTNLU_INLINE __m512 exp_ps(__m512 x) {
   return _mm512_scalef_ps(y, n);
 }
 
+// 1 / d for d >= 1: rcp14 (relative error < 2^-14) refined by one Newton step (error squared,
+// below float rounding). vdivps costs several times more and the LSTM cell needs five per lane.
+JOINTNLU_INLINE __m512 reciprocal_ps(__m512 d) {
+  const __m512 r = _mm512_rcp14_ps(d);
+  // r' = r (2 - d r) = r + r (1 - d r)
+  return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
+}
+
 JOINTNLU_INLINE __m512 sigmoid_ps(__m512 x) {
   const __m512 one = _mm512_set1_ps(1.0f);
-  // A true division (not rcp14 + Newton) keeps the result within ~1e-7 relative.
-  return _mm512_div_ps(one, _mm512_add_ps(one, exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+  return reciprocal_ps(_mm512_add_ps(one, exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x))));
 }
 
 JOINTNLU_INLINE __m512 tanh_ps(__m512 x) {
@@ -160,7 +195,7 @@ JOINTNLU_INLINE __m512 tanh_ps(__m512 x) {
                                         _mm512_min_ps(ax, _mm512_set1_ps(9.0f))));
   const __m512 one = _mm512_set1_ps(1.0f);
   const __m512 large_abs =
-      _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, one)));
+      _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), reciprocal_ps(_mm512_add_ps(e, one)), one);
   // Copy the sign of x onto the large-|x| result.
   const __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN));
   const __m512 large = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(large_abs), sign));
@@ -176,25 +211,17 @@ void gemm_f32_avx512(const F32View& w, const float* x, size_t m, const float* bi
     // Matrix-vector: one row of X, so independence has to come from the panels: 8 accumulators
     // cover the FMA latency, and the 8 panel streams are all the reuse there is (each weight used
     // once).
-    f32_rows<1, 8>(w, x, 0, bias, y, accumulate);
+    size_t p = 0;
+    for (; p + 8 <= w.panels; p += 8) f32_tile<1, 8>(w, p, x, 0, bias, y, accumulate);
+    for (; p < w.panels; ++p) f32_tile<1, 1>(w, p, x, 0, bias, y, accumulate);
     return;
   }
-  // 4 rows x 4 panels = 16 accumulators: 8 loads per 16 FMAs.
-  size_t t = 0;
-  for (; t + 4 <= m; t += 4) f32_rows<4, 4>(w, x, t, bias, y, accumulate);
-  switch (m - t) {
-    case 3:
-      f32_rows<3, 4>(w, x, t, bias, y, accumulate);
-      break;
-    case 2:
-      f32_rows<2, 4>(w, x, t, bias, y, accumulate);
-      break;
-    case 1:
-      f32_rows<1, 8>(w, x, t, bias, y, accumulate);
-      break;
-    default:
-      break;
-  }
+  // Blocks of 4 panels outer, 4-row tiles of X inner (4 x 4 = 16 accumulators: 8 loads per 16
+  // FMAs). With rows outer, W would stream from L2 once per 4 rows of X (3x for an 11-token
+  // utterance); a block (64 rows of W, 32 KB at K = 128) stays in L1 across the row tiles instead.
+  size_t p = 0;
+  for (; p + 4 <= w.panels; p += 4) f32_block<4>(w, p, x, m, bias, y, accumulate);
+  for (; p < w.panels; ++p) f32_block<1>(w, p, x, m, bias, y, accumulate);
 }
 
 void quantize_rows_avx512(const float* x, size_t m, size_t k, std::int8_t* q, size_t stride,
@@ -227,26 +254,16 @@ void quantize_rows_avx512(const float* x, size_t m, size_t k, std::int8_t* q, si
 
 void gemm_int8_avx512(const Int8View& w, const QuantView& x, const float* bias, float* y,
                       bool accumulate) {
-  const size_t m = x.rows;
-  if (m == 1) {
-    int8_rows<1, 8>(w, x, 0, bias, y, accumulate);
+  if (x.rows == 1) {
+    size_t p = 0;
+    for (; p + 8 <= w.panels; p += 8) int8_tile<1, 8>(w, p, x, 0, bias, y, accumulate);
+    for (; p < w.panels; ++p) int8_tile<1, 1>(w, p, x, 0, bias, y, accumulate);
     return;
   }
-  size_t t = 0;
-  for (; t + 4 <= m; t += 4) int8_rows<4, 4>(w, x, t, bias, y, accumulate);
-  switch (m - t) {
-    case 3:
-      int8_rows<3, 4>(w, x, t, bias, y, accumulate);
-      break;
-    case 2:
-      int8_rows<2, 4>(w, x, t, bias, y, accumulate);
-      break;
-    case 1:
-      int8_rows<1, 8>(w, x, t, bias, y, accumulate);
-      break;
-    default:
-      break;
-  }
+  // Panel blocks outer, row tiles inner, as for fp32.
+  size_t p = 0;
+  for (; p + 4 <= w.panels; p += 4) int8_block<4>(w, p, x, bias, y, accumulate);
+  for (; p < w.panels; ++p) int8_block<1>(w, p, x, bias, y, accumulate);
 }
 
 void lstm_cell_avx512(const float* gates, const float* c_prev, size_t hidden, float* c, float* h) {
@@ -261,6 +278,19 @@ void lstm_cell_avx512(const float* gates, const float* c_prev, size_t hidden, fl
     _mm512_mask_storeu_ps(c + j, mask, cj);
     _mm512_mask_storeu_ps(h + j, mask, _mm512_mul_ps(o, tanh_ps(cj)));
   }
+}
+
+std::uint64_t read_bytes_avx512(const std::byte* data, size_t bytes) {
+  // Four independent accumulators: the adds never limit the loads.
+  __m512i a = _mm512_setzero_si512(), b = a, c = a, d = a;
+  for (size_t i = 0; i < bytes; i += 256) {
+    a = _mm512_add_epi64(a, _mm512_load_si512(data + i));
+    b = _mm512_add_epi64(b, _mm512_load_si512(data + i + 64));
+    c = _mm512_add_epi64(c, _mm512_load_si512(data + i + 128));
+    d = _mm512_add_epi64(d, _mm512_load_si512(data + i + 192));
+  }
+  return static_cast<std::uint64_t>(
+      _mm512_reduce_add_epi64(_mm512_add_epi64(_mm512_add_epi64(a, b), _mm512_add_epi64(c, d))));
 }
 
 }  // namespace jointnlu::runtime::detail

@@ -72,4 +72,7 @@ void lstm_cell_avx2(const float* gates, const float* c_prev, std::size_t hidden,
 void lstm_cell_avx512(const float* gates, const float* c_prev, std::size_t hidden, float* c,
                       float* h);
 
+std::uint64_t read_bytes_avx2(const std::byte* data, std::size_t bytes);
+std::uint64_t read_bytes_avx512(const std::byte* data, std::size_t bytes);
+
 }  // namespace jointnlu::runtime::detail

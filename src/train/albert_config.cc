@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
 
 namespace jointnlu::train {
 namespace {
@@ -72,6 +73,30 @@ AlbertConfig AlbertConfig::small(int64_t vocab_size) {
 
 AlbertConfig AlbertConfig::base(int64_t vocab_size) {
   return preset(vocab_size, 768, 12, 12, 3072);
+}
+
+const std::vector<std::string>& AlbertConfig::preset_names() {
+  static const std::vector<std::string> kNames = {"tiny", "small", "base", "tiny-unshared",
+                                                  "small-unshared", "base-unshared"};
+  return kNames;
+}
+
+AlbertConfig AlbertConfig::from_preset(const std::string& name, int64_t vocab_size) {
+  constexpr std::string_view kUnshared = "-unshared";
+  const bool unshared = name.size() > kUnshared.size() && name.ends_with(kUnshared);
+  const std::string base_name = unshared ? name.substr(0, name.size() - kUnshared.size()) : name;
+  AlbertConfig c;
+  if (base_name == "tiny") c = tiny(vocab_size);
+  else if (base_name == "small") c = small(vocab_size);
+  else if (base_name == "base") c = base(vocab_size);
+  else {
+    std::string names;
+    for (const auto& n : preset_names()) names += (names.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown model size preset '" + name + "' (" + names + ")");
+  }
+  if (unshared) c.num_hidden_groups = c.num_hidden_layers;
+  c.validate();
+  return c;
 }
 
 AlbertConfig AlbertConfig::from_json(const nlohmann::json& j) {

@@ -41,12 +41,6 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-AlbertConfig preset(const std::string& size, int64_t vocab) {
-  if (size == "tiny") return AlbertConfig::tiny(vocab);
-  if (size == "small") return AlbertConfig::small(vocab);
-  if (size == "base") return AlbertConfig::base(vocab);
-  throw std::invalid_argument("unknown --size '" + size + "' (tiny, small or base)");
-}
 
 std::string fmt(double v, int digits = 4) {
   char buf[64];
@@ -354,7 +348,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
 
   // Model.
   torch::manual_seed(c.seed);
-  AlbertConfig model_config = preset(c.size, static_cast<int64_t>(tokenizer.vocab_size()));
+  AlbertConfig model_config = AlbertConfig::from_preset(c.size, static_cast<int64_t>(tokenizer.vocab_size()));
   model_config.pad_token_id = tokenizer.pad_id();
   if (c.max_length > model_config.max_position_embeddings)
     throw std::invalid_argument(

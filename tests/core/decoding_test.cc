@@ -206,6 +206,23 @@ TEST(JointDecoder, RandomLogitsGiveSubstringSlotsAndSeenPairs) {
     ASSERT_TRUE(
         labels.seen(labels.domains().id(p.frame.domain), labels.intents().id(p.frame.intent)));
     ASSERT_EQ(p.slots.size(), p.frame.slots.size());
+    // The decoder skips log_softmax (a per-position constant): same slots and confidences as
+    // Viterbi over log-probabilities.
+    std::vector<float> log_probs, probs;
+    for (std::size_t pos : in.labelled) {
+      const auto row = log_softmax(std::span<const float>(s).subspan(pos * n, n));
+      log_probs.insert(log_probs.end(), row.begin(), row.end());
+    }
+    const auto ref_tags = TagDecoder(labels.tags().labels()).decode(log_probs, in.labelled.size());
+    for (std::size_t k = 0; k < ref_tags.size(); ++k)
+      probs.push_back(std::exp(log_probs[k * n + static_cast<std::size_t>(ref_tags[k])]));
+    const auto ref = tags_to_slots(text, in, ref_tags, probs, labels);
+    ASSERT_EQ(ref.size(), p.slots.size()) << text;
+    for (std::size_t k = 0; k < ref.size(); ++k) {
+      EXPECT_EQ(ref[k].span.key, p.slots[k].span.key);
+      EXPECT_EQ(ref[k].value, p.slots[k].value);
+      EXPECT_NEAR(ref[k].score, p.slots[k].score, 1e-5);
+    }
     const auto decoded = decode_utf8(text);
     std::size_t previous_end = 0;
     for (const auto& slot : p.slots) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -283,6 +284,20 @@ INSTANTIATE_TEST_SUITE_P(AllPaths, KernelsTest,
                          });
 
 // ---- packing ----
+
+TEST_P(KernelsTest, ReadBytesSumsEveryWord) {
+  const std::size_t bytes = 4096 + 256;
+  const AlignedBytes buffer = allocate_aligned(bytes);
+  std::uint64_t expected = 0;
+  for (std::size_t i = 0; i < bytes / 8; ++i) {
+    const std::uint64_t v = 0x9E3779B97F4A7C15ull * (i + 1);
+    std::memcpy(buffer.get() + i * 8, &v, 8);
+    expected += v;
+  }
+  EXPECT_EQ(k().read_bytes(buffer.get(), bytes), expected);
+  EXPECT_EQ(k().read_bytes(buffer.get(), 256), k().read_bytes(buffer.get(), 256));
+  EXPECT_EQ(k().read_bytes(buffer.get(), 0), 0u);
+}
 
 TEST(PackedMatrixTest, F32RoundTripsAndPadsRows) {
   const std::size_t n = 37, k_dim = 13;

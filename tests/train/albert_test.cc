@@ -278,6 +278,34 @@ TEST(AlbertConfigTest, PresetsAreValidAndAsDocumented) {
   EXPECT_EQ(base.intermediate_size, 3072);
 }
 
+TEST(AlbertConfigTest, NamedPresetsIncludingUnsharedLayers) {
+  EXPECT_EQ(AlbertConfig::from_preset("tiny", 50).to_json(), AlbertConfig::tiny(50).to_json());
+  EXPECT_EQ(AlbertConfig::from_preset("base", 50).to_json(), AlbertConfig::base(50).to_json());
+  const auto unshared = AlbertConfig::from_preset("tiny-unshared", 50);
+  EXPECT_EQ(unshared.num_hidden_groups, 4);
+  EXPECT_EQ(unshared.num_hidden_layers, 4);
+  EXPECT_EQ(unshared.hidden_size, 312);
+  EXPECT_EQ(AlbertConfig::from_preset("small-unshared", 50).num_hidden_groups, 6);
+  for (const auto& name : AlbertConfig::preset_names())
+    EXPECT_NO_THROW(AlbertConfig::from_preset(name, 50)) << name;
+  for (const char* bad : {"", "huge", "-unshared", "tiny-shared", "tinyunshared"}) {
+    try {
+      AlbertConfig::from_preset(bad, 50);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("tiny-unshared"), std::string::npos) << e.what();
+    }
+  }
+  // An unshared model has one parameter group per layer, each with its own (HF-named) weights.
+  AlbertModel model(unshared);
+  int groups_seen = 0;
+  for (const auto& p : model->named_parameters()) {
+    if (p.key().find("albert_layer_groups.3.albert_layers.0.attention.query.weight") != std::string::npos)
+      ++groups_seen;
+  }
+  EXPECT_EQ(groups_seen, 1);
+}
+
 TEST(AlbertConfigTest, JsonRoundTripAndHfFile) {
   const auto c = toy_config("relu");
   const auto back = AlbertConfig::from_json(c.to_json());
