@@ -196,11 +196,8 @@ Prediction JointDecoder::decode(std::string_view text, const ModelInput& input,
   std::vector<float> tag_probs(tags.size(), 0.0f);
   for (std::size_t i = 0; i < tags.size(); ++i) {
     if (labels_.key_of_tag(tags[i]) < 0) continue;
-    const auto row = std::span<const float>(scores).subspan(i * n, n);
-    const float max = *std::max_element(row.begin(), row.end());
-    double sum = 0.0;
-    for (float x : row) sum += std::exp(static_cast<double>(x - max));
-    tag_probs[i] = static_cast<float>(std::exp(static_cast<double>(row[tags[i]] - max)) / sum);
+    const auto row = log_softmax(std::span<const float>(scores).subspan(i * n, n));
+    tag_probs[i] = std::exp(row[static_cast<std::size_t>(tags[i])]);
   }
   p.slots = tags_to_slots(text, input, tags, tag_probs, labels_);
   for (const auto& s : p.slots) p.frame.slots.emplace_back(s.span.key, s.value);

@@ -3,8 +3,9 @@
 // nothing that defines inline functions or templates with external linkage (see
 // kernels_internal.h). GCC 12's avx512fintrin.h initialises _mm512_undefined_*() vectors from
 // themselves, which -Wmaybe-uninitialized reports at every inlined use (GCC bug 105593, fixed in
-// GCC 13).
+// GCC 13); through _mm512_reduce_add_epi64 the same pattern is reported as -Wuninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <immintrin.h>
 
@@ -63,27 +64,41 @@ JOINTNLU_INLINE void f32_tile(const F32View& w, size_t p0, const float* x, size_
   }
 }
 
-// Y for every row of X against panels [p0, p0 + kP): 4-row tiles, then the leftover rows. Panel
-// blocks are the outer loop (see gemm_f32_avx512), so this block of W is fetched from L2 once and
+// A compile-time row count for the tile functions below.
+template <int kM>
+struct Rows {
+  static constexpr int value = kM;
+};
+
+// Calls tile(Rows<kM>{}, t0) for the 4-row tiles of m rows, then once for the 1-3 leftover rows.
+// Used per block of panels (see gemm_f32_avx512): the block of W is fetched from L2 once and
 // re-read from L1 by every row tile.
-template <int kP>
-JOINTNLU_INLINE void f32_block(const F32View& w, size_t p0, const float* x, size_t m,
-                               const float* bias, float* y, bool accumulate) {
+template <typename Tile>
+JOINTNLU_INLINE void for_row_tiles(size_t m, Tile&& tile) {
   size_t t = 0;
-  for (; t + 4 <= m; t += 4) f32_tile<4, kP>(w, p0, x, t, bias, y, accumulate);
+  for (; t + 4 <= m; t += 4) tile(Rows<4>{}, t);
   switch (m - t) {
     case 3:
-      f32_tile<3, kP>(w, p0, x, t, bias, y, accumulate);
+      tile(Rows<3>{}, t);
       break;
     case 2:
-      f32_tile<2, kP>(w, p0, x, t, bias, y, accumulate);
+      tile(Rows<2>{}, t);
       break;
     case 1:
-      f32_tile<1, kP>(w, p0, x, t, bias, y, accumulate);
+      tile(Rows<1>{}, t);
       break;
     default:
       break;
   }
+}
+
+// Y for every row of X against panels [p0, p0 + kP).
+template <int kP>
+JOINTNLU_INLINE void f32_block(const F32View& w, size_t p0, const float* x, size_t m,
+                               const float* bias, float* y, bool accumulate) {
+  for_row_tiles(m, [&](auto rows, size_t t) {
+    f32_tile<decltype(rows)::value, kP>(w, p0, x, t, bias, y, accumulate);
+  });
 }
 
 // ---- int8 (VNNI) ----
@@ -129,22 +144,9 @@ JOINTNLU_INLINE void int8_tile(const Int8View& w, size_t p0, const QuantView& x,
 template <int kP>
 JOINTNLU_INLINE void int8_block(const Int8View& w, size_t p0, const QuantView& x, const float* bias,
                                 float* y, bool accumulate) {
-  const size_t m = x.rows;
-  size_t t = 0;
-  for (; t + 4 <= m; t += 4) int8_tile<4, kP>(w, p0, x, t, bias, y, accumulate);
-  switch (m - t) {
-    case 3:
-      int8_tile<3, kP>(w, p0, x, t, bias, y, accumulate);
-      break;
-    case 2:
-      int8_tile<2, kP>(w, p0, x, t, bias, y, accumulate);
-      break;
-    case 1:
-      int8_tile<1, kP>(w, p0, x, t, bias, y, accumulate);
-      break;
-    default:
-      break;
-  }
+  for_row_tiles(x.rows, [&](auto rows, size_t t) {
+    int8_tile<decltype(rows)::value, kP>(w, p0, x, t, bias, y, accumulate);
+  });
 }
 
 // ---- transcendental functions (Cephes single-precision polynomials, ~1-2 ulp) ----
