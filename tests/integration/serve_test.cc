@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -24,6 +25,8 @@ class Server {
  public:
   // Starts the binary with stderr to a file; waits (bounded) for the port it prints.
   Server(const std::vector<std::string>& args, const std::string& log) : log_(log) {
+    // The log exists before the child runs, so reading it while the child starts never fails.
+    std::ofstream(log, std::ios::trunc).flush();
     pid_ = ::fork();
     if (pid_ == 0) {
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -34,14 +37,22 @@ class Server {
       ::execv(JOINTNLU_BINARY, argv.data());
       ::_exit(127);
     }
-    const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
-    for (int i = 0; i < 600 && port_ == 0; ++i) {  // up to 60 s on a loaded machine
-      std::smatch m;
-      const std::string err = stderr_text();
-      if (std::regex_search(err, m, listening))
-        port_ = std::stoi(m[1]);
-      else
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    try {
+      const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+      for (int i = 0; i < 600 && port_ == 0; ++i) {  // up to 60 s on a loaded machine
+        std::smatch m;
+        const std::string err = stderr_text();
+        if (std::regex_search(err, m, listening))
+          port_ = std::stoi(m[1]);
+        else
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    } catch (...) {
+      // A throwing constructor runs no destructor: stop the child here, or it outlives the test
+      // and its directory.
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      throw;
     }
   }
   ~Server() {
