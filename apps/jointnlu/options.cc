@@ -191,6 +191,11 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
       case Opt::kNoSop:
         cmd.add_flag("--no-sop", o.no_sop, "No sentence-order prediction (MLM only)");
         break;
+      case Opt::kUnitProjectionInit:
+        cmd.add_flag("--unit-projection-init", o.unit_projection_init,
+                     "Experimental: start the embedding->hidden projection at unit output scale "
+                     "instead of N(0, initializer_range)");
+        break;
       case Opt::kTeacher:
         cmd.add_option("--teacher", o.teacher, "Teacher model directory (train-teacher output)")->type_name("DIR");
         break;

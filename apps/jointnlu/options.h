@@ -59,6 +59,7 @@ struct Options {
   std::string optimizer = "adamw";  // adamw | lamb
   int max_ngram = 3;                // span masking: longest masked n-gram (1: single tokens)
   bool no_sop = false;              // pretraining without sentence-order prediction
+  bool unit_projection_init = false;  // pretraining: embedding projection at unit output scale
   // The BiLSTM student and distillation.
   std::string teacher;              // teacher checkpoint directory (distill; train-student: its vocabulary)
   std::string student;              // bench: student checkpoint directory or exported file
@@ -131,6 +132,7 @@ enum class Opt {
   kOptimizer,
   kMaxNgram,
   kNoSop,
+  kUnitProjectionInit,
   kTeacher,
   kStudent,
   kConfig,

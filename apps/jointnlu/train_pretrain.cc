@@ -32,6 +32,7 @@ int run_pretrain(const Options& o) {
   c.optimizer = o.optimizer;
   c.max_ngram = o.max_ngram;
   c.sop = !o.no_sop;
+  c.unit_projection_init = o.unit_projection_init;
   c.checkpoint_minutes = o.checkpoint_minutes;
   c.seed = o.seed;
   c.threads = o.threads;
@@ -44,6 +45,7 @@ int run_pretrain(const Options& o) {
             << ", \"pipeline_fraction\": " << r.pipeline_fraction
             << ", \"eval_mlm_loss\": " << r.eval_mlm_loss
             << ", \"eval_mlm_accuracy\": " << r.eval_mlm_accuracy
+            << ", \"eval_mask_accuracy\": " << r.eval_mask_accuracy
             << ", \"stopped_by_signal\": " << (r.stopped_by_signal ? "true" : "false") << "}\n";
   return 0;
 }

@@ -138,6 +138,14 @@ void init_weights_hf(torch::nn::Module& module, double std) {
   }
 }
 
+void init_embedding_projection_unit_scale(AlbertModelImpl& model) {
+  torch::NoGradGuard no_grad;
+  auto& projection = model.encoder->embedding_hidden_mapping_in;
+  const auto fan_in = static_cast<double>(projection->weight.size(1));
+  projection->weight.normal_(0.0, 1.0 / std::sqrt(fan_in));
+  projection->bias.zero_();
+}
+
 // ---- encoder ----
 
 AlbertEmbeddingsImpl::AlbertEmbeddingsImpl(const AlbertConfig& c) {

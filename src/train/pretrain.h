@@ -43,6 +43,10 @@ struct PretrainConfig {
   std::size_t eval_sequences = 512;  // size of the held-out evaluation set
   int log_every = 20;                // steps per curve.csv training row
   std::uint64_t seed = 42;           // seeds the model, dropout and the data pipeline
+  // Fresh runs: start the embedding projection at unit output scale instead of HF's N(0, 0.02)
+  // (init_embedding_projection_unit_scale). Experimental: it shortens the early plateau on a
+  // synthetic positional task but has not yet shown a gain on the real corpus (docs/RESULTS.md).
+  bool unit_projection_init = false;
   int threads = 0;                   // compute threads (0: all cores)
   // Benchmark: train on one synthetic batch of the same shape, repeated (no corpus reading), to
   // measure bare forward+backward throughput against the real pipeline.
@@ -57,7 +61,8 @@ struct PretrainSummary {
   double tokens_per_second = 0;  // of this process's steps (pipeline included)
   double pipeline_fraction = 0;  // share of the step loop spent producing batches
   double eval_mlm_loss = 0;      // last held-out evaluation
-  double eval_mlm_accuracy = 0;
+  double eval_mlm_accuracy = 0;   // over every predicted position (kept and random ones too)
+  double eval_mask_accuracy = 0;  // over positions whose input was [MASK]: the contextual skill
   bool stopped_by_signal = false;  // SIGINT/SIGTERM: saved and stopped early
 };
 

@@ -3,11 +3,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+
+#include "core/file_io.h"
 
 namespace jointnlu::train {
 namespace {
@@ -87,9 +90,43 @@ void Progress::finish(const std::string& tail) {
   std::fflush(stderr);
 }
 
+namespace {
+
+// A log written by an older version with fewer (leading) columns is padded with empty cells, so
+// that a resumed run keeps one consistent table; any other header is refused.
+void upgrade_csv_header(const std::string& path, const std::string& header) {
+  const std::string text = read_file(path);
+  const std::size_t eol = text.find('\n');
+  const std::string old_header = text.substr(0, eol);
+  if (old_header == header) return;
+  if (header.rfind(old_header + ",", 0) != 0) {
+    throw std::runtime_error(path + ": its header '" + old_header + "' is not '" + header +
+                             "' nor a prefix of it; move the file away to start a new log");
+  }
+  const std::string padding(static_cast<std::size_t>(std::count(
+                                header.begin() + static_cast<std::ptrdiff_t>(old_header.size()),
+                                header.end(), ',')),
+                            ',');
+  std::string upgraded = header + "\n";
+  std::size_t start = eol == std::string::npos ? text.size() : eol + 1;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    upgraded += text.substr(start, end - start) + padding + "\n";
+    start = end + 1;
+  }
+  write_file_atomic(path, upgraded);
+}
+
+}  // namespace
+
 CsvLog::CsvLog(const std::string& path, const std::vector<std::string>& columns)
     : columns_(columns.size()), path_(path) {
   const bool fresh = !std::filesystem::exists(path) || std::filesystem::file_size(path) == 0;
+  if (!fresh) {
+    std::string header;
+    for (std::size_t i = 0; i < columns.size(); ++i) header += (i ? "," : "") + columns[i];
+    upgrade_csv_header(path, header);
+  }
   out_.open(path, std::ios::app);
   if (!out_) throw std::runtime_error(path + ": cannot open for appending");
   if (fresh) row(columns);

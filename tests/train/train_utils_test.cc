@@ -1,0 +1,50 @@
+#include "train/train_utils.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/file_io.h"
+#include "test_util.h"
+
+namespace jointnlu::train {
+namespace {
+
+using jointnlu::testing::TempDir;
+
+TEST(CsvLog, AppendsUnderAnExistingHeader) {
+  TempDir dir;
+  const std::string path = dir.write("curve.csv", "a,b\n1,2\n");
+  {
+    CsvLog log(path, {"a", "b"});
+    log.row({"3", "4"});
+  }
+  EXPECT_EQ(read_file(path), "a,b\n1,2\n3,4\n");
+}
+
+TEST(CsvLog, PadsALogWrittenWithFewerColumns) {
+  // A run resumed by a newer version that logs an extra column keeps one consistent table.
+  TempDir dir;
+  const std::string path = dir.write("curve.csv", "a,b\n1,2\n5,6\n");
+  {
+    CsvLog log(path, {"a", "b", "c"});
+    log.row({"3", "4", "x"});
+  }
+  EXPECT_EQ(read_file(path), "a,b,c\n1,2,\n5,6,\n3,4,x\n");
+}
+
+TEST(CsvLog, RefusesAnUnrelatedHeader) {
+  TempDir dir;
+  const std::string path = dir.write("curve.csv", "x,y\n1,2\n");
+  try {
+    CsvLog log(path, {"a", "b", "c"});
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("curve.csv"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("x,y"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(read_file(path), "x,y\n1,2\n");  // untouched
+}
+
+}  // namespace
+}  // namespace jointnlu::train
