@@ -96,9 +96,19 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->type_name("DIR");
         break;
       case Opt::kSize:
-        cmd.add_option("--size", o.size, "Model size preset when not initialised from a checkpoint")
+        cmd.add_option("--size", o.size,
+                       "Model size when not initialised from a checkpoint: a preset (tiny, small, "
+                       "base, each also -unshared) or a Hugging Face ALBERT config.json path")
             // The names of train::AlbertConfig::preset_names(); this file is also built without torch.
-            ->check(CLI::IsMember({"tiny", "small", "base", "tiny-unshared", "small-unshared", "base-unshared"}))
+            ->check(CLI::IsMember({"tiny", "small", "base", "tiny-unshared", "small-unshared",
+                                   "base-unshared"}) |
+                    (CLI::ExistingFile & CLI::Validator(
+                                             [](std::string& s) {
+                                               return s.ends_with(".json")
+                                                          ? std::string()
+                                                          : "a config file name must end in .json";
+                                             },
+                                             "FILE.json")))
             ->capture_default_str();
         break;
       case Opt::kWeights:

@@ -96,7 +96,7 @@ int run_train_teacher(const Options& o) {
   } else {
     tokenizer = build_vocabulary(train_examples);
     const auto v = static_cast<int64_t>(tokenizer->vocab_size());
-    spec.albert = train::AlbertConfig::from_preset(o.size, v);
+    spec.albert = train::AlbertConfig::from_preset_or_file(o.size, v);
   }
   if (static_cast<int64_t>(max_length) > spec.albert.max_position_embeddings)
     throw std::invalid_argument("--max-length " + std::to_string(max_length) +

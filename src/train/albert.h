@@ -42,14 +42,6 @@ torch::Tensor apply_activation(Activation act, const torch::Tensor& x);
 // parameters registered directly on it).
 void init_weights_hf(torch::nn::Module& module, double std);
 
-class AlbertModelImpl;
-// Re-draws encoder.embedding_hidden_mapping_in with std 1/sqrt(embedding_size), so that its output
-// has unit scale like the LayerNorm before it. With HF's N(0, 0.02) that output is ~0.23 per unit,
-// the first layer's attention scores (quadratic in it) start ~20x too small, and masked-LM
-// pretraining from scratch sits on the unigram plateau far longer (docs/RESULTS.md, issue 4).
-// Changes only the starting point: the parameter layout stays HF's.
-void init_embedding_projection_unit_scale(AlbertModelImpl& model);
-
 // Word + position + token-type embeddings, then LayerNorm and dropout. [B,L] -> [B,L,E].
 class AlbertEmbeddingsImpl : public torch::nn::Module {
  public:
@@ -152,6 +144,13 @@ class AlbertModelImpl : public torch::nn::Module {
   AlbertConfig config_;
 };
 TORCH_MODULE(AlbertModel);
+
+// Re-draws encoder.embedding_hidden_mapping_in with std 1/sqrt(embedding_size), so that its output
+// has unit scale like the LayerNorm before it. With HF's N(0, 0.02) that output is ~0.23 per unit
+// and the first layer's attention scores (quadratic in it) start ~20x too small; in a PyTorch
+// replica this kept masked-LM pretraining on its early plateau much longer (docs/RESULTS.md,
+// issue 4). Only the starting point changes: the parameter layout stays HF's.
+void init_embedding_projection_unit_scale(AlbertModelImpl& model);
 
 // The MLM head: decoder(LayerNorm(act(dense(h)))) + bias, where the decoder weight is the word
 // embedding matrix. The head does not own that matrix: registering it here too would make

@@ -1,6 +1,9 @@
 #include "train/albert_config.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 
@@ -97,6 +100,32 @@ AlbertConfig AlbertConfig::from_preset(const std::string& name, int64_t vocab_si
   if (unshared) c.num_hidden_groups = c.num_hidden_layers;
   c.validate();
   return c;
+}
+
+AlbertConfig AlbertConfig::from_preset_or_file(const std::string& name, int64_t vocab_size) {
+  if (!name.ends_with(".json")) return from_preset(name, vocab_size);
+  std::ifstream in(name);
+  if (!in) throw std::invalid_argument("model config " + name + ": cannot open the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::invalid_argument("model config " + name + ": not valid JSON: " + e.what());
+  }
+  if (!j.is_object())
+    throw std::invalid_argument("model config " + name + ": expected a JSON object");
+  // The vocabulary belongs to the tokenizer, not to the shape: a value in the file would only
+  // ever disagree with it.
+  j["vocab_size"] = vocab_size;
+  try {
+    auto c = from_json(j);
+    c.validate();
+    return c;
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("model config " + name + ": " + e.what());
+  }
 }
 
 AlbertConfig AlbertConfig::from_json(const nlohmann::json& j) {

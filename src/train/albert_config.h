@@ -68,6 +68,11 @@ struct AlbertConfig {
   // same compute, and faster masked-LM learning per step than cross-layer sharing). Throws
   // std::invalid_argument for another name.
   static AlbertConfig from_preset(const std::string& name, int64_t vocab_size);
+  // A preset name as above, or the path of a Hugging Face style config.json (a name ending in
+  // ".json") whose vocab_size, if any, is replaced by `vocab_size`. Lets a user pretrain any shape
+  // (say no factorised embeddings, or dropout 0) without a new preset. Throws
+  // std::invalid_argument naming the file and the problem.
+  static AlbertConfig from_preset_or_file(const std::string& name, int64_t vocab_size);
   // The names from_preset accepts.
   static const std::vector<std::string>& preset_names();
 

@@ -18,6 +18,7 @@
 #include "train/albert_config.h"
 #include "train/checkpoint.h"
 #include "train/lamb.h"
+#include "train/mlm_metrics.h"
 #include "train/torch_env.h"
 #include "train/train_utils.h"
 
@@ -85,10 +86,7 @@ std::vector<std::string> build_vocabulary(const PretrainConfig& c,
 
 struct BatchTensors {
   torch::Tensor ids, mask, types, positions, targets, sop;
-  // Per target: its input was [MASK]. The other targets (BERT's 10% kept, 10% random) are scored
-  // too, but a kept token is trivially copied, so accuracy over all targets flatters a model that
-  // has learned no context; accuracy at [MASK] inputs is the honest figure.
-  torch::Tensor at_mask;
+  torch::Tensor at_mask;  // per target: its input was [MASK] (see MlmHits)
 };
 
 BatchTensors to_tensors(const Batch& b, std::int32_t mask_id) {
@@ -132,8 +130,8 @@ Batch synthetic_batch(const TokenIds& ids, const PretrainConfig& c) {
 
 struct StepStats {
   double loss = 0, mlm_loss = 0, sop_loss = 0;
-  std::int64_t masked = 0, correct = 0, sop_n = 0, sop_correct = 0, tokens = 0;
-  std::int64_t at_mask = 0, at_mask_correct = 0;
+  std::int64_t sop_n = 0, sop_correct = 0, tokens = 0;
+  MlmHits mlm;
 };
 
 // Forward + backward (no optimizer step). Returns the statistics of the batch.
@@ -155,11 +153,7 @@ StepStats forward_backward(AlbertForPreTraining& model, const BatchTensors& t, b
   torch::NoGradGuard no_grad;
   s.loss = loss.item<double>();
   s.mlm_loss = mlm.item<double>();
-  s.masked = t.targets.size(0);
-  const auto hits = out.mlm_logits.argmax(-1) == t.targets;
-  s.correct = hits.sum().item<std::int64_t>();
-  s.at_mask = t.at_mask.sum().item<std::int64_t>();
-  s.at_mask_correct = (hits & t.at_mask).sum().item<std::int64_t>();
+  s.mlm = score_mlm(out.mlm_logits, t.targets, t.at_mask);
   if (s.sop_n > 0) {
     s.sop_loss = sop_loss.item<double>();
     s.sop_correct = ((out.sop_logits.argmax(-1) == t.sop) & sop_valid).sum().item<std::int64_t>();
@@ -177,7 +171,7 @@ EvalResult evaluate(AlbertForPreTraining& model, const std::vector<Sequence>& se
   torch::NoGradGuard no_grad;
   model->eval();
   double loss_sum = 0;
-  std::int64_t n = 0, correct = 0, at_mask = 0, at_mask_correct = 0;
+  MlmHits total;
   for (std::size_t i = 0; i < seqs.size(); i += kEvalBatch) {
     std::vector<Sequence> part(
         seqs.begin() + static_cast<std::ptrdiff_t>(i),
@@ -189,16 +183,15 @@ EvalResult evaluate(AlbertForPreTraining& model, const std::vector<Sequence>& se
                     out.mlm_logits, t.targets,
                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .item<double>();
-    const auto hits = out.mlm_logits.argmax(-1) == t.targets;
-    correct += hits.sum().item<std::int64_t>();
-    at_mask += t.at_mask.sum().item<std::int64_t>();
-    at_mask_correct += (hits & t.at_mask).sum().item<std::int64_t>();
-    n += t.targets.size(0);
+    total += score_mlm(out.mlm_logits, t.targets, t.at_mask);
   }
   model->train();
-  if (n == 0) return {};
-  return {loss_sum / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n),
-          at_mask ? static_cast<double>(at_mask_correct) / static_cast<double>(at_mask) : 0.0};
+  if (total.targets == 0) return {};
+  const auto ratio = [](std::int64_t a, std::int64_t b) {
+    return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
+  return {loss_sum / static_cast<double>(total.targets), ratio(total.correct, total.targets),
+          ratio(total.at_mask_correct, total.at_mask)};
 }
 
 // ---- run state ----
@@ -363,7 +356,11 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
 
   // Model.
   torch::manual_seed(c.seed);
-  AlbertConfig model_config = AlbertConfig::from_preset(c.size, static_cast<int64_t>(tokenizer.vocab_size()));
+  // A resumed run takes the shape it saved, so a --size config file may change or vanish meanwhile.
+  AlbertConfig model_config =
+      c.resume ? AlbertConfig::from_json(nlohmann::json::parse(read_file((out / "config.json").string())))
+               : AlbertConfig::from_preset_or_file(c.size,
+                                                   static_cast<int64_t>(tokenizer.vocab_size()));
   model_config.pad_token_id = tokenizer.pad_id();
   if (c.max_length > model_config.max_position_embeddings)
     throw std::invalid_argument(
@@ -520,17 +517,14 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     window.loss += s.loss;
     window.mlm_loss += s.mlm_loss;
     window.sop_loss += s.sop_loss * static_cast<double>(s.sop_n);
-    window.masked += s.masked;
-    window.correct += s.correct;
-    window.at_mask += s.at_mask;
-    window.at_mask_correct += s.at_mask_correct;
+    window.mlm += s.mlm;
     window.sop_n += s.sop_n;
     window.sop_correct += s.sop_correct;
     window.tokens += batch.real_tokens;
     ++window_steps;
     const double tps = static_cast<double>(tokens_this_run) / std::max(1e-9, step_seconds_total);
-    const double acc = static_cast<double>(window.correct) /
-                       static_cast<double>(std::max<std::int64_t>(1, window.masked));
+    const double acc = static_cast<double>(window.mlm.correct) /
+                       static_cast<double>(std::max<std::int64_t>(1, window.mlm.targets));
     const double sop_acc =
         window.sop_n ? static_cast<double>(window.sop_correct) / static_cast<double>(window.sop_n)
                      : 0;
@@ -551,8 +545,8 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
                   fmt(window.mlm_loss / ws), fmt(acc),
                   window.sop_n ? fmt(window.sop_loss / static_cast<double>(window.sop_n)) : "",
                   window.sop_n ? fmt(sop_acc) : "", fmt(wtps, 1),
-                  fmt(static_cast<double>(window.at_mask_correct) /
-                      static_cast<double>(std::max<std::int64_t>(1, window.at_mask)))});
+                  fmt(static_cast<double>(window.mlm.at_mask_correct) /
+                      static_cast<double>(std::max<std::int64_t>(1, window.mlm.at_mask)))});
       window = StepStats{};
       window_steps = 0;
       window_start = Clock::now();

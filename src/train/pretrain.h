@@ -26,7 +26,7 @@ struct PretrainConfig {
   bool build_vocab = false;        // build vocab.txt from the corpus instead
   std::string train_data;     // labelled file whose characters the vocabulary must cover ("" none)
   int min_count = 2;          // vocabulary: least count of a character
-  std::string size = "tiny";  // model preset (AlbertConfig::from_preset)
+  std::string size = "tiny";  // preset or config.json (AlbertConfig::from_preset_or_file)
   double minutes = 0;         // wall-time budget of this process (0: none)
   std::int64_t steps = 0;     // total optimizer steps (0: derived from minutes, else unbounded)
   bool resume = false;        // continue from out_dir

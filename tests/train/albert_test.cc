@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
 #include "train/albert_config.h"
 
 namespace jointnlu::train {
@@ -276,6 +277,35 @@ TEST(AlbertConfigTest, PresetsAreValidAndAsDocumented) {
   EXPECT_EQ(base.num_hidden_layers, 12);
   EXPECT_EQ(base.num_attention_heads, 12);
   EXPECT_EQ(base.intermediate_size, 3072);
+}
+
+TEST(AlbertConfigTest, ShapeFromAConfigFileTakesTheTokenizersVocabulary) {
+  jointnlu::testing::TempDir dir;
+  const auto path = dir.write("shape.json", R"({"vocab_size": 7, "embedding_size": 64,
+      "hidden_size": 96, "num_hidden_layers": 2, "num_hidden_groups": 2,
+      "num_attention_heads": 4, "intermediate_size": 192, "hidden_dropout_prob": 0.0})");
+  const auto c = AlbertConfig::from_preset_or_file(path, 50);
+  EXPECT_EQ(c.vocab_size, 50);
+  EXPECT_EQ(c.embedding_size, 64);
+  EXPECT_EQ(c.hidden_size, 96);
+  EXPECT_EQ(c.num_hidden_groups, 2);
+  EXPECT_EQ(c.hidden_dropout_prob, 0.0);
+  // A preset name still works; a broken or missing file is named in the error.
+  EXPECT_EQ(AlbertConfig::from_preset_or_file("tiny", 50).to_json(),
+            AlbertConfig::tiny(50).to_json());
+  const auto expect_error = [&](const std::string& file, const std::string& part) {
+    try {
+      AlbertConfig::from_preset_or_file(file, 50);
+      ADD_FAILURE() << "accepted " << file;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  expect_error(dir.file("absent.json"), "cannot open");
+  expect_error(dir.write("bad.json", "{\"hidden_size\": "), "not valid JSON");
+  expect_error(dir.write("heads.json", R"({"hidden_size": 100, "num_hidden_layers": 2,
+      "num_attention_heads": 3, "intermediate_size": 8})"), "num_attention_heads");
 }
 
 TEST(AlbertConfigTest, NamedPresetsIncludingUnsharedLayers) {
@@ -849,6 +879,23 @@ TEST(AlbertTrainingTest, MaskedLmLossDropsOnAFixedBatch) {
   EXPECT_FALSE(torch::equal(model->albert->embeddings->word_embeddings->weight, embeddings_before));
   EXPECT_EQ(state_dict(*model).at("predictions.decoder.weight").data_ptr(),
             model->albert->embeddings->word_embeddings->weight.data_ptr());
+}
+
+TEST(AlbertModelTest, UnitScaleProjectionInitChangesOnlyThatWeight) {
+  torch::manual_seed(3);
+  AlbertModel model(AlbertConfig::tiny(50));
+  StateDict before;  // copies: state_dict() aliases the live parameters
+  for (const auto& [name, t] : state_dict(*model)) before[name] = t.clone();
+  init_embedding_projection_unit_scale(*model);
+  const auto& w = model->encoder->embedding_hidden_mapping_in->weight;
+  // HF's draw has std 0.02; unit output scale over 128 inputs needs 1/sqrt(128) = 0.088.
+  EXPECT_NEAR(before.at("encoder.embedding_hidden_mapping_in.weight").std().item<double>(), 0.02,
+              0.002);
+  EXPECT_NEAR(w.std().item<double>(), 1.0 / std::sqrt(128.0), 0.005);
+  for (const auto& [name, t] : state_dict(*model)) {
+    if (name == "encoder.embedding_hidden_mapping_in.weight") continue;
+    EXPECT_TRUE(torch::equal(t, before.at(name))) << name;
+  }
 }
 
 }  // namespace

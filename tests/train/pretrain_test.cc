@@ -12,6 +12,7 @@
 #include "test_util.h"
 #include "train/checkpoint.h"
 #include "train/lamb.h"
+#include "train/mlm_metrics.h"
 
 namespace jointnlu::train {
 namespace {
@@ -155,6 +156,21 @@ TEST(Pretrain, LearnsOnARepetitiveCorpus) {
   // Ten two-character words: clearly below the uniform log(95) = 4.55 after 40 small steps (the run
   // is deterministic: one thread, fixed seed; it reaches about 2.9).
   EXPECT_LT(summary.eval_mlm_loss, 3.6);
+}
+
+TEST(MlmMetrics, SplitsAccuracyAtMaskInputsFromTheRest) {
+  // Four targets; the argmax of the rows is 2, 0, 1, 1.
+  const auto logits = torch::tensor({{0.f, 1.f, 5.f}, {3.f, 1.f, 0.f}, {0.f, 2.f, 1.f}, {0.f, 4.f, 1.f}});
+  const auto targets = torch::tensor({2, 1, 1, 1}, torch::kInt64);
+  const auto at_mask = torch::tensor({true, true, false, false});
+  MlmHits h = score_mlm(logits, targets, at_mask);
+  EXPECT_EQ(h.targets, 4);
+  EXPECT_EQ(h.correct, 3);
+  EXPECT_EQ(h.at_mask, 2);
+  EXPECT_EQ(h.at_mask_correct, 1);
+  h += h;
+  EXPECT_EQ(h.targets, 8);
+  EXPECT_EQ(h.at_mask_correct, 2);
 }
 
 }  // namespace
