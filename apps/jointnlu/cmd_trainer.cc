@@ -63,7 +63,8 @@ std::vector<Command> trainer_commands() {
        "Pretrain an ALBERT with masked-LM (+ sentence order) on unlabelled text; resumable, stops on SIGINT/SIGTERM",
        {Opt::kCorpus, Opt::kOut, Opt::kVocab, Opt::kBuildVocab, Opt::kTrain, Opt::kMinCount, Opt::kSize,
         Opt::kMinutes, Opt::kSteps, Opt::kResume, Opt::kBatchSize, Opt::kMaxLength, Opt::kLr, Opt::kWarmup,
-        Opt::kOptimizer, Opt::kMaxNgram, Opt::kNoSop, Opt::kUnitProjectionInit, Opt::kCheckpointMinutes,
+        Opt::kOptimizer, Opt::kMaxNgram, Opt::kNoSop, Opt::kUnitProjectionInit, Opt::kPositionInit,
+        Opt::kEncoderDropout, Opt::kCheckpointMinutes,
         Opt::kSeed, Opt::kThreads},
        [](const Options& o) {
          if (o.corpus.empty()) throw std::invalid_argument("pretrain needs --corpus");
@@ -71,7 +72,8 @@ std::vector<Command> trainer_commands() {
        }},
       {"train-teacher",
        "Fine-tune the ALBERT teacher jointly on domain, intent and slots (from --init or a --size preset)",
-       {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kSize, Opt::kWeights, Opt::kClassWeights,
+       {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kSize, Opt::kPositionInit,
+        Opt::kEncoderDropout, Opt::kWeights, Opt::kClassWeights,
         Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup, Opt::kMaxLength, Opt::kPatience,
         Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain, Opt::kJson},
        [](const Options& o) {

@@ -206,6 +206,20 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
                      "Experimental: start the embedding->hidden projection at unit output scale "
                      "instead of N(0, initializer_range)");
         break;
+      case Opt::kPositionInit:
+        cmd.add_option("--position-init", o.position_init,
+                       "How a freshly built ALBERT's position embeddings start (both are learned "
+                       "and HF-compatible; sinusoidal escapes the masked-LM plateau much sooner)")
+            ->check(CLI::IsMember({"sinusoidal", "normal"}))
+            ->capture_default_str();
+        break;
+      case Opt::kEncoderDropout:
+        cmd.add_option("--encoder-dropout", o.encoder_dropout,
+                       "ALBERT hidden and attention dropout (negative: keep the model config's; the "
+                       "value used is saved in config.json)")
+            ->check(CLI::Range(-1.0, 0.9))
+            ->capture_default_str();
+        break;
       case Opt::kTeacher:
         cmd.add_option("--teacher", o.teacher, "Teacher model directory (train-teacher output)")->type_name("DIR");
         break;

@@ -60,6 +60,8 @@ struct Options {
   int max_ngram = 3;                // span masking: longest masked n-gram (1: single tokens)
   bool no_sop = false;              // pretraining without sentence-order prediction
   bool unit_projection_init = false;  // pretraining: embedding projection at unit output scale
+  std::string position_init = "sinusoidal";  // fresh ALBERT: position embeddings normal | sinusoidal
+  double encoder_dropout = -1;      // ALBERT hidden + attention dropout; < 0: the model config's
   // The BiLSTM student and distillation.
   std::string teacher;              // teacher checkpoint directory (distill; train-student: its vocabulary)
   std::string student;              // bench: student checkpoint directory or exported file
@@ -133,6 +135,8 @@ enum class Opt {
   kMaxNgram,
   kNoSop,
   kUnitProjectionInit,
+  kPositionInit,
+  kEncoderDropout,
   kTeacher,
   kStudent,
   kConfig,

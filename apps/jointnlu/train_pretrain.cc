@@ -33,6 +33,8 @@ int run_pretrain(const Options& o) {
   c.max_ngram = o.max_ngram;
   c.sop = !o.no_sop;
   c.unit_projection_init = o.unit_projection_init;
+  c.position_init = o.position_init;
+  c.encoder_dropout = o.encoder_dropout;
   c.checkpoint_minutes = o.checkpoint_minutes;
   c.seed = o.seed;
   c.threads = o.threads;

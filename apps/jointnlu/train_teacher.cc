@@ -35,11 +35,6 @@ namespace fs = std::filesystem;
 constexpr double kLrFromScratch = 5e-4;
 constexpr double kLrPretrained = 1e-4;
 
-
-
-
-
-
 void log_load_report(const train::LoadReport& r, const std::string& dir) {
   spdlog::info(
       "--init {}: {} tensors loaded, {} new (the heads){}", dir, r.loaded.size(), r.missing.size(),
@@ -98,6 +93,10 @@ int run_train_teacher(const Options& o) {
     const auto v = static_cast<int64_t>(tokenizer->vocab_size());
     spec.albert = train::AlbertConfig::from_preset_or_file(o.size, v);
   }
+  if (!o.resume && o.encoder_dropout >= 0) {
+    spec.albert.hidden_dropout_prob = o.encoder_dropout;
+    spec.albert.attention_probs_dropout_prob = o.encoder_dropout;
+  }
   if (static_cast<int64_t>(max_length) > spec.albert.max_position_embeddings)
     throw std::invalid_argument("--max-length " + std::to_string(max_length) +
                                 " exceeds the model's " +
@@ -109,6 +108,8 @@ int run_train_teacher(const Options& o) {
   torch::manual_seed(o.seed);
   train::JointAlbert model(spec.albert, spec.labels);
   if (pretrained) log_load_report(train::load_pretrained(model, *pretrained), o.init);
+  else if (!o.resume)
+    train::init_position_embeddings(*model->albert, train::parse_position_init(o.position_init));
   pretrained.reset();  // the checkpoint's tensors are copied into the model
 
   const train::Batcher batcher(*tokenizer, spec.labels, max_length);
@@ -140,6 +141,8 @@ int run_train_teacher(const Options& o) {
                    {"dev", o.dev},
                    {"init", o.init},
                    {"size", o.init.empty() ? o.size : ""},
+                   {"position_init", o.init.empty() ? o.position_init : ""},
+                   {"encoder_dropout", spec.albert.hidden_dropout_prob},
                    {"loss_weights", weights.to_string()},
                    {"class_weights", train::class_weighting_name(weighting)},
                    {"class_weight_range",

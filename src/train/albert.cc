@@ -146,6 +146,37 @@ void init_embedding_projection_unit_scale(AlbertModelImpl& model) {
   projection->bias.zero_();
 }
 
+PositionInit parse_position_init(const std::string& name) {
+  if (name == "normal") return PositionInit::kNormal;
+  if (name == "sinusoidal") return PositionInit::kSinusoidal;
+  throw std::invalid_argument("unknown position init '" + name + "' (normal or sinusoidal)");
+}
+
+void init_position_embeddings(AlbertModelImpl& model, PositionInit init) {
+  torch::NoGradGuard no_grad;
+  auto& weight = model.embeddings->position_embeddings->weight;
+  const double std = model.config().initializer_range;
+  if (init == PositionInit::kNormal) {
+    weight.normal_(0.0, std);
+    return;
+  }
+  const int64_t rows = weight.size(0);
+  const int64_t width = weight.size(1);
+  const auto position = torch::arange(rows, torch::kDouble).unsqueeze(1);
+  // Column pair (2i, 2i+1) turns at frequency 10000^(-2i/width).
+  const auto frequency =
+      torch::exp(torch::arange(0, width, 2, torch::kDouble) * (-std::log(10000.0) / width));
+  auto table = torch::zeros({rows, width}, torch::kDouble);
+  const auto angle = position * frequency;
+  table.index_put_({torch::indexing::Slice(), torch::indexing::Slice(0, width, 2)},
+                   torch::sin(angle));
+  table.index_put_({torch::indexing::Slice(), torch::indexing::Slice(1, width, 2)},
+                   torch::cos(angle).narrow(1, 0, width / 2));
+  // Same scale as the word embeddings it is summed with, so neither drowns the other.
+  table = table * (std / table.std());
+  weight.copy_(table.to(weight.scalar_type()));
+}
+
 // ---- encoder ----
 
 AlbertEmbeddingsImpl::AlbertEmbeddingsImpl(const AlbertConfig& c) {

@@ -220,6 +220,7 @@ nlohmann::json hyper_of(const PretrainConfig& c) {
           {"sop", c.sop},
           {"seed", c.seed},
           {"unit_projection_init", c.unit_projection_init},
+          {"position_init", c.position_init},
           {"synthetic", c.synthetic}};
 }
 
@@ -366,8 +367,15 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     throw std::invalid_argument(
         "--max-length " + std::to_string(c.max_length) + " exceeds the model's " +
         std::to_string(model_config.max_position_embeddings) + " positions");
+  if (!c.resume && c.encoder_dropout >= 0) {
+    model_config.hidden_dropout_prob = c.encoder_dropout;
+    model_config.attention_probs_dropout_prob = c.encoder_dropout;
+  }
   AlbertForPreTraining model(model_config);
-  if (c.unit_projection_init && !c.resume) init_embedding_projection_unit_scale(*model->albert);
+  if (!c.resume) {
+    if (c.unit_projection_init) init_embedding_projection_unit_scale(*model->albert);
+    init_position_embeddings(*model->albert, parse_position_init(c.position_init));
+  }
   model->train();
   OptimizerConfig opt_config;
   opt_config.kind = parse_optimizer(c.optimizer);
@@ -416,9 +424,10 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
 
   spdlog::info(
       "model {}: {} parameters, vocab {}, {} threads; batch {} x {} tokens, {} lr {:.2e}, "
-      "span masking up to {}, SOP {}",
+      "span masking up to {}, SOP {}, dropout {}, positions {}",
       c.size, n_params, tokenizer.vocab_size(), threads, c.batch_size, c.max_length, c.optimizer,
-      c.lr, c.max_ngram, c.sop ? "on" : "off");
+      c.lr, c.max_ngram, c.sop ? "on" : "off", model_config.hidden_dropout_prob,
+      c.resume ? "resumed" : c.position_init);
 
   // Schedule: a fresh run derives its total from --steps, or from --minutes and a measured step
   // time.

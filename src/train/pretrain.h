@@ -47,6 +47,10 @@ struct PretrainConfig {
   // (init_embedding_projection_unit_scale). Experimental: it shortens the early plateau on a
   // synthetic positional task but has not yet shown a gain on the real corpus (docs/RESULTS.md).
   bool unit_projection_init = false;
+  // Fresh runs: how the position embeddings start ("sinusoidal" | "normal", see PositionInit).
+  std::string position_init = "sinusoidal";
+  // Fresh runs: hidden and attention dropout of the encoder; < 0 keeps the preset's / file's.
+  double encoder_dropout = -1;
   int threads = 0;                   // compute threads (0: all cores)
   // Benchmark: train on one synthetic batch of the same shape, repeated (no corpus reading), to
   // measure bare forward+backward throughput against the real pipeline.

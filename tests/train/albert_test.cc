@@ -881,6 +881,35 @@ TEST(AlbertTrainingTest, MaskedLmLossDropsOnAFixedBatch) {
             model->albert->embeddings->word_embeddings->weight.data_ptr());
 }
 
+TEST(AlbertModelTest, SinusoidalPositionInitRelatesNeighboursAndKeepsTheScale) {
+  torch::manual_seed(5);
+  AlbertModel model(AlbertConfig::tiny(50));
+  StateDict before;
+  for (const auto& [name, t] : state_dict(*model)) before[name] = t.clone();
+  const auto cosine = [](const torch::Tensor& w, int64_t a, int64_t b) {
+    return torch::cosine_similarity(w[a], w[b], 0).item<double>();
+  };
+  const auto& w = model->embeddings->position_embeddings->weight;
+  // HF's random rows are unrelated to each other...
+  EXPECT_LT(std::abs(cosine(w, 10, 11)), 0.4);
+  init_position_embeddings(*model, PositionInit::kSinusoidal);
+  // ...a sine table makes neighbours alike and far positions less so, at the same scale.
+  EXPECT_NEAR(w.std().item<double>(), 0.02, 1e-4);
+  for (const int64_t p : {0, 10, 40, 300}) {
+    EXPECT_GT(cosine(w, p, p + 1), 0.9) << p;
+    EXPECT_GT(cosine(w, p, p + 1), cosine(w, p, p + 20)) << p;
+  }
+  for (const auto& [name, t] : state_dict(*model)) {
+    if (name == "embeddings.position_embeddings.weight") continue;
+    EXPECT_TRUE(torch::equal(t, before.at(name))) << name;
+  }
+  init_position_embeddings(*model, PositionInit::kNormal);
+  EXPECT_NEAR(w.std().item<double>(), 0.02, 0.002);
+  EXPECT_LT(std::abs(cosine(w, 10, 11)), 0.4);
+  EXPECT_EQ(parse_position_init("sinusoidal"), PositionInit::kSinusoidal);
+  EXPECT_THROW(parse_position_init("sine"), std::invalid_argument);
+}
+
 TEST(AlbertModelTest, UnitScaleProjectionInitChangesOnlyThatWeight) {
   torch::manual_seed(3);
   AlbertModel model(AlbertConfig::tiny(50));
