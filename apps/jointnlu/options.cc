@@ -199,7 +199,15 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kNoSop:
-        cmd.add_flag("--no-sop", o.no_sop, "No sentence-order prediction (MLM only)");
+        cmd.add_flag("--sop,!--no-sop", o.sop,
+                     "Add sentence-order prediction (ALBERT's SOP) to the masked LM; off by default: "
+                     "most corpus lines are independent utterances, and SOP keeps packed lines "
+                     "attending to each other");
+        break;
+      case Opt::kNoIsolateLines:
+        cmd.add_flag("--no-isolate-lines", o.no_isolate_lines,
+                     "Let packed lines attend to each other at running positions (by default each "
+                     "line is its own attention block with its own positions)");
         break;
       case Opt::kUnitProjectionInit:
         cmd.add_flag("--unit-projection-init", o.unit_projection_init,

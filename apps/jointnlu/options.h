@@ -58,7 +58,8 @@ struct Options {
   double checkpoint_minutes = 10.0; // save a resumable checkpoint this often
   std::string optimizer = "adamw";  // adamw | lamb
   int max_ngram = 3;                // span masking: longest masked n-gram (1: single tokens)
-  bool no_sop = false;              // pretraining without sentence-order prediction
+  bool sop = false;                 // pretraining: add sentence-order prediction (--sop / --no-sop)
+  bool no_isolate_lines = false;    // pretraining: packed lines attend to each other
   bool unit_projection_init = false;  // pretraining: embedding projection at unit output scale
   std::string position_init = "sinusoidal";  // fresh ALBERT: position embeddings normal | sinusoidal
   double encoder_dropout = -1;      // ALBERT hidden + attention dropout; < 0: the model config's
@@ -134,6 +135,7 @@ enum class Opt {
   kOptimizer,
   kMaxNgram,
   kNoSop,
+  kNoIsolateLines,
   kUnitProjectionInit,
   kPositionInit,
   kEncoderDropout,

@@ -31,7 +31,8 @@ int run_pretrain(const Options& o) {
   c.warmup = o.warmup;
   c.optimizer = o.optimizer;
   c.max_ngram = o.max_ngram;
-  c.sop = !o.no_sop;
+  c.sop = o.sop;
+  c.isolate_lines = !o.no_isolate_lines;
   c.unit_projection_init = o.unit_projection_init;
   c.position_init = o.position_init;
   c.encoder_dropout = o.encoder_dropout;

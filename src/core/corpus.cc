@@ -333,6 +333,22 @@ TokenIds TokenIds::of(const Tokenizer& tokenizer) {
   return t;
 }
 
+void isolate_lines(Sequence& seq, std::int32_t sep_id) {
+  const std::size_t n = seq.ids.size();
+  seq.blocks.assign(n, 0);
+  seq.positions.assign(n, 0);
+  std::int32_t block = 0;
+  std::int32_t position = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    seq.blocks[i] = block;
+    seq.positions[i] = position++;
+    if (seq.ids[i] == sep_id) {
+      ++block;
+      position = 1;  // where a lone utterance's first token sits, after [CLS]
+    }
+  }
+}
+
 void mask_sequence(Sequence& seq, const TokenIds& ids, const MaskConfig& config,
                    std::mt19937_64& rng) {
   const std::size_t n = seq.ids.size();
@@ -398,10 +414,16 @@ Batch make_batch(const std::vector<Sequence>& sequences, std::int32_t pad_id) {
   b.token_type_ids.assign(cells, 0);
   b.mlm_labels.assign(cells, kIgnoreLabel);
   b.sop_labels.assign(sequences.size(), kIgnoreLabel);
+  b.position_ids.assign(cells, 0);
+  b.attention_blocks.assign(cells, -1);
   for (std::size_t r = 0; r < sequences.size(); ++r) {
     const Sequence& s = sequences[r];
     const std::size_t row = r * static_cast<std::size_t>(b.length);
+    const bool isolated = s.blocks.size() == s.ids.size() && s.positions.size() == s.ids.size();
+    if (isolated && !s.blocks.empty() && s.blocks.back() > 0) b.isolated = true;
     for (std::size_t i = 0; i < s.ids.size(); ++i) {
+      b.position_ids[row + i] = isolated ? s.positions[i] : static_cast<std::int64_t>(i);
+      b.attention_blocks[row + i] = isolated ? s.blocks[i] : 0;
       b.input_ids[row + i] = s.ids[i];
       b.attention_mask[row + i] = 1;
       b.token_type_ids[row + i] = i < s.token_types.size() ? s.token_types[i] : 0;
@@ -497,6 +519,7 @@ Sequence PretrainPipeline::to_sequence(const Chunk& chunk, bool sop) {
     append(0, split, 0);
     append(split, chunk.size(), 1);
   }
+  if (!sop && config_.isolate_lines) isolate_lines(s, ids_.sep);
   return s;
 }
 
@@ -574,7 +597,7 @@ void PretrainPipeline::restore(const nlohmann::json& state) {
 std::vector<Sequence> heldout_sequences(const std::vector<CorpusFile>& files,
                                         const Tokenizer& tokenizer, int max_length,
                                         std::size_t max_sequences, const MaskConfig& mask,
-                                        std::uint64_t seed, const WarningSink& warn) {
+                                        std::uint64_t seed, const WarningSink& warn, bool isolate) {
   std::vector<double> shares;
   double total = 0;
   for (const auto& f : files) {
@@ -626,6 +649,7 @@ std::vector<Sequence> heldout_sequences(const std::vector<CorpusFile>& files,
   std::mt19937_64 rng(seed ^ 0x5DEECE66DULL);
   for (auto& s : out) {
     s.token_types.assign(s.ids.size(), 0);
+    if (isolate) isolate_lines(s, ids.sep);
     mask_sequence(s, ids, mask, rng);
   }
   return out;

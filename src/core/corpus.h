@@ -21,6 +21,13 @@
 // lines is split at a random line boundary into segments A (token type 0) and B (1), and with
 // probability 1/2 the segments are swapped (label 1; 0 = original order). A one-line sequence gets
 // no SOP label (-100).
+//
+// Isolation (isolate_lines, the default without SOP). Packing alone lets every token attend to the
+// unrelated utterances it was packed with, at positions no single utterance ever has; in our
+// experiments that kept the masked LM on the unigram plateau far longer (docs/RESULTS.md, issue 4).
+// An isolated sequence therefore gives each line (with its [SEP]) its own attention block and its
+// own positions: the first block is [CLS] line [SEP] at 0, 1, ...; every later line starts again at
+// 1, where a lone utterance's first character sits after [CLS]. Packing still saves the padding.
 #pragma once
 
 #include <cstddef>
@@ -87,6 +94,10 @@ struct Sequence {
   std::vector<std::int32_t>
       mlm_labels;  // original id at predicted positions, kIgnoreLabel elsewhere
   std::int32_t sop_label = kIgnoreLabel;  // 0 in order, 1 swapped, kIgnoreLabel when not a pair
+  // Per token: attention block and position (see "Isolation" above). Empty: one block, positions
+  // 0, 1, ... (the plain packed layout).
+  std::vector<std::int32_t> blocks;
+  std::vector<std::int32_t> positions;
 };
 
 // Special token ids and the range random replacements are drawn from.
@@ -101,6 +112,10 @@ struct TokenIds {
   static TokenIds of(const Tokenizer& tokenizer);
 };
 
+// Gives every line of a packed sequence (delimited by [SEP]) its own attention block and its own
+// positions, as described under "Isolation" above. Call before masking: a [SEP] must still be one.
+void isolate_lines(Sequence& seq, std::int32_t sep_id);
+
 // Masks seq.ids in place (positions holding [CLS]/[SEP]/[PAD] are never selected) and fills
 // seq.mlm_labels. Deterministic given the generator state.
 void mask_sequence(Sequence& seq, const TokenIds& ids, const MaskConfig& config,
@@ -113,10 +128,13 @@ struct Batch {
   std::vector<std::int64_t> input_ids;
   std::vector<std::int64_t> attention_mask;  // 1 real, 0 padding
   std::vector<std::int64_t> token_type_ids;
-  std::vector<std::int64_t> mlm_labels;  // kIgnoreLabel except at predicted positions
-  std::vector<std::int64_t> sop_labels;  // [batch]
-  std::int64_t real_tokens = 0;          // non-padding positions
-  std::int64_t masked_tokens = 0;        // predicted positions
+  std::vector<std::int64_t> mlm_labels;        // kIgnoreLabel except at predicted positions
+  std::vector<std::int64_t> sop_labels;        // [batch]
+  std::vector<std::int64_t> position_ids;      // per token; 0 at padding
+  std::vector<std::int64_t> attention_blocks;  // per token; -1 at padding
+  bool isolated = false;                       // some sequence has more than one block
+  std::int64_t real_tokens = 0;                // non-padding positions
+  std::int64_t masked_tokens = 0;              // predicted positions
 };
 
 // Pads sequences to the longest one.
@@ -136,6 +154,9 @@ struct PipelineConfig {
   // Build sentence-order pairs (token types, sop_labels); otherwise every sop_label is
   // kIgnoreLabel.
   bool sop = true;
+  // Without SOP: one attention block and position range per line (see "Isolation" above). SOP
+  // needs its two segments to see each other, so with sop the sequence stays one block.
+  bool isolate_lines = true;
   MaskConfig mask;
 };
 
@@ -194,10 +215,11 @@ class PretrainPipeline {
 // The held-out evaluation set: held-out lines (is_heldout_line) read from the start of each file,
 // each file contributing in proportion to its share, packed into sequences (no SOP) and masked with
 // a generator of its own (seeded from `seed`), so every evaluation sees the same positions. Reads
-// only as far as needed to collect max_sequences.
+// only as far as needed to collect max_sequences. `isolate`: as PipelineConfig::isolate_lines.
 std::vector<Sequence> heldout_sequences(const std::vector<CorpusFile>& files,
                                         const Tokenizer& tokenizer, int max_length,
                                         std::size_t max_sequences, const MaskConfig& mask,
-                                        std::uint64_t seed, const WarningSink& warn = {});
+                                        std::uint64_t seed, const WarningSink& warn = {},
+                                        bool isolate = false);
 
 }  // namespace jointnlu

@@ -195,7 +195,8 @@ AlbertEmbeddingsImpl::AlbertEmbeddingsImpl(const AlbertConfig& c) {
 }
 
 torch::Tensor AlbertEmbeddingsImpl::forward(const torch::Tensor& input_ids,
-                                            const torch::Tensor& token_type_ids) {
+                                            const torch::Tensor& token_type_ids,
+                                            const torch::Tensor& position_ids) {
   const int64_t length = input_ids.size(1);
   const int64_t max_length = position_embeddings->options.num_embeddings();
   if (length > max_length) {
@@ -203,7 +204,9 @@ torch::Tensor AlbertEmbeddingsImpl::forward(const torch::Tensor& input_ids,
                                 " exceeds max_position_embeddings " + std::to_string(max_length));
   }
   const auto positions =
-      torch::arange(length, input_ids.options().dtype(torch::kLong)).unsqueeze(0);
+      position_ids.defined()
+          ? position_ids
+          : torch::arange(length, input_ids.options().dtype(torch::kLong)).unsqueeze(0);
   const auto types =
       token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids, torch::kLong);
   // Summed in HF's order (word + type, then position) so rounding matches too.
@@ -306,7 +309,8 @@ AlbertModelImpl::AlbertModelImpl(AlbertConfig config) : config_(std::move(config
 
 AlbertOutput AlbertModelImpl::forward(const torch::Tensor& input_ids,
                                       const torch::Tensor& attention_mask,
-                                      const torch::Tensor& token_type_ids) {
+                                      const torch::Tensor& token_type_ids,
+                                      const PackedLayout& layout) {
   if (input_ids.dim() != 2 || input_ids.scalar_type() != torch::kLong) {
     throw std::invalid_argument("albert: input_ids must be an int64 [B,L] tensor, got " +
                                 std::string(c10::toString(input_ids.scalar_type())) + " " +
@@ -314,15 +318,22 @@ AlbertOutput AlbertModelImpl::forward(const torch::Tensor& input_ids,
   }
   check_batch_tensor(attention_mask, "attention_mask", input_ids);
   check_batch_tensor(token_type_ids, "token_type_ids", input_ids);
+  check_batch_tensor(layout.position_ids, "position_ids", input_ids);
+  check_batch_tensor(layout.attention_blocks, "attention_blocks", input_ids);
 
   torch::Tensor additive_mask;
-  if (attention_mask.defined()) {
-    const auto dtype = embeddings->word_embeddings->weight.scalar_type();
+  const auto dtype = embeddings->word_embeddings->weight.scalar_type();
+  if (layout.attention_blocks.defined()) {
+    // [B,1,L,L]: query i may see key j only inside its own block (and never padding).
+    auto visible = layout.attention_blocks.unsqueeze(2) == layout.attention_blocks.unsqueeze(1);
+    if (attention_mask.defined()) visible = visible & (attention_mask != 0).unsqueeze(1);
+    additive_mask = ((1.0 - visible.to(dtype)) * lowest_of(dtype)).unsqueeze(1);
+  } else if (attention_mask.defined()) {
     const auto keep = attention_mask.to(dtype);
     // [B,1,1,L]: broadcast over heads and query positions; masks keys only, as HF does.
     additive_mask = ((1.0 - keep) * lowest_of(dtype)).unsqueeze(1).unsqueeze(2);
   }
-  const auto embedded = embeddings->forward(input_ids, token_type_ids);
+  const auto embedded = embeddings->forward(input_ids, token_type_ids, layout.position_ids);
   AlbertOutput out;
   out.sequence_output = encoder->forward(embedded, additive_mask);
   out.pooled_output = torch::tanh(pooler->forward(out.sequence_output.select(1, 0)));
@@ -370,9 +381,10 @@ AlbertForPreTrainingImpl::AlbertForPreTrainingImpl(AlbertConfig config)
 AlbertPreTrainingOutput AlbertForPreTrainingImpl::forward(const torch::Tensor& input_ids,
                                                           const torch::Tensor& attention_mask,
                                                           const torch::Tensor& token_type_ids,
-                                                          const torch::Tensor& mlm_positions) {
+                                                          const torch::Tensor& mlm_positions,
+                                                          const PackedLayout& layout) {
   AlbertPreTrainingOutput out;
-  out.encoder = albert->forward(input_ids, attention_mask, token_type_ids);
+  out.encoder = albert->forward(input_ids, attention_mask, token_type_ids, layout);
   auto hidden = out.encoder.sequence_output;
   if (mlm_positions.defined()) {
     hidden = hidden.reshape({-1, hidden.size(-1)}).index_select(0, mlm_positions);

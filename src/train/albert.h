@@ -47,7 +47,9 @@ class AlbertEmbeddingsImpl : public torch::nn::Module {
  public:
   explicit AlbertEmbeddingsImpl(const AlbertConfig& config);
   // token_type_ids may be undefined (all zeros). Positions are 0..L-1.
-  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids = {});
+  // position_ids [B,L] int64 or undefined (0..L-1 in every row).
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids = {},
+                        const torch::Tensor& position_ids = {});
 
   torch::nn::Embedding word_embeddings{nullptr};
   torch::nn::Embedding position_embeddings{nullptr};
@@ -125,6 +127,14 @@ struct AlbertOutput {
   torch::Tensor pooled_output;    // [B,H]: tanh(pooler(sequence_output[:, 0]))
 };
 
+// Several utterances packed into one row, each seen as if it were alone: its own positions (they
+// restart per utterance) and its own attention block (a token attends only to tokens of the same
+// block). Both [B,L] int64; undefined means one block per row and positions 0..L-1, i.e. plain HF.
+struct PackedLayout {
+  torch::Tensor position_ids;
+  torch::Tensor attention_blocks;
+};
+
 // Hugging Face's AlbertModel (with the pooling layer). Initialised as HF does.
 class AlbertModelImpl : public torch::nn::Module {
  public:
@@ -132,7 +142,7 @@ class AlbertModelImpl : public torch::nn::Module {
   // input_ids [B,L] int64; attention_mask [B,L] (1 real token, 0 padding; any numeric or bool
   // dtype; undefined = no padding); token_type_ids [B,L] int64 or undefined (all segment 0).
   AlbertOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
-                       const torch::Tensor& token_type_ids = {});
+                       const torch::Tensor& token_type_ids = {}, const PackedLayout& layout = {});
 
   const AlbertConfig& config() const { return config_; }
 
@@ -225,7 +235,8 @@ class AlbertForPreTrainingImpl : public torch::nn::Module, public TiedAliases {
   AlbertPreTrainingOutput forward(const torch::Tensor& input_ids,
                                   const torch::Tensor& attention_mask = {},
                                   const torch::Tensor& token_type_ids = {},
-                                  const torch::Tensor& mlm_positions = {});
+                                  const torch::Tensor& mlm_positions = {},
+                                  const PackedLayout& layout = {});
 
   // predictions.decoder.weight -> albert.embeddings.word_embeddings.weight,
   // predictions.decoder.bias -> predictions.bias.

@@ -79,8 +79,8 @@ AlbertConfig AlbertConfig::base(int64_t vocab_size) {
 }
 
 const std::vector<std::string>& AlbertConfig::preset_names() {
-  static const std::vector<std::string> kNames = {"tiny", "small", "base", "tiny-unshared",
-                                                  "small-unshared", "base-unshared"};
+  static const std::vector<std::string> kNames = {
+      "tiny", "small", "base", "tiny-unshared", "small-unshared", "base-unshared"};
   return kNames;
 }
 
@@ -89,9 +89,12 @@ AlbertConfig AlbertConfig::from_preset(const std::string& name, int64_t vocab_si
   const bool unshared = name.size() > kUnshared.size() && name.ends_with(kUnshared);
   const std::string base_name = unshared ? name.substr(0, name.size() - kUnshared.size()) : name;
   AlbertConfig c;
-  if (base_name == "tiny") c = tiny(vocab_size);
-  else if (base_name == "small") c = small(vocab_size);
-  else if (base_name == "base") c = base(vocab_size);
+  if (base_name == "tiny")
+    c = tiny(vocab_size);
+  else if (base_name == "small")
+    c = small(vocab_size);
+  else if (base_name == "base")
+    c = base(vocab_size);
   else {
     std::string names;
     for (const auto& n : preset_names()) names += (names.empty() ? "" : ", ") + n;

@@ -42,7 +42,6 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-
 std::string fmt(double v, int digits = 4) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
@@ -87,6 +86,7 @@ std::vector<std::string> build_vocabulary(const PretrainConfig& c,
 struct BatchTensors {
   torch::Tensor ids, mask, types, positions, targets, sop;
   torch::Tensor at_mask;  // per target: its input was [MASK] (see MlmHits)
+  PackedLayout layout;    // defined only when some row holds isolated lines
 };
 
 BatchTensors to_tensors(const Batch& b, std::int32_t mask_id) {
@@ -103,21 +103,32 @@ BatchTensors to_tensors(const Batch& b, std::int32_t mask_id) {
   t.targets = labels.index_select(0, t.positions);
   t.at_mask = t.ids.reshape({-1}).index_select(0, t.positions) == mask_id;
   t.sop = copy(b.sop_labels, {b.batch});
+  if (b.isolated) {
+    t.layout.position_ids = copy(b.position_ids, {b.batch, b.length});
+    t.layout.attention_blocks = copy(b.attention_blocks, {b.batch, b.length});
+  }
   return t;
 }
 
-// A batch of real-looking shape without reading the corpus: full rows of random ordinary tokens.
+// A batch of real-looking shape without reading the corpus: full rows of random ordinary tokens,
+// cut into "lines" of a typical utterance's length and isolated like the real ones, so the bare
+// step does the same work (block attention masks included) as a step on the corpus.
 Batch synthetic_batch(const TokenIds& ids, const PretrainConfig& c) {
+  constexpr int kLineTokens = 20;
   std::mt19937_64 rng(c.seed);
   std::vector<Sequence> seqs;
   for (int r = 0; r < c.batch_size; ++r) {
     Sequence s;
     s.ids.push_back(ids.cls);
-    for (int i = 1; i + 1 < c.max_length; ++i)
-      s.ids.push_back(ids.first_normal +
-                      static_cast<std::int32_t>(rng() % (ids.vocab_size - ids.first_normal)));
+    for (int i = 1; i + 1 < c.max_length; ++i) {
+      const bool line_end = i % (kLineTokens + 1) == 0;
+      s.ids.push_back(line_end ? ids.sep
+                               : ids.first_normal + static_cast<std::int32_t>(
+                                                        rng() % (ids.vocab_size - ids.first_normal)));
+    }
     s.ids.push_back(ids.sep);
     s.token_types.assign(s.ids.size(), 0);
+    if (c.isolate_lines && !c.sop) isolate_lines(s, ids.sep);
     s.sop_label =
         c.sop ? static_cast<std::int32_t>(rng() & 1) : static_cast<std::int32_t>(kIgnoreLabel);
     MaskConfig m;
@@ -136,7 +147,7 @@ struct StepStats {
 
 // Forward + backward (no optimizer step). Returns the statistics of the batch.
 StepStats forward_backward(AlbertForPreTraining& model, const BatchTensors& t, bool sop) {
-  auto out = model->forward(t.ids, t.mask, t.types, t.positions);
+  auto out = model->forward(t.ids, t.mask, t.types, t.positions, t.layout);
   auto mlm = torch::nn::functional::cross_entropy(out.mlm_logits, t.targets);
   auto loss = mlm;
   StepStats s;
@@ -178,7 +189,7 @@ EvalResult evaluate(AlbertForPreTraining& model, const std::vector<Sequence>& se
         seqs.begin() + static_cast<std::ptrdiff_t>(std::min(seqs.size(), i + kEvalBatch)));
     const auto t = to_tensors(make_batch(part, ids.pad), ids.mask);
     if (t.targets.size(0) == 0) continue;
-    auto out = model->forward(t.ids, t.mask, t.types, t.positions);
+    auto out = model->forward(t.ids, t.mask, t.types, t.positions, t.layout);
     loss_sum += torch::nn::functional::cross_entropy(
                     out.mlm_logits, t.targets,
                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
@@ -218,6 +229,7 @@ nlohmann::json hyper_of(const PretrainConfig& c) {
           {"optimizer", c.optimizer},
           {"max_ngram", c.max_ngram},
           {"sop", c.sop},
+          {"isolate_lines", c.isolate_lines},
           {"seed", c.seed},
           {"unit_projection_init", c.unit_projection_init},
           {"position_init", c.position_init},
@@ -241,6 +253,7 @@ PretrainConfig resumed_config(PretrainConfig c, const nlohmann::json& hyper) {
   c.optimizer = hyper.at("optimizer").get<std::string>();
   c.max_ngram = hyper.at("max_ngram").get<int>();
   c.sop = hyper.at("sop").get<bool>();
+  c.isolate_lines = hyper.value("isolate_lines", false);  // runs saved before it existed: packed
   c.seed = hyper.at("seed").get<std::uint64_t>();
   c.synthetic = hyper.at("synthetic").get<bool>();
   return c;
@@ -359,9 +372,10 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   torch::manual_seed(c.seed);
   // A resumed run takes the shape it saved, so a --size config file may change or vanish meanwhile.
   AlbertConfig model_config =
-      c.resume ? AlbertConfig::from_json(nlohmann::json::parse(read_file((out / "config.json").string())))
-               : AlbertConfig::from_preset_or_file(c.size,
-                                                   static_cast<int64_t>(tokenizer.vocab_size()));
+      c.resume
+          ? AlbertConfig::from_json(
+                nlohmann::json::parse(read_file((out / "config.json").string())))
+          : AlbertConfig::from_preset_or_file(c.size, static_cast<int64_t>(tokenizer.vocab_size()));
   model_config.pad_token_id = tokenizer.pad_id();
   if (c.max_length > model_config.max_position_embeddings)
     throw std::invalid_argument(
@@ -391,6 +405,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   pc.batch_size = c.batch_size;
   pc.seed = c.seed;
   pc.sop = c.sop;
+  pc.isolate_lines = c.isolate_lines;
   pc.mask.max_ngram = c.max_ngram;
   const auto warn = [](const std::string& m) { spdlog::warn("{}", m); };
   std::unique_ptr<PretrainPipeline> pipeline;
@@ -400,8 +415,8 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     synthetic = synthetic_batch(ids, c);
   } else {
     pipeline = std::make_unique<PretrainPipeline>(c.corpus, tokenizer, pc, warn);
-    heldout =
-        heldout_sequences(c.corpus, tokenizer, c.max_length, c.eval_sequences, pc.mask, c.seed);
+    heldout = heldout_sequences(c.corpus, tokenizer, c.max_length, c.eval_sequences, pc.mask,
+                                c.seed, warn, pc.isolate_lines && !pc.sop);
     for (std::size_t i = 0; i < c.corpus.size(); ++i)
       spdlog::info("corpus {} weight {} share {:.1f}%", c.corpus[i].path, c.corpus[i].weight,
                    100 * pipeline->file_shares()[i]);
@@ -424,9 +439,10 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
 
   spdlog::info(
       "model {}: {} parameters, vocab {}, {} threads; batch {} x {} tokens, {} lr {:.2e}, "
-      "span masking up to {}, SOP {}, dropout {}, positions {}",
+      "span masking up to {}, SOP {}, lines {}, dropout {}, positions {}",
       c.size, n_params, tokenizer.vocab_size(), threads, c.batch_size, c.max_length, c.optimizer,
-      c.lr, c.max_ngram, c.sop ? "on" : "off", model_config.hidden_dropout_prob,
+      c.lr, c.max_ngram, c.sop ? "on" : "off",
+      c.isolate_lines && !c.sop ? "isolated" : "attend across", model_config.hidden_dropout_prob,
       c.resume ? "resumed" : c.position_init);
 
   // Schedule: a fresh run derives its total from --steps, or from --minutes and a measured step
@@ -460,8 +476,8 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
       run.total_steps > 0 ? run.total_steps : std::numeric_limits<std::int64_t>::max()};
 
   fs::create_directories(out);
-  const std::vector<std::string> columns = {"kind",     "step",    "tokens",      "elapsed_s",
-                                            "lr",       "loss",    "mlm_loss",    "mlm_acc",
+  const std::vector<std::string> columns = {"kind",     "step",    "tokens",       "elapsed_s",
+                                            "lr",       "loss",    "mlm_loss",     "mlm_acc",
                                             "sop_loss", "sop_acc", "tokens_per_s", "mask_acc"};
   std::optional<CsvLog> curve;
   curve.emplace((out / kCurveFile).string(), columns);

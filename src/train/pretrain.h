@@ -35,9 +35,11 @@ struct PretrainConfig {
   int max_length = 64;          // tokens per sequence, [CLS] and [SEP]s included
   double lr = 1e-3;             // peak learning rate
   double warmup = 0.05;         // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
-  std::string optimizer = "adamw";   // adamw | lamb
-  int max_ngram = 3;                 // longest masked span
-  bool sop = true;                   // sentence-order prediction
+  std::string optimizer = "adamw";  // adamw | lamb
+  int max_ngram = 3;                // longest masked span
+  bool sop = false;                 // sentence-order prediction
+  // Without SOP: each packed line attends only to itself, at its own positions (PipelineConfig).
+  bool isolate_lines = true;
   double checkpoint_minutes = 10;    // save this often
   double eval_minutes = 10;          // held-out evaluation this often (and at every save)
   std::size_t eval_sequences = 512;  // size of the held-out evaluation set
@@ -51,22 +53,22 @@ struct PretrainConfig {
   std::string position_init = "sinusoidal";
   // Fresh runs: hidden and attention dropout of the encoder; < 0 keeps the preset's / file's.
   double encoder_dropout = -1;
-  int threads = 0;                   // compute threads (0: all cores)
+  int threads = 0;  // compute threads (0: all cores)
   // Benchmark: train on one synthetic batch of the same shape, repeated (no corpus reading), to
   // measure bare forward+backward throughput against the real pipeline.
   bool synthetic = false;
 };
 
 struct PretrainSummary {
-  std::int64_t step = 0;         // optimizer steps done (in total, over resumptions)
-  std::int64_t total_steps = 0;  // planned steps of the schedule (0: unbounded)
-  std::int64_t tokens_seen = 0;  // real (non-padding) tokens trained on, in total
-  double seconds = 0;            // wall time of this process's training loop
-  double tokens_per_second = 0;  // of this process's steps (pipeline included)
-  double pipeline_fraction = 0;  // share of the step loop spent producing batches
-  double eval_mlm_loss = 0;      // last held-out evaluation
-  double eval_mlm_accuracy = 0;   // over every predicted position (kept and random ones too)
-  double eval_mask_accuracy = 0;  // over positions whose input was [MASK]: the contextual skill
+  std::int64_t step = 0;           // optimizer steps done (in total, over resumptions)
+  std::int64_t total_steps = 0;    // planned steps of the schedule (0: unbounded)
+  std::int64_t tokens_seen = 0;    // real (non-padding) tokens trained on, in total
+  double seconds = 0;              // wall time of this process's training loop
+  double tokens_per_second = 0;    // of this process's steps (pipeline included)
+  double pipeline_fraction = 0;    // share of the step loop spent producing batches
+  double eval_mlm_loss = 0;        // last held-out evaluation
+  double eval_mlm_accuracy = 0;    // over every predicted position (kept and random ones too)
+  double eval_mask_accuracy = 0;   // over positions whose input was [MASK]: the contextual skill
   bool stopped_by_signal = false;  // SIGINT/SIGTERM: saved and stopped early
 };
 

@@ -206,6 +206,46 @@ TEST(Pipeline, PacksFullSequencesAndNeverTrainsOnHeldoutLines) {
   EXPECT_GT(p.stats().heldout_lines, 0u);
 }
 
+TEST(Pipeline, IsolatedLinesGetTheirOwnBlocksAndPositions) {
+  Sequence s;
+  s.ids = {2, 7, 8, 3, 9, 3, 10, 11, 3};  // [CLS] 7 8 [SEP] 9 [SEP] 10 11 [SEP]
+  isolate_lines(s, 3);
+  EXPECT_EQ(s.blocks, (std::vector<std::int32_t>{0, 0, 0, 0, 1, 1, 2, 2, 2}));
+  EXPECT_EQ(s.positions, (std::vector<std::int32_t>{0, 1, 2, 3, 1, 2, 1, 2, 3}));
+  Sequence plain;
+  plain.ids = {2, 7, 3};
+  const Batch b = make_batch({s, plain}, 0);
+  EXPECT_TRUE(b.isolated);
+  ASSERT_EQ(b.length, 9);
+  // The plain row is one block at running positions; padding is block -1 at position 0.
+  EXPECT_EQ(std::vector<std::int64_t>(b.attention_blocks.begin() + 9, b.attention_blocks.end()),
+            (std::vector<std::int64_t>{0, 0, 0, -1, -1, -1, -1, -1, -1}));
+  EXPECT_EQ(std::vector<std::int64_t>(b.position_ids.begin() + 9, b.position_ids.end()),
+            (std::vector<std::int64_t>{0, 1, 2, 0, 0, 0, 0, 0, 0}));
+  EXPECT_FALSE(make_batch({plain}, 0).isolated);
+
+  // The pipeline isolates lines without SOP (its default) and never with it.
+  TempDir dir;
+  const auto path = dir.write("a.txt", numbered_lines(100000, 2000));
+  const Tokenizer tok = digit_tokenizer();
+  PipelineConfig config = small_config();
+  config.sop = false;
+  PretrainPipeline p({{path, 1.0}}, tok, config);
+  for (int i = 0; i < 20; ++i) {
+    const Sequence q = p.next_sequence();
+    ASSERT_EQ(q.blocks.size(), q.ids.size());
+    const auto seps = std::count(q.ids.begin(), q.ids.end(), tok.sep_id());
+    EXPECT_EQ(q.blocks.back(), seps - 1);
+    for (std::size_t t = 1; t < q.ids.size(); ++t)
+      if (q.ids[t - 1] == tok.sep_id()) {
+        EXPECT_EQ(q.positions[t], 1);
+      }
+  }
+  config.sop = true;
+  PretrainPipeline with_sop({{path, 1.0}}, tok, config);
+  EXPECT_TRUE(with_sop.next_sequence().blocks.empty());
+}
+
 TEST(Pipeline, SentenceOrderPairsAreConsecutiveLinesAndSwappedHalfTheTime) {
   TempDir dir;
   const auto path = dir.write("a.txt", numbered_lines(100000, 2000));

@@ -305,7 +305,8 @@ TEST(AlbertConfigTest, ShapeFromAConfigFileTakesTheTokenizersVocabulary) {
   expect_error(dir.file("absent.json"), "cannot open");
   expect_error(dir.write("bad.json", "{\"hidden_size\": "), "not valid JSON");
   expect_error(dir.write("heads.json", R"({"hidden_size": 100, "num_hidden_layers": 2,
-      "num_attention_heads": 3, "intermediate_size": 8})"), "num_attention_heads");
+      "num_attention_heads": 3, "intermediate_size": 8})"),
+               "num_attention_heads");
 }
 
 TEST(AlbertConfigTest, NamedPresetsIncludingUnsharedLayers) {
@@ -330,7 +331,8 @@ TEST(AlbertConfigTest, NamedPresetsIncludingUnsharedLayers) {
   AlbertModel model(unshared);
   int groups_seen = 0;
   for (const auto& p : model->named_parameters()) {
-    if (p.key().find("albert_layer_groups.3.albert_layers.0.attention.query.weight") != std::string::npos)
+    if (p.key().find("albert_layer_groups.3.albert_layers.0.attention.query.weight") !=
+        std::string::npos)
       ++groups_seen;
   }
   EXPECT_EQ(groups_seen, 1);
@@ -628,6 +630,31 @@ TEST(AlbertModelTest, PaddingAndMaskedPositionsAreConsistent) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "albert: sequence length 17 exceeds max_position_embeddings 16");
   }
+}
+
+TEST(AlbertModelTest, IsolatedPackedLinesEqualEachLineAlone) {
+  AlbertModel model(toy_config());
+  randomise(*model, 9);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  // One row: [CLS] 7 8 [SEP] | 9 10 11 [SEP] | pad; blocks 0 0 0 0 1 1 1 1 -1, positions restart
+  // at 1.
+  const auto ids = torch::tensor({{2, 7, 8, 3, 9, 10, 11, 3, 0}}, torch::kLong);
+  const auto mask = torch::tensor({{1, 1, 1, 1, 1, 1, 1, 1, 0}}, torch::kLong);
+  PackedLayout layout;
+  layout.position_ids = torch::tensor({{0, 1, 2, 3, 1, 2, 3, 4, 0}}, torch::kLong);
+  layout.attention_blocks = torch::tensor({{0, 0, 0, 0, 1, 1, 1, 1, -1}}, torch::kLong);
+  const auto packed = model->forward(ids, mask, {}, layout).sequence_output[0];
+
+  const auto first = model->forward(ids.slice(1, 0, 4)).sequence_output[0];
+  EXPECT_LT(max_abs_diff(first, packed.slice(0, 0, 4)), 1e-5);
+  PackedLayout second_layout;
+  second_layout.position_ids = torch::tensor({{1, 2, 3, 4}}, torch::kLong);
+  const auto second = model->forward(ids.slice(1, 4, 8), {}, {}, second_layout).sequence_output[0];
+  EXPECT_LT(max_abs_diff(second, packed.slice(0, 4, 8)), 1e-5);
+  // Plain packing mixes the lines: the first line's outputs change.
+  const auto mixed = model->forward(ids, mask).sequence_output[0];
+  EXPECT_GT(max_abs_diff(first, mixed.slice(0, 0, 4)), 1e-3);
 }
 
 TEST(AlbertModelTest, TrainModeAppliesDropoutEvalModeDoesNot) {
