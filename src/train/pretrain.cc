@@ -479,6 +479,12 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   const std::vector<std::string> columns = {"kind",     "step",    "tokens",       "elapsed_s",
                                             "lr",       "loss",    "mlm_loss",     "mlm_acc",
                                             "sop_loss", "sop_acc", "tokens_per_s", "mask_acc"};
+  if (c.resume) {
+    const std::size_t dropped = drop_csv_rows_after((out / kCurveFile).string(), 1, run.step);
+    if (dropped > 0)
+      spdlog::info("{}: dropped {} rows logged after the checkpoint (the run ended without saving)",
+                   kCurveFile, dropped);
+  }
   std::optional<CsvLog> curve;
   curve.emplace((out / kCurveFile).string(), columns);
   Saver saver(c, model_config, tokenizer);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -139,6 +140,42 @@ void CsvLog::row(const std::vector<std::string>& values) {
   for (std::size_t i = 0; i < values.size(); ++i) out_ << (i ? "," : "") << values[i];
   out_ << '\n';
   out_.flush();
+}
+
+std::size_t drop_csv_rows_after(const std::string& path, std::size_t column, std::int64_t step) {
+  if (!std::filesystem::exists(path)) return 0;
+  const std::string text = read_file(path);
+  std::string kept;
+  std::size_t dropped = 0;
+  bool header = true;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line(text.data() + start, end - start);
+    bool drop = false;
+    if (!header) {
+      std::size_t from = 0;
+      for (std::size_t i = 0; i < column && from != std::string_view::npos; ++i) {
+        from = line.find(',', from);
+        if (from != std::string_view::npos) ++from;
+      }
+      if (from != std::string_view::npos) {
+        std::int64_t value = 0;
+        const auto cell = line.substr(from, line.find(',', from) - from);
+        const auto [ptr, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+        drop = ec == std::errc() && ptr == cell.data() + cell.size() && value > step;
+      }
+    }
+    header = false;
+    if (drop) {
+      ++dropped;
+    } else {
+      kept.append(line);
+      kept += '\n';
+    }
+    start = end + 1;
+  }
+  if (dropped > 0) write_file_atomic(path, kept);
+  return dropped;
 }
 
 double LinearSchedule::at(std::int64_t step) const {

@@ -55,6 +55,12 @@ class CsvLog {
   std::string path_;
 };
 
+// Drops the rows of a CSV log whose integer column `column` is above `step`, keeping the header:
+// a run killed without saving (power cut, SIGKILL) leaves rows past its last checkpoint, and the
+// resumed run logs those steps again. Rows that do not parse are kept. Written atomically.
+// Returns the number of rows dropped; a missing file is left alone.
+std::size_t drop_csv_rows_after(const std::string& path, std::size_t column, std::int64_t step);
+
 // Linear warm-up from 0 to peak over `warmup` steps, then linear decay to 0 at `total` steps.
 struct LinearSchedule {
   double peak = 0.0;

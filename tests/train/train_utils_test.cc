@@ -33,6 +33,17 @@ TEST(CsvLog, PadsALogWrittenWithFewerColumns) {
   EXPECT_EQ(read_file(path), "a,b,c\n1,2,\n5,6,\n3,4,x\n");
 }
 
+TEST(CsvLog, DropsRowsPastTheResumedStep) {
+  // A run killed between checkpoints logged steps 30 and 40; it resumes at 20 and logs them again.
+  TempDir dir;
+  const std::string path =
+      dir.write("curve.csv", "kind,step,x\neval,0,1\ntrain,20,2\neval,20,3\ntrain,30,4\nnote,?,5\ntrain,40,6\n");
+  EXPECT_EQ(drop_csv_rows_after(path, 1, 20), 2u);
+  EXPECT_EQ(read_file(path), "kind,step,x\neval,0,1\ntrain,20,2\neval,20,3\nnote,?,5\n");
+  EXPECT_EQ(drop_csv_rows_after(path, 1, 20), 0u);
+  EXPECT_EQ(drop_csv_rows_after(dir.path() + "/missing.csv", 1, 0), 0u);
+}
+
 TEST(CsvLog, RefusesAnUnrelatedHeader) {
   TempDir dir;
   const std::string path = dir.write("curve.csv", "x,y\n1,2\n");
