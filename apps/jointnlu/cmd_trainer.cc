@@ -73,7 +73,7 @@ std::vector<Command> trainer_commands() {
       {"train-teacher",
        "Fine-tune the ALBERT teacher jointly on domain, intent and slots (from --init or a --size preset)",
        {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kSize, Opt::kPositionInit,
-        Opt::kEncoderDropout, Opt::kWeights, Opt::kClassWeights,
+        Opt::kEncoderDropout, Opt::kClassifierPooling, Opt::kWeights, Opt::kClassWeights,
         Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup, Opt::kMaxLength, Opt::kPatience,
         Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain, Opt::kJson},
        [](const Options& o) {

@@ -221,6 +221,13 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->check(CLI::IsMember({"sinusoidal", "normal"}))
             ->capture_default_str();
         break;
+      case Opt::kClassifierPooling:
+        cmd.add_option("--classifier-pooling", o.classifier_pooling,
+                       "What the teacher's domain and intent classifiers read: cls (HF's pooler on "
+                       "[CLS]) or mean (the mean of the final hidden states); saved in config.json")
+            ->check(CLI::IsMember({"cls", "mean"}))
+            ->capture_default_str();
+        break;
       case Opt::kEncoderDropout:
         cmd.add_option("--encoder-dropout", o.encoder_dropout,
                        "ALBERT hidden and attention dropout (negative: keep the model config's; the "

@@ -63,6 +63,7 @@ struct Options {
   bool unit_projection_init = false;  // pretraining: embedding projection at unit output scale
   std::string position_init = "sinusoidal";  // fresh ALBERT: position embeddings normal | sinusoidal
   double encoder_dropout = -1;      // ALBERT hidden + attention dropout; < 0: the model config's
+  std::string classifier_pooling = "cls";  // teacher: domain/intent heads read cls | mean
   // The BiLSTM student and distillation.
   std::string teacher;              // teacher checkpoint directory (distill; train-student: its vocabulary)
   std::string student;              // bench: student checkpoint directory or exported file
@@ -139,6 +140,7 @@ enum class Opt {
   kUnitProjectionInit,
   kPositionInit,
   kEncoderDropout,
+  kClassifierPooling,
   kTeacher,
   kStudent,
   kConfig,

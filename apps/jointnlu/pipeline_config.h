@@ -3,7 +3,7 @@
 //
 //   {"teacher": {"size": "tiny", "epochs": 30, "lr": 0, "batch_size": 32, "weights": "1,1,2",
 //                "class_weights": "none", "patience": 5, "max_length": 64,
-//                "position_init": "sinusoidal", "encoder_dropout": -1},
+//                "position_init": "sinusoidal", "encoder_dropout": -1, "classifier_pooling": "cls"},
 //    "student": {"hidden_size": 128, "layers": 1, "pooling": "max", "embed_init": "random",
 //                "epochs": 30, "lr": 0, "batch_size": 32, "weights": "1,1,2",
 //                "class_weights": "none", "patience": 5, "alpha": 0.5, "temperature": 2,

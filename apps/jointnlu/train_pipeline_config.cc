@@ -8,7 +8,7 @@ nlohmann::json teacher_defaults() {
   return {{"size", "tiny"},          {"epochs", 30},     {"lr", 0.0},
           {"batch_size", 32},        {"weights", "1,1,2"}, {"class_weights", "none"},
           {"patience", 5},           {"max_length", 64}, {"warmup", 0.1},
-          {"position_init", "sinusoidal"}, {"encoder_dropout", -1.0}};
+          {"position_init", "sinusoidal"}, {"encoder_dropout", -1.0}, {"classifier_pooling", "cls"}};
 }
 
 nlohmann::json student_defaults() {
@@ -97,6 +97,7 @@ Options PipelineConfig::teacher_options(const Options& base) const {
   o.warmup = teacher.at("warmup").get<double>();
   o.position_init = teacher.at("position_init").get<std::string>();
   o.encoder_dropout = teacher.at("encoder_dropout").get<double>();
+  o.classifier_pooling = teacher.at("classifier_pooling").get<std::string>();
   o.seed = seed;
   o.threads = threads;
   return o;

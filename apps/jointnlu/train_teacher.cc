@@ -83,6 +83,7 @@ int run_train_teacher(const Options& o) {
       throw std::invalid_argument("--resume: the labels of " + o.train +
                                   " differ from those of the model in " + o.out);
     spec.albert = saved.albert;
+    spec.pooling = saved.pooling;
     tokenizer = Tokenizer::from_vocab_file(o.out + "/vocab.txt", saved.tokenizer);
   } else if (!o.init.empty()) {
     pretrained = train::read_pretrained(o.init);
@@ -103,10 +104,11 @@ int run_train_teacher(const Options& o) {
                                 std::to_string(spec.albert.max_position_embeddings) + " positions");
   spec.max_length = max_length;
   spec.tokenizer = tokenizer->options();
+  if (!o.resume) spec.pooling = train::parse_classifier_pooling(o.classifier_pooling);
   const double lr = o.lr > 0 ? o.lr : pretrained ? kLrPretrained : kLrFromScratch;
 
   torch::manual_seed(o.seed);
-  train::JointAlbert model(spec.albert, spec.labels);
+  train::JointAlbert model(spec.albert, spec.labels, spec.pooling);
   if (pretrained) log_load_report(train::load_pretrained(model, *pretrained), o.init);
   else if (!o.resume)
     train::init_position_embeddings(*model->albert, train::parse_position_init(o.position_init));

@@ -26,7 +26,19 @@ torch::nn::Linear head(int64_t in, int64_t out, double std) {
 
 }  // namespace
 
-JointAlbertImpl::JointAlbertImpl(const AlbertConfig& config, const LabelSpace& labels) {
+ClassifierPooling parse_classifier_pooling(const std::string& name) {
+  if (name == "cls") return ClassifierPooling::kCls;
+  if (name == "mean") return ClassifierPooling::kMean;
+  throw std::invalid_argument("classifier pooling '" + name + "': expected cls or mean");
+}
+
+const char* classifier_pooling_name(ClassifierPooling pooling) {
+  return pooling == ClassifierPooling::kMean ? "mean" : "cls";
+}
+
+JointAlbertImpl::JointAlbertImpl(const AlbertConfig& config, const LabelSpace& labels,
+                                 ClassifierPooling pooling)
+    : pooling_(pooling) {
   albert = register_module("albert", AlbertModel(config));
   dropout = register_module("dropout", torch::nn::Dropout(config.classifier_dropout_prob));
   const double std = config.initializer_range;
@@ -41,7 +53,12 @@ JointAlbertImpl::JointAlbertImpl(const AlbertConfig& config, const LabelSpace& l
 JointLogits JointAlbertImpl::forward(const torch::Tensor& input_ids,
                                      const torch::Tensor& attention_mask) {
   const AlbertOutput out = albert->forward(input_ids, attention_mask);
-  const auto pooled = dropout->forward(out.pooled_output);
+  torch::Tensor sentence = out.pooled_output;
+  if (pooling_ == ClassifierPooling::kMean) {
+    const auto mask = attention_mask.unsqueeze(-1).to(out.sequence_output.scalar_type());
+    sentence = (out.sequence_output * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+  }
+  const auto pooled = dropout->forward(sentence);
   return {domain_classifier->forward(pooled), intent_classifier->forward(pooled),
           slot_classifier->forward(dropout->forward(out.sequence_output))};
 }
@@ -55,6 +72,8 @@ JointModel as_joint_model(JointAlbert model) {
 nlohmann::json teacher_config_json(const TeacherSpec& spec) {
   nlohmann::json j = spec.albert.to_json();
   j["architectures"] = {kArchitecture};
+  // Top level, beside HF's keys (which HF ignores when it does not know them).
+  j["classifier_pooling"] = classifier_pooling_name(spec.pooling);
   j[kSection] = jointnlu_section(
       kModelType, {spec.labels, spec.max_length, spec.tokenizer, spec.training});
   return j;
@@ -67,6 +86,8 @@ TeacherSpec parse_teacher_config(const nlohmann::json& config, const std::string
     auto section = parse_jointnlu_section(config, kModelType, 4096);
     TeacherSpec spec;
     spec.albert = AlbertConfig::from_json(config);
+    if (config.contains("classifier_pooling"))
+      spec.pooling = parse_classifier_pooling(config.at("classifier_pooling").get<std::string>());
     if (static_cast<int64_t>(section.max_length) > spec.albert.max_position_embeddings)
       throw std::invalid_argument("max_length " + std::to_string(section.max_length) +
                                   " outside [3, " +
@@ -98,7 +119,7 @@ LoadedTeacher load_teacher(const std::string& dir) {
     throw std::invalid_argument(dir + ": vocab.txt has " + std::to_string(tokenizer.vocab_size()) +
                                 " tokens, config.json says vocab_size " +
                                 std::to_string(spec.albert.vocab_size));
-  JointAlbert model(spec.albert, spec.labels);
+  JointAlbert model(spec.albert, spec.labels, spec.pooling);
   const auto tensors = read_safetensors((fs::path(dir) / "model.safetensors").string());
   LoadOptions options;
   options.allow_dtype_conversion = true;

@@ -4,7 +4,9 @@
 //
 // Module tree (registered names are the checkpoint keys):
 //   albert: AlbertModel (HF names, so a pretrained encoder loads as is)
-//   domain_classifier [D,H], intent_classifier [I,H]: on dropout(pooled_output)
+//   domain_classifier [D,H], intent_classifier [I,H]: on dropout(sentence vector), the sentence
+//     vector being HF's pooled [CLS] output or the mean of the final hidden states
+//     (ClassifierPooling; the parameters are the same either way)
 //   slot_classifier [T,H]: on dropout(sequence_output)
 #pragma once
 
@@ -24,11 +26,21 @@
 
 namespace jointnlu::train {
 
+// What the domain and intent classifiers read. kCls: HF's pooler, tanh(W h_[CLS]) - the usual
+// choice, but masked-LM pretraining without a sentence-level objective never trains [CLS] or the
+// pooler. kMean: the mean of the final hidden states over the real tokens ([CLS] and [SEP] too),
+// which every pretrained token contributes to.
+enum class ClassifierPooling { kCls, kMean };
+// "cls" | "mean"; throws std::invalid_argument naming the accepted values.
+ClassifierPooling parse_classifier_pooling(const std::string& name);
+const char* classifier_pooling_name(ClassifierPooling pooling);
+
 class JointAlbertImpl : public torch::nn::Module {
  public:
   // Head sizes come from the label space; head dropout is config.classifier_dropout_prob (as in
   // HF's AlbertForSequenceClassification / AlbertForTokenClassification).
-  JointAlbertImpl(const AlbertConfig& config, const LabelSpace& labels);
+  JointAlbertImpl(const AlbertConfig& config, const LabelSpace& labels,
+                  ClassifierPooling pooling = ClassifierPooling::kCls);
   JointLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask);
 
   AlbertModel albert{nullptr};
@@ -36,6 +48,9 @@ class JointAlbertImpl : public torch::nn::Module {
   torch::nn::Linear domain_classifier{nullptr};
   torch::nn::Linear intent_classifier{nullptr};
   torch::nn::Linear slot_classifier{nullptr};
+
+ private:
+  ClassifierPooling pooling_;
 };
 TORCH_MODULE(JointAlbert);
 
@@ -48,6 +63,7 @@ struct TeacherSpec {
   LabelSpace labels;
   TokenizerOptions tokenizer;   // only lower_case is recorded; accents follow it, as in HF
   std::size_t max_length = 64;  // longest input, [CLS] and [SEP] included
+  ClassifierPooling pooling = ClassifierPooling::kCls;  // "classifier_pooling"; absent: cls
   nlohmann::json training;      // the training settings, for the record (not read back)
 };
 

@@ -204,6 +204,49 @@ TEST(Teacher, OverfitsAHandfulOfExamplesAndReloadsIdentically) {
   }
 }
 
+TEST(Teacher, MeanPoolingReadsTheRealTokensOnly) {
+  Toy s;
+  torch::manual_seed(3);
+  JointAlbert mean(s.spec.albert, s.labels, ClassifierPooling::kMean);
+  mean->eval();
+  torch::NoGradGuard no_grad;
+  // 打开微信 (4 characters) padded to the 8-character utterance's length, then alone.
+  const Batch both = s.batcher.collate({&s.encoded[5], &s.encoded[0]});
+  const Batch alone = s.batcher.collate({&s.encoded[5]});
+  ASSERT_GT(both.input_ids.size(1), alone.input_ids.size(1));
+  const auto padded = mean->forward(both.input_ids, both.attention_mask);
+  const auto single = mean->forward(alone.input_ids, alone.attention_mask);
+  EXPECT_TRUE(torch::allclose(padded.domain[0], single.domain[0], 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(padded.intent[0], single.intent[0], 1e-5, 1e-6));
+
+  // Same parameters read through the [CLS] pooler instead: different sentence logits, same slots.
+  JointAlbert cls(s.spec.albert, s.labels, ClassifierPooling::kCls);
+  cls->eval();
+  load_state_dict(*cls, state_dict(*mean));
+  const auto via_cls = cls->forward(alone.input_ids, alone.attention_mask);
+  EXPECT_FALSE(torch::allclose(via_cls.domain, single.domain, 1e-3, 1e-4));
+  EXPECT_TRUE(torch::equal(via_cls.slots, single.slots));
+}
+
+TEST(Teacher, ClassifierPoolingIsSavedAndCheckedInConfig) {
+  Toy s;
+  TeacherSpec spec = s.spec;
+  spec.pooling = ClassifierPooling::kMean;
+  nlohmann::json config = teacher_config_json(spec);
+  EXPECT_EQ(config["classifier_pooling"], "mean");
+  EXPECT_EQ(parse_teacher_config(config, "x/config.json").pooling, ClassifierPooling::kMean);
+  config.erase("classifier_pooling");  // a checkpoint from before the option: the pooler
+  EXPECT_EQ(parse_teacher_config(config, "x/config.json").pooling, ClassifierPooling::kCls);
+  config["classifier_pooling"] = "max";
+  try {
+    parse_teacher_config(config, "x/config.json");
+    FAIL() << "an unknown pooling was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("x/config.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("expected cls or mean"), std::string::npos) << e.what();
+  }
+}
+
 bool same_weights(const torch::nn::Module& x, const torch::nn::Module& y) {
   const auto a = state_dict(x), b = state_dict(y);
   if (a.size() != b.size()) return false;
