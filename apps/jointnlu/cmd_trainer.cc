@@ -63,7 +63,7 @@ std::vector<Command> trainer_commands() {
        "Pretrain an ALBERT with masked-LM (+ sentence order) on unlabelled text; resumable, stops on SIGINT/SIGTERM",
        {Opt::kCorpus, Opt::kOut, Opt::kVocab, Opt::kBuildVocab, Opt::kTrain, Opt::kMinCount, Opt::kSize,
         Opt::kMinutes, Opt::kSteps, Opt::kResume, Opt::kBatchSize, Opt::kMaxLength, Opt::kLr, Opt::kWarmup,
-        Opt::kOptimizer, Opt::kMaxNgram, Opt::kNoSop, Opt::kNoIsolateLines, Opt::kUnitProjectionInit, Opt::kPositionInit,
+        Opt::kOptimizer, Opt::kMaxNgram, Opt::kSop, Opt::kNoIsolateLines, Opt::kUnitProjectionInit, Opt::kPositionInit,
         Opt::kEncoderDropout, Opt::kCheckpointMinutes,
         Opt::kSeed, Opt::kThreads},
        [](const Options& o) {

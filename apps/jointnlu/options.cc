@@ -198,7 +198,7 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->check(CLI::Range(1, 10))
             ->capture_default_str();
         break;
-      case Opt::kNoSop:
+      case Opt::kSop:
         cmd.add_flag("--sop,!--no-sop", o.sop,
                      "Add sentence-order prediction (ALBERT's SOP) to the masked LM; off by default: "
                      "most corpus lines are independent utterances, and SOP keeps packed lines "

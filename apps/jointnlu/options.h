@@ -135,7 +135,7 @@ enum class Opt {
   kCheckpointMinutes,
   kOptimizer,
   kMaxNgram,
-  kNoSop,
+  kSop,
   kNoIsolateLines,
   kUnitProjectionInit,
   kPositionInit,

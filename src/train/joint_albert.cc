@@ -55,8 +55,12 @@ JointLogits JointAlbertImpl::forward(const torch::Tensor& input_ids,
   const AlbertOutput out = albert->forward(input_ids, attention_mask);
   torch::Tensor sentence = out.pooled_output;
   if (pooling_ == ClassifierPooling::kMean) {
-    const auto mask = attention_mask.unsqueeze(-1).to(out.sequence_output.scalar_type());
-    sentence = (out.sequence_output * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+    if (attention_mask.defined()) {
+      const auto mask = attention_mask.unsqueeze(-1).to(out.sequence_output.scalar_type());
+      sentence = (out.sequence_output * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+    } else {
+      sentence = out.sequence_output.mean(1);  // no padding
+    }
   }
   const auto pooled = dropout->forward(sentence);
   return {domain_classifier->forward(pooled), intent_classifier->forward(pooled),

@@ -218,6 +218,9 @@ TEST(Teacher, MeanPoolingReadsTheRealTokensOnly) {
   const auto single = mean->forward(alone.input_ids, alone.attention_mask);
   EXPECT_TRUE(torch::allclose(padded.domain[0], single.domain[0], 1e-5, 1e-6));
   EXPECT_TRUE(torch::allclose(padded.intent[0], single.intent[0], 1e-5, 1e-6));
+  // Without a mask (as AlbertModel allows) every position is real.
+  const auto unmasked = mean->forward(alone.input_ids, torch::Tensor());
+  EXPECT_TRUE(torch::allclose(unmasked.domain, single.domain, 1e-5, 1e-6));
 
   // Same parameters read through the [CLS] pooler instead: different sentence logits, same slots.
   JointAlbert cls(s.spec.albert, s.labels, ClassifierPooling::kCls);
