@@ -15,6 +15,7 @@ namespace jointnlu::runtime {
 
 using detail::kInt8Group;
 using detail::kPanelRows;
+using detail::unit_index;
 
 namespace {
 
@@ -77,10 +78,10 @@ void gemm_f32_scalar(const PackedMatrix& w, const float* x, std::size_t m, const
     const float* xt = x + t * k_dim;
     float* yt = y + t * n;
     for (std::size_t p = 0; p < w.panels(); ++p) {
-      const float* panel = w.f32_data() + p * k_dim * kPanelRows;
       float acc[kPanelRows] = {};
       for (std::size_t k = 0; k < k_dim; ++k) {
-        for (std::size_t r = 0; r < kPanelRows; ++r) acc[r] += panel[k * kPanelRows + r] * xt[k];
+        const float* col = w.f32_data() + unit_index(p, k, k_dim, w.panels()) * kPanelRows;
+        for (std::size_t r = 0; r < kPanelRows; ++r) acc[r] += col[r] * xt[k];
       }
       const std::size_t n0 = p * kPanelRows;
       store_row_segment(acc, n0, std::min(kPanelRows, n - n0), bias, yt, accumulate);
@@ -116,12 +117,13 @@ void gemm_int8_scalar(const PackedMatrix& w, const QuantizedActivations& x, cons
     const std::int8_t* xt = x.row(t);
     float* yt = y + t * n;
     for (std::size_t p = 0; p < w.panels(); ++p) {
-      const std::int8_t* panel = w.int8_data() + p * groups * kPanelRows * kInt8Group;
       std::int32_t acc[kPanelRows] = {};
       for (std::size_t g = 0; g < groups; ++g) {
+        const std::int8_t* unit =
+            w.int8_data() + unit_index(p, g, groups, w.panels()) * kPanelRows * kInt8Group;
         for (std::size_t r = 0; r < kPanelRows; ++r) {
           for (std::size_t j = 0; j < kInt8Group; ++j) {
-            acc[r] += std::int32_t{panel[(g * kPanelRows + r) * kInt8Group + j]} *
+            acc[r] += std::int32_t{unit[r * kInt8Group + j]} *
                       std::int32_t{xt[g * kInt8Group + j]};
           }
         }
@@ -221,7 +223,7 @@ PackedMatrix PackedMatrix::pack_f32(std::span<const float> w, std::size_t rows, 
     const std::size_t p = r / kPanelRows;
     const std::size_t lane = r % kPanelRows;
     for (std::size_t k = 0; k < cols; ++k) {
-      dst[(p * cols + k) * kPanelRows + lane] = w[r * cols + k];
+      dst[unit_index(p, k, cols, packed.panels_) * kPanelRows + lane] = w[r * cols + k];
     }
   }
   return packed;
@@ -290,7 +292,8 @@ PackedMatrix PackedMatrix::from_int8(std::span<const std::int8_t> q,
         throw std::invalid_argument("PackedMatrix::from_int8: row " + std::to_string(r) +
                                     " holds -128 (symmetric quantisation uses [-127, 127])");
       const std::size_t g = k / kInt8Group;
-      dst[((p * packed.groups_ + g) * kPanelRows + lane) * kInt8Group + k % kInt8Group] = v;
+      dst[(unit_index(p, g, packed.groups_, packed.panels_) * kPanelRows + lane) * kInt8Group +
+          k % kInt8Group] = v;
       sum += v;
     }
     row_sums[r] = sum;
@@ -309,10 +312,12 @@ float PackedMatrix::dequantized(std::size_t r, std::size_t c) const {
   assert(r < rows_ && c < cols_);
   const std::size_t p = r / kPanelRows;
   const std::size_t lane = r % kPanelRows;
-  if (type_ == WeightType::kF32) return f32_data()[(p * cols_ + c) * kPanelRows + lane];
+  if (type_ == WeightType::kF32)
+    return f32_data()[unit_index(p, c, cols_, panels_) * kPanelRows + lane];
   const std::size_t g = c / kInt8Group;
-  const std::int8_t q =
-      int8_data()[((p * groups_ + g) * kPanelRows + lane) * kInt8Group + c % kInt8Group];
+  const std::int8_t q = int8_data()[(unit_index(p, g, groups_, panels_) * kPanelRows + lane) *
+                                        kInt8Group +
+                                    c % kInt8Group];
   return static_cast<float>(q) * scales_[r];
 }
 

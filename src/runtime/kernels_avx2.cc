@@ -47,8 +47,16 @@ template <int kM, int kP>
 JOINTNLU_INLINE void f32_tile(const F32View& w, size_t p0, const float* x, size_t t0,
                               const float* bias, float* y, bool accumulate) {
   const size_t k_dim = w.cols;
-  const size_t panel_stride = k_dim * kPanelRows;
-  const float* wp = w.data + p0 * panel_stride;
+  // Each panel's column 0 and the distance between its columns (blocked layout: see
+  // kernels_internal.h). This path keeps one pointer per panel; it has 16 vector registers only,
+  // so its tiles are small enough for that.
+  const float* wp[kP];
+  size_t step[kP];
+  for (int p = 0; p < kP; ++p) {
+    const size_t u0 = unit_index(p0 + p, 0, k_dim, w.panels);
+    wp[p] = w.data + u0 * kPanelRows;
+    step[p] = k_dim > 1 ? (unit_index(p0 + p, 1, k_dim, w.panels) - u0) * kPanelRows : 0;
+  }
   const float* xt = x + t0 * k_dim;
   __m256 acc[kM][kP][2];
   for (int i = 0; i < kM; ++i)
@@ -56,8 +64,8 @@ JOINTNLU_INLINE void f32_tile(const F32View& w, size_t p0, const float* x, size_
   for (size_t k = 0; k < k_dim; ++k) {
     __m256 wv[kP][2];
     for (int p = 0; p < kP; ++p) {
-      wv[p][0] = _mm256_load_ps(wp + p * panel_stride + k * kPanelRows);
-      wv[p][1] = _mm256_load_ps(wp + p * panel_stride + k * kPanelRows + 8);
+      wv[p][0] = _mm256_load_ps(wp[p] + k * step[p]);
+      wv[p][1] = _mm256_load_ps(wp[p] + k * step[p] + 8);
     }
     for (int i = 0; i < kM; ++i) {
       const __m256 xb = _mm256_broadcast_ss(xt + i * k_dim + k);
@@ -93,8 +101,13 @@ JOINTNLU_INLINE void f32_rows(const F32View& w, const float* x, size_t t0, const
 template <int kM, int kP>
 JOINTNLU_INLINE void int8_tile(const Int8View& w, size_t p0, const QuantView& x, size_t t0,
                                const float* bias, float* y, bool accumulate) {
-  const size_t panel_stride = w.groups * kPanelRows * kInt8Group;
-  const std::int8_t* wp = w.data + p0 * panel_stride;
+  const std::int8_t* wp[kP];
+  size_t step[kP];
+  for (int p = 0; p < kP; ++p) {
+    const size_t u0 = unit_index(p0 + p, 0, w.groups, w.panels);
+    wp[p] = w.data + u0 * 64;
+    step[p] = w.groups > 1 ? (unit_index(p0 + p, 1, w.groups, w.panels) - u0) * 64 : 0;
+  }
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i acc[kM][kP][2];
   for (int i = 0; i < kM; ++i)
@@ -102,7 +115,7 @@ JOINTNLU_INLINE void int8_tile(const Int8View& w, size_t p0, const QuantView& x,
   for (size_t g = 0; g < w.groups; ++g) {
     __m256i wv[kP][2];
     for (int p = 0; p < kP; ++p) {
-      const std::int8_t* src = wp + p * panel_stride + g * 64;
+      const std::int8_t* src = wp[p] + g * step[p];
       wv[p][0] = _mm256_load_si256(reinterpret_cast<const __m256i*>(src));
       wv[p][1] = _mm256_load_si256(reinterpret_cast<const __m256i*>(src + 32));
     }

@@ -36,20 +36,30 @@ JOINTNLU_INLINE void store_out(__m512 v, float* y, size_t n0, size_t count, cons
 // A kM x (kP*16) block of Y: kM rows of X against kP panels. The panels are streamed once per block
 // while the kM*kP accumulators stay in registers; each k costs kP loads + kM broadcasts for kM*kP
 // FMAs. Software prefetch of the panels was tried and lost 10-40%: the hardware prefetchers already
-// follow the kP sequential panel streams.
+// follow the sequential block streams.
+//
+// The panels are whole blocks of the layout (kernels_internal.h), p0 a multiple of kBlockPanels:
+// kP = 8 is two full blocks, kP = 4 one, kP < 4 the last block, which has exactly kP panels. Within
+// a block the kNb panels' units are adjacent, so every load is the block pointer + a constant.
+template <int kP>
+constexpr int kNb = kP < int(kBlockPanels) ? kP : int(kBlockPanels);
+
 template <int kM, int kP>
 JOINTNLU_INLINE void f32_tile(const F32View& w, size_t p0, const float* x, size_t t0,
                               const float* bias, float* y, bool accumulate) {
+  static_assert(kP <= 2 * int(kBlockPanels) && (kP <= int(kBlockPanels) || kP % 4 == 0));
+  constexpr int nb = kNb<kP>;
   const size_t k_dim = w.cols;
-  const size_t panel_stride = k_dim * kPanelRows;
-  const float* wp = w.data + p0 * panel_stride;
+  const size_t block_stride = kBlockPanels * k_dim * kPanelRows;  // floats between full blocks
+  const float* wp = w.data + p0 * k_dim * kPanelRows;
   const float* xt = x + t0 * k_dim;
   __m512 acc[kM][kP];
   for (int i = 0; i < kM; ++i)
     for (int p = 0; p < kP; ++p) acc[i][p] = _mm512_setzero_ps();
   for (size_t k = 0; k < k_dim; ++k) {
     __m512 wv[kP];
-    for (int p = 0; p < kP; ++p) wv[p] = _mm512_load_ps(wp + p * panel_stride + k * kPanelRows);
+    for (int p = 0; p < kP; ++p)
+      wv[p] = _mm512_load_ps(wp + (p / nb) * block_stride + (k * nb + p % nb) * kPanelRows);
     for (int i = 0; i < kM; ++i) {
       const __m512 xb = _mm512_set1_ps(xt[i * k_dim + k]);
       for (int p = 0; p < kP; ++p) acc[i][p] = _mm512_fmadd_ps(xb, wv[p], acc[i][p]);
@@ -110,20 +120,35 @@ JOINTNLU_INLINE __m512i broadcast_group_u8(const std::int8_t* q) {
   return _mm512_set1_epi32(word ^ static_cast<std::int32_t>(0x80808080u));
 }
 
+// acc + dot products of u8 groups of a with s8 groups of b (vpdpbusd). Not the intrinsic: GCC 12
+// allocates its accumulator from zmm0-15 only, so with the 16 accumulators of a 4 x 4 tile it
+// shuffled every accumulator through a copy each step (two extra vector moves per vpdpbusd, which
+// tripled the time of a tile on Ice Lake, where those moves take an execution port). "v" lets
+// the register allocator use all 32 registers; "m" lets the weights come straight from memory.
+JOINTNLU_INLINE __m512i dpbusd(__m512i acc, __m512i a_u8, __m512i b_s8) {
+  __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a_u8), "vm"(b_s8));
+  return acc;
+}
+
+// As f32_tile (same block rules), for int8 weights.
 template <int kM, int kP>
 JOINTNLU_INLINE void int8_tile(const Int8View& w, size_t p0, const QuantView& x, size_t t0,
                                const float* bias, float* y, bool accumulate) {
-  const size_t panel_stride = w.groups * kPanelRows * kInt8Group;
-  const std::int8_t* wp = w.data + p0 * panel_stride;
+  static_assert(kP <= 2 * int(kBlockPanels) && (kP <= int(kBlockPanels) || kP % 4 == 0));
+  constexpr int nb = kNb<kP>;
+  constexpr size_t kUnit = kPanelRows * kInt8Group;  // 64 bytes
+  const size_t block_stride = kBlockPanels * w.groups * kUnit;
+  const std::int8_t* wp = w.data + p0 * w.groups * kUnit;
   __m512i acc[kM][kP];
   for (int i = 0; i < kM; ++i)
     for (int p = 0; p < kP; ++p) acc[i][p] = _mm512_setzero_si512();
   for (size_t g = 0; g < w.groups; ++g) {
     __m512i wv[kP];
-    for (int p = 0; p < kP; ++p) wv[p] = _mm512_load_si512(wp + p * panel_stride + g * 64);
+    for (int p = 0; p < kP; ++p)
+      wv[p] = _mm512_load_si512(wp + (p / nb) * block_stride + (g * nb + p % nb) * kUnit);
     for (int i = 0; i < kM; ++i) {
       const __m512i xb = broadcast_group_u8(x.data + (t0 + i) * x.stride + g * kInt8Group);
-      for (int p = 0; p < kP; ++p) acc[i][p] = _mm512_dpbusd_epi32(acc[i][p], xb, wv[p]);
+      for (int p = 0; p < kP; ++p) acc[i][p] = dpbusd(acc[i][p], xb, wv[p]);
     }
   }
   for (int p = 0; p < kP; ++p) {
@@ -205,25 +230,54 @@ JOINTNLU_INLINE __m512 tanh_ps(__m512 x) {
   return _mm512_mask_blend_ps(is_small, large, small);
 }
 
+
+// Calls tile(Panels<kP>{}, p) over all panels in whole blocks: pairs
+// of full blocks while they last (kP = 8), then a full block (4), then the partial last block.
+template <int kP>
+struct Panels {
+  static constexpr int value = kP;
+};
+
+template <bool kPairs, typename Tile>
+JOINTNLU_INLINE void for_panel_blocks(size_t panels, Tile&& tile) {
+  size_t p = 0;
+  if constexpr (kPairs)
+    for (; p + 8 <= panels; p += 8) tile(Panels<8>{}, p);
+  for (; p + 4 <= panels; p += 4) tile(Panels<4>{}, p);
+  switch (panels - p) {
+    case 3:
+      tile(Panels<3>{}, p);
+      break;
+    case 2:
+      tile(Panels<2>{}, p);
+      break;
+    case 1:
+      tile(Panels<1>{}, p);
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
 void gemm_f32_avx512(const F32View& w, const float* x, size_t m, const float* bias, float* y,
                      bool accumulate) {
   if (m == 1) {
     // Matrix-vector: one row of X, so independence has to come from the panels: 8 accumulators
-    // cover the FMA latency, and the 8 panel streams are all the reuse there is (each weight used
-    // once).
-    size_t p = 0;
-    for (; p + 8 <= w.panels; p += 8) f32_tile<1, 8>(w, p, x, 0, bias, y, accumulate);
-    for (; p < w.panels; ++p) f32_tile<1, 1>(w, p, x, 0, bias, y, accumulate);
+    // (two blocks) cover the FMA latency, and the panel streams are all the reuse there is (each
+    // weight used once).
+    for_panel_blocks<true>(w.panels, [&](auto panels, size_t p) {
+      f32_tile<1, decltype(panels)::value>(w, p, x, 0, bias, y, accumulate);
+    });
     return;
   }
   // Blocks of 4 panels outer, 4-row tiles of X inner (4 x 4 = 16 accumulators: 8 loads per 16
   // FMAs). With rows outer, W would stream from L2 once per 4 rows of X (3x for an 11-token
   // utterance); a block (64 rows of W, 32 KB at K = 128) stays in L1 across the row tiles instead.
-  size_t p = 0;
-  for (; p + 4 <= w.panels; p += 4) f32_block<4>(w, p, x, m, bias, y, accumulate);
-  for (; p < w.panels; ++p) f32_block<1>(w, p, x, m, bias, y, accumulate);
+  for_panel_blocks<false>(w.panels, [&](auto panels, size_t p) {
+    f32_block<decltype(panels)::value>(w, p, x, m, bias, y, accumulate);
+  });
 }
 
 void quantize_rows_avx512(const float* x, size_t m, size_t k, std::int8_t* q, size_t stride,
@@ -257,15 +311,15 @@ void quantize_rows_avx512(const float* x, size_t m, size_t k, std::int8_t* q, si
 void gemm_int8_avx512(const Int8View& w, const QuantView& x, const float* bias, float* y,
                       bool accumulate) {
   if (x.rows == 1) {
-    size_t p = 0;
-    for (; p + 8 <= w.panels; p += 8) int8_tile<1, 8>(w, p, x, 0, bias, y, accumulate);
-    for (; p < w.panels; ++p) int8_tile<1, 1>(w, p, x, 0, bias, y, accumulate);
+    for_panel_blocks<true>(w.panels, [&](auto panels, size_t p) {
+      int8_tile<1, decltype(panels)::value>(w, p, x, 0, bias, y, accumulate);
+    });
     return;
   }
   // Panel blocks outer, row tiles inner, as for fp32.
-  size_t p = 0;
-  for (; p + 4 <= w.panels; p += 4) int8_block<4>(w, p, x, bias, y, accumulate);
-  for (; p < w.panels; ++p) int8_block<1>(w, p, x, bias, y, accumulate);
+  for_panel_blocks<false>(w.panels, [&](auto panels, size_t p) {
+    int8_block<decltype(panels)::value>(w, p, x, bias, y, accumulate);
+  });
 }
 
 void lstm_cell_avx512(const float* gates, const float* c_prev, size_t hidden, float* c, float* h) {

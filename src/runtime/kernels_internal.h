@@ -13,15 +13,33 @@
 namespace jointnlu::runtime::detail {
 
 // Every packed matrix is cut into panels of kPanelRows consecutive rows (the last one zero-padded).
-// fp32: panel p holds element (p*16 + r, k) at data[(p*cols + k)*16 + r], so one 64-byte vector
-// holds column k of 16 rows: the matrix-vector product becomes vector FMAs with a broadcast of x[k]
+// fp32: element (p*16 + r, k) sits at data[unit_index(p, k, cols, panels)*16 + r] (see below), so
+// one 64-byte vector holds column k of 16 rows: the matrix-vector product becomes vector FMAs with a broadcast of x[k]
 // and needs no horizontal sums, and the same panels feed the GEMM micro-kernel (rows of X
 // broadcast, panels loaded).
 inline constexpr std::size_t kPanelRows = 16;
-// int8: columns are grouped by 4 (zero-padded to cols4*4), and panel p holds q(p*16 + r, 4*g + j)
-// at data[((p*cols4 + g)*16 + r)*4 + j]: one 64-byte vector is exactly the operand of vpdpbusd (16
+// int8: columns are grouped by 4 (zero-padded to cols4*4), and q(p*16 + r, 4*g + j) sits at
+// data[(unit_index(p, g, cols4, panels)*16 + r)*4 + j]: one 64-byte vector is exactly the operand of vpdpbusd (16
 // lanes x 4 consecutive columns) against a broadcast 32-bit group of 4 activations.
 inline constexpr std::size_t kInt8Group = 4;
+// Panels are stored in blocks of kBlockPanels, interleaved by column (fp32) or group (int8): block
+// b holds its nb (4, or fewer in the last block) panels' 64-byte units in the order (unit 0 of
+// panel 0 .. panel nb-1, unit 1 of panel 0, ...). A micro-kernel over a block then walks ONE
+// pointer with constant offsets; with one pointer per panel (the plain layout) GCC ran out of
+// general registers for the 8-panel matrix-vector tile and spilled the pointers through vector
+// registers, which on Intel cores competes with vpdpbusd for the same ports (4x slower there).
+inline constexpr std::size_t kBlockPanels = 4;
+
+// Index in 64-byte units of unit u (a column for fp32, a group of 4 columns for int8) of panel p,
+// for a matrix of `panels` panels and `units` units per panel. Static: an inline function with
+// external linkage would be a COMDAT symbol (see above).
+static inline std::size_t unit_index(std::size_t p, std::size_t u, std::size_t units,
+                                     std::size_t panels) {
+  const std::size_t first = p / kBlockPanels * kBlockPanels;
+  const std::size_t left = panels - first;
+  const std::size_t nb = left < kBlockPanels ? left : kBlockPanels;
+  return first * units + u * nb + (p - first);
+}
 
 struct F32View {
   const float* data;

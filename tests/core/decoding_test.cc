@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "core/dataset.h"
@@ -32,6 +33,28 @@ bool valid(const std::vector<std::string>& names, const std::vector<int>& path) 
   } catch (const TaggingError&) {
     return false;
   }
+}
+
+TEST(LogSumExp, MatchesADoubleReferenceOverWideRanges) {
+  std::mt19937 rng(11);
+  for (const float spread : {0.01f, 1.0f, 10.0f, 60.0f, 200.0f}) {
+    std::uniform_real_distribution<float> dist(-spread, spread);
+    for (int trial = 0; trial < 50; ++trial) {
+      std::vector<float> x(1 + static_cast<std::size_t>(trial) * 3);
+      for (float& v : x) v = dist(rng) + 5.0f;
+      double max = x[0], sum = 0.0;
+      for (const float v : x) max = std::max<double>(max, v);
+      for (const float v : x) sum += std::exp(static_cast<double>(v) - max);
+      const double ref = std::log(sum) + max;
+      // Probabilities are exp(logit - lse): 2e-6 absolute in the lse is 2e-6 relative in them.
+      EXPECT_NEAR(log_sum_exp(x), ref, 2e-6 + 1e-7 * std::abs(ref)) << spread << " " << trial;
+    }
+  }
+  EXPECT_EQ(log_sum_exp(std::vector<float>{}), -std::numeric_limits<float>::infinity());
+  EXPECT_NEAR(log_sum_exp(std::vector<float>{0.0f, 0.0f}), std::log(2.0f), 1e-7);
+  // A -inf logit (a masked class) contributes nothing.
+  EXPECT_NEAR(log_sum_exp(std::vector<float>{-std::numeric_limits<float>::infinity(), 1.0f}),
+              1.0f, 1e-7);
 }
 
 TEST(TagDecoder, TransitionMatrixFollowsBio) {

@@ -49,9 +49,13 @@ struct Shape {
 
 // Covers: the LSTM shapes (4H x H, 4H x E), matrix-vector and GEMM, rows that are not a multiple of
 // 16 (padded panels, masked stores), columns not a multiple of 4 (int8 groups) or 16 (vector
-// tails), row counts hitting every GEMM remainder tile, and odd panel counts.
-const Shape kShapes[] = {{512, 128, 9}, {256, 64, 1},   {37, 13, 5}, {16, 1, 3},   {48, 7, 2},
-                         {80, 33, 4},   {1024, 256, 1}, {9, 130, 7}, {400, 100, 6}};
+// tails), row counts hitting every GEMM remainder tile, and panel counts that end in every kind of
+// block (kernels_internal.h): pairs of full blocks + a full block + a partial one of 1, 2 or 3
+// panels, for the matrix-vector product (m = 1) and the GEMM.
+const Shape kShapes[] = {{512, 128, 9}, {256, 64, 1},  {37, 13, 5},  {16, 1, 3},   {48, 7, 2},
+                         {80, 33, 4},   {1024, 256, 1}, {9, 130, 7}, {400, 100, 6}, {400, 100, 1},
+                         {200, 20, 1},  {112, 9, 1},   {37, 13, 1},  {160, 6, 1},  {96, 17, 6},
+                         {224, 5, 3}};
 
 class KernelsTest : public ::testing::TestWithParam<Isa> {
  protected:
