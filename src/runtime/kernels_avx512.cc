@@ -322,18 +322,35 @@ void gemm_int8_avx512(const Int8View& w, const QuantView& x, const float* bias, 
   });
 }
 
-void lstm_cell_avx512(const float* gates, const float* c_prev, size_t hidden, float* c, float* h) {
-  for (size_t j = 0; j < hidden; j += 16) {
-    const __mmask16 mask = tail_mask(hidden - j);
-    const __m512 i = sigmoid_ps(_mm512_maskz_loadu_ps(mask, gates + j));
-    const __m512 f = sigmoid_ps(_mm512_maskz_loadu_ps(mask, gates + hidden + j));
-    const __m512 g = tanh_ps(_mm512_maskz_loadu_ps(mask, gates + 2 * hidden + j));
-    const __m512 o = sigmoid_ps(_mm512_maskz_loadu_ps(mask, gates + 3 * hidden + j));
-    const __m512 cj =
-        _mm512_fmadd_ps(f, _mm512_maskz_loadu_ps(mask, c_prev + j), _mm512_mul_ps(i, g));
-    _mm512_mask_storeu_ps(c + j, mask, cj);
-    _mm512_mask_storeu_ps(h + j, mask, _mm512_mul_ps(o, tanh_ps(cj)));
+// kU vectors of 16 lanes per iteration, evaluated side by side: one lane group's chain (exp,
+// reciprocal, then tanh of the new c) is ~40 dependent operations, so a loop over single vectors
+// ran at about half the core's throughput, waiting on latency.
+template <int kU>
+JOINTNLU_INLINE void lstm_cell_group(const float* gates, const float* c_prev, size_t hidden,
+                                     size_t j0, float* c, float* h) {
+  __m512 cj[kU], o[kU];
+  __mmask16 mask[kU];
+  for (int u = 0; u < kU; ++u) {
+    const size_t j = j0 + u * 16;
+    mask[u] = tail_mask(hidden - j);
+    const __m512 i = sigmoid_ps(_mm512_maskz_loadu_ps(mask[u], gates + j));
+    const __m512 f = sigmoid_ps(_mm512_maskz_loadu_ps(mask[u], gates + hidden + j));
+    const __m512 g = tanh_ps(_mm512_maskz_loadu_ps(mask[u], gates + 2 * hidden + j));
+    o[u] = sigmoid_ps(_mm512_maskz_loadu_ps(mask[u], gates + 3 * hidden + j));
+    cj[u] = _mm512_fmadd_ps(f, _mm512_maskz_loadu_ps(mask[u], c_prev + j), _mm512_mul_ps(i, g));
   }
+  for (int u = 0; u < kU; ++u) {
+    const size_t j = j0 + u * 16;
+    _mm512_mask_storeu_ps(c + j, mask[u], cj[u]);
+    _mm512_mask_storeu_ps(h + j, mask[u], _mm512_mul_ps(o[u], tanh_ps(cj[u])));
+  }
+}
+
+void lstm_cell_avx512(const float* gates, const float* c_prev, size_t hidden, float* c, float* h) {
+  size_t j = 0;
+  // Four at a time measured best on Ice Lake (two: 20% slower, eight: spills).
+  for (; j + 64 <= hidden; j += 64) lstm_cell_group<4>(gates, c_prev, hidden, j, c, h);
+  for (; j < hidden; j += 16) lstm_cell_group<1>(gates, c_prev, hidden, j, c, h);
 }
 
 std::uint64_t read_bytes_avx512(const std::byte* data, size_t bytes) {
