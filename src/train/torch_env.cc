@@ -1,5 +1,6 @@
 #include "train/torch_env.h"
 
+#include <dlfcn.h>
 #include <link.h>
 #include <torch/torch.h>
 
@@ -47,9 +48,47 @@ BlasInfo inspect_blas() {
   return out;
 }
 
+namespace {
+
+// OpenBLAS (Debian's pthread build) keeps its own pool, sized to the cores at load time, which
+// torch::set_num_threads does not touch: with --threads 1 a second OpenBLAS thread still ran at
+// ~70% of a core, mostly in sched_yield (300k+ context switches/s, 30% system time), and two
+// single-thread trainings on a 2-core machine slowed each other down. Found through
+// dl_iterate_phdr + dlopen(RTLD_NOLOAD): the library may sit in a plugin's local scope, where
+// dlsym(RTLD_DEFAULT) cannot see it.
+//
+// Calls f(symbol) for the OpenBLAS function `symbol` of each loaded BLAS that has it.
+template <typename F>
+void for_each_openblas(const char* symbol, F&& f) {
+  std::vector<std::string> names;
+  dl_iterate_phdr(collect, &names);
+  for (const auto& name : names) {
+    if (name.find("blas") == std::string::npos) continue;
+    void* handle = dlopen(name.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+    if (handle == nullptr) continue;
+    if (void* fn = dlsym(handle, symbol)) f(fn);
+    dlclose(handle);  // drops the reference RTLD_NOLOAD added; the library stays loaded
+  }
+}
+
+void set_blas_threads(int n) {
+  for_each_openblas("openblas_set_num_threads",
+                    [n](void* fn) { reinterpret_cast<void (*)(int)>(fn)(n); });
+}
+
+}  // namespace
+
+int blas_threads() {
+  int n = -1;
+  for_each_openblas("openblas_get_num_threads",
+                    [&n](void* fn) { n = reinterpret_cast<int (*)()>(fn)(); });
+  return n;
+}
+
 int configure_threads(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(n);
+  set_blas_threads(n);
   return torch::get_num_threads();
 }
 

@@ -14,7 +14,11 @@ struct BlasInfo {
 // Runs a small matrix product (so that the BLAS is loaded) and inspects the process's shared objects.
 BlasInfo inspect_blas();
 
-// Sets libtorch's intra-op threads; n <= 0 means all cores. Returns the count in effect.
+// Sets libtorch's intra-op threads and, when the BLAS is OpenBLAS, its own pool too (libtorch does
+// not); n <= 0 means all cores. Returns libtorch's count in effect.
 int configure_threads(int n);
+
+// OpenBLAS's thread count (openblas_get_num_threads), or -1 when the loaded BLAS is not OpenBLAS.
+int blas_threads();
 
 }  // namespace jointnlu::train
