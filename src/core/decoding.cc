@@ -113,9 +113,11 @@ TagDecoder::TagDecoder(const std::vector<std::string>& tags, TagScheme scheme)
   for (int b = 0; b < num_tags_; ++b) {
     for (int a = 0; a < num_tags_; ++a)
       if (!allowed_[a * num_tags_ + b]) any_prev_[b] = 0;
-    if (!any_prev_[b])
+    if (!any_prev_[b]) {
+      restricted_.push_back(b);
       for (int a = 0; a < num_tags_; ++a)
         if (allowed_[a * num_tags_ + b]) prev_list_.push_back(a);
+    }
     prev_offsets_[b + 1] = prev_list_.size();
   }
 }
@@ -141,19 +143,24 @@ std::vector<int> TagDecoder::decode(std::span<const float> scores, std::size_t l
     int all_arg = -1;
     for (std::size_t prev = 0; prev < n; ++prev)
       if (best[prev] > all_top) all_top = best[prev], all_arg = static_cast<int>(prev);
+    // Every tag as if any tag could precede it (a branch-free loop the compiler vectorises), then
+    // the few whose predecessors are restricted (I- tags) redone from their lists.
+    const float* row = scores.data() + pos * n;
+    int* back_row = back.data() + pos * n;
     for (std::size_t cur = 0; cur < n; ++cur) {
+      next[cur] = all_top + row[cur];
+      back_row[cur] = all_arg;
+    }
+    for (const int tag : restricted_) {
+      const auto cur = static_cast<std::size_t>(tag);
       double top = kImpossible;
       int arg = -1;
-      if (any_prev_[cur]) {
-        top = all_top, arg = all_arg;
-      } else {
-        for (std::size_t k = prev_offsets_[cur]; k < prev_offsets_[cur + 1]; ++k) {
-          const auto prev = static_cast<std::size_t>(prev_list_[k]);
-          if (best[prev] > top) top = best[prev], arg = static_cast<int>(prev);
-        }
+      for (std::size_t k = prev_offsets_[cur]; k < prev_offsets_[cur + 1]; ++k) {
+        const auto prev = static_cast<std::size_t>(prev_list_[k]);
+        if (best[prev] > top) top = best[prev], arg = static_cast<int>(prev);
       }
-      next[cur] = arg < 0 ? kImpossible : top + scores[pos * n + cur];
-      back[pos * n + cur] = arg;
+      next[cur] = arg < 0 ? kImpossible : top + row[cur];
+      back_row[cur] = arg;
     }
     best.swap(next);
   }

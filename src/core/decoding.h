@@ -54,6 +54,7 @@ class TagDecoder {
   // Predecessor structure for Viterbi: any_prev_[b] when every tag may precede b; otherwise b's
   // allowed predecessors are prev_list_[prev_offsets_[b] .. prev_offsets_[b + 1]).
   std::vector<std::uint8_t> any_prev_;
+  std::vector<int> restricted_;  // the tags b with !any_prev_[b], in id order
   std::vector<std::size_t> prev_offsets_;
   std::vector<int> prev_list_;
 };
