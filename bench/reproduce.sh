@@ -4,8 +4,8 @@
 #   Table 6  teacher and distilled student with and without class weights, and the student alone
 #   Speed    jointnlu bench: teacher vs student (libtorch) and the runtime (fp32, int8)
 # Every run is cached: a run whose JSON result exists is not repeated, so the script can be stopped (kill it;
-# the run in progress is redone) and started again. Results: $OUT/results.jsonl (one line per run) and
-# $OUT/tables.md (mean ± std over the seeds, beside the paper's numbers).
+# the run in progress is redone) and started again. Results: $OUT/runs/NAME-sSEED.json (one per run),
+# $OUT/bench.json and $OUT/tables.md (mean ± std over the seeds, beside the paper's numbers).
 #
 #   bench/reproduce.sh PRETRAINED_DIR            # e.g. runs/pretrain-tiny (a pretrain --out directory)
 #
