@@ -95,6 +95,21 @@ struct MachineSpeed {
   double f32_flops = 0, int8_ops = 0, bytes_per_s = 0;
 };
 
+// The best rate of many short timed rounds of round() (each doing `work` units) over `seconds`: a
+// floor wants the speed the hardware can give, not the average over interruptions (on a shared
+// 2-vCPU VM the average of one 0.2 s run moved the floor by up to 40% between runs).
+template <typename Round>
+double best_rate(double work, double seconds, Round&& round) {
+  double best = 0;
+  const auto start = Clock::now();
+  do {
+    const auto t0 = Clock::now();
+    round();
+    best = std::max(best, work / seconds_since(t0));
+  } while (seconds_since(start) < seconds);
+  return best;
+}
+
 MachineSpeed measure_machine(std::size_t working_set_bytes) {
   MachineSpeed s;
   const std::size_t n = 256, k = 256, m = 32;
@@ -106,38 +121,23 @@ MachineSpeed measure_machine(std::size_t working_set_bytes) {
   const auto pq = runtime::PackedMatrix::pack_int8(w, n, k);
   runtime::QuantizedActivations qx(m, k);
   kern.quantize_rows(x.data(), m, k, qx);
-  const double ops = 2.0 * static_cast<double>(m * n * k);
-  // The best of many short timed rounds, here and for the bandwidth below: a floor wants the speed
-  // the hardware can give, not the average over interruptions (on a shared 2-vCPU VM the average
-  // of one 0.2 s run moved the floor by up to 40% between runs).
-  for (int kind = 0; kind < 2; ++kind) {
-    double best = 0;
-    const auto start = Clock::now();
-    do {
-      const auto round = Clock::now();
-      for (int r = 0; r < 20; ++r) {
-        if (kind == 0)
-          kern.gemm_f32(pf, x.data(), m, nullptr, y.data(), false);
-        else
-          kern.gemm_int8(pq, qx, nullptr, y.data(), false);
-      }
-      best = std::max(best, 20 * ops / seconds_since(round));
-    } while (seconds_since(start) < 0.3);
-    (kind == 0 ? s.f32_flops : s.int8_ops) = best;
-  }
+  constexpr int kCalls = 20;  // per round
+  const double ops = 2.0 * static_cast<double>(m * n * k) * kCalls;
+  s.f32_flops = best_rate(ops, 0.3, [&] {
+    for (int r = 0; r < kCalls; ++r) kern.gemm_f32(pf, x.data(), m, nullptr, y.data(), false);
+  });
+  s.int8_ops = best_rate(ops, 0.3, [&] {
+    for (int r = 0; r < kCalls; ++r) kern.gemm_int8(pq, qx, nullptr, y.data(), false);
+  });
   const std::size_t bytes = std::max<std::size_t>((working_set_bytes + 255) / 256 * 256, 4096);
   const runtime::AlignedBytes buffer = runtime::allocate_aligned(bytes);
   volatile std::uint64_t sink = 0;
   const std::size_t passes = std::max<std::size_t>(1, (1u << 20) / bytes);
-  for (std::size_t i = 0; i < passes; ++i) sink = sink + kern.read_bytes(buffer.get(), bytes);
-  double best = 0;
-  const auto start = Clock::now();
-  while (seconds_since(start) < 0.2) {
-    const auto round = Clock::now();
+  const auto read_all = [&] {
     for (std::size_t i = 0; i < passes; ++i) sink = sink + kern.read_bytes(buffer.get(), bytes);
-    best = std::max(best, static_cast<double>(bytes * passes) / seconds_since(round));
-  }
-  s.bytes_per_s = best;
+  };
+  read_all();  // warm: the buffer should sit wherever the model's matrix would
+  s.bytes_per_s = best_rate(static_cast<double>(bytes * passes), 0.2, read_all);
   return s;
 }
 

@@ -53,9 +53,8 @@ JOINTNLU_INLINE void f32_tile(const F32View& w, size_t p0, const float* x, size_
   const float* wp[kP];
   size_t step[kP];
   for (int p = 0; p < kP; ++p) {
-    const size_t u0 = unit_index(p0 + p, 0, k_dim, w.panels);
-    wp[p] = w.data + u0 * kPanelRows;
-    step[p] = k_dim > 1 ? (unit_index(p0 + p, 1, k_dim, w.panels) - u0) * kPanelRows : 0;
+    wp[p] = w.data + unit_index(p0 + p, 0, k_dim, w.panels) * kPanelRows;
+    step[p] = block_width(p0 + p, w.panels) * kPanelRows;
   }
   const float* xt = x + t0 * k_dim;
   __m256 acc[kM][kP][2];
@@ -104,9 +103,8 @@ JOINTNLU_INLINE void int8_tile(const Int8View& w, size_t p0, const QuantView& x,
   const std::int8_t* wp[kP];
   size_t step[kP];
   for (int p = 0; p < kP; ++p) {
-    const size_t u0 = unit_index(p0 + p, 0, w.groups, w.panels);
-    wp[p] = w.data + u0 * 64;
-    step[p] = w.groups > 1 ? (unit_index(p0 + p, 1, w.groups, w.panels) - u0) * 64 : 0;
+    wp[p] = w.data + unit_index(p0 + p, 0, w.groups, w.panels) * 64;
+    step[p] = block_width(p0 + p, w.panels) * 64;
   }
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i acc[kM][kP][2];

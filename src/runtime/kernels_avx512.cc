@@ -74,32 +74,38 @@ JOINTNLU_INLINE void f32_tile(const F32View& w, size_t p0, const float* x, size_
   }
 }
 
-// A compile-time row count for the tile functions below.
-template <int kM>
-struct Rows {
-  static constexpr int value = kM;
+// A compile-time count (of rows or of panels) for the tile functions below.
+template <int kN>
+struct Count {
+  static constexpr int value = kN;
 };
 
-// Calls tile(Rows<kM>{}, t0) for the 4-row tiles of m rows, then once for the 1-3 leftover rows.
+// f(Count<r>{}, at) for a run-time remainder r in 1..3: the leftover of a loop in steps of 4.
+template <typename F>
+JOINTNLU_INLINE void with_remainder(size_t r, size_t at, F&& f) {
+  switch (r) {
+    case 3:
+      f(Count<3>{}, at);
+      break;
+    case 2:
+      f(Count<2>{}, at);
+      break;
+    case 1:
+      f(Count<1>{}, at);
+      break;
+    default:
+      break;
+  }
+}
+
+// Calls tile(Count<kM>{}, t0) for the 4-row tiles of m rows, then once for the 1-3 leftover rows.
 // Used per block of panels (see gemm_f32_avx512): the block of W is fetched from L2 once and
 // re-read from L1 by every row tile.
 template <typename Tile>
 JOINTNLU_INLINE void for_row_tiles(size_t m, Tile&& tile) {
   size_t t = 0;
-  for (; t + 4 <= m; t += 4) tile(Rows<4>{}, t);
-  switch (m - t) {
-    case 3:
-      tile(Rows<3>{}, t);
-      break;
-    case 2:
-      tile(Rows<2>{}, t);
-      break;
-    case 1:
-      tile(Rows<1>{}, t);
-      break;
-    default:
-      break;
-  }
+  for (; t + 4 <= m; t += 4) tile(Count<4>{}, t);
+  with_remainder(m - t, t, tile);
 }
 
 // Y for every row of X against panels [p0, p0 + kP).
@@ -231,32 +237,15 @@ JOINTNLU_INLINE __m512 tanh_ps(__m512 x) {
 }
 
 
-// Calls tile(Panels<kP>{}, p) over all panels in whole blocks: pairs
-// of full blocks while they last (kP = 8), then a full block (4), then the partial last block.
-template <int kP>
-struct Panels {
-  static constexpr int value = kP;
-};
-
+// Calls tile(Count<kP>{}, p) over all panels in whole blocks: pairs of full blocks while they last
+// (kP = 8), then full blocks (4), then the partial last block.
 template <bool kPairs, typename Tile>
 JOINTNLU_INLINE void for_panel_blocks(size_t panels, Tile&& tile) {
   size_t p = 0;
   if constexpr (kPairs)
-    for (; p + 8 <= panels; p += 8) tile(Panels<8>{}, p);
-  for (; p + 4 <= panels; p += 4) tile(Panels<4>{}, p);
-  switch (panels - p) {
-    case 3:
-      tile(Panels<3>{}, p);
-      break;
-    case 2:
-      tile(Panels<2>{}, p);
-      break;
-    case 1:
-      tile(Panels<1>{}, p);
-      break;
-    default:
-      break;
-  }
+    for (; p + 8 <= panels; p += 8) tile(Count<8>{}, p);
+  for (; p + 4 <= panels; p += 4) tile(Count<4>{}, p);
+  with_remainder(panels - p, p, tile);
 }
 
 }  // namespace

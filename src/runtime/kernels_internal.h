@@ -33,12 +33,17 @@ inline constexpr std::size_t kBlockPanels = 4;
 // Index in 64-byte units of unit u (a column for fp32, a group of 4 columns for int8) of panel p,
 // for a matrix of `panels` panels and `units` units per panel. Static: an inline function with
 // external linkage would be a COMDAT symbol (see above).
+// Panels in the block holding panel p: kBlockPanels, or fewer in the last block. Consecutive units of
+// one panel are that many 64-byte units apart.
+static inline std::size_t block_width(std::size_t p, std::size_t panels) {
+  const std::size_t left = panels - p / kBlockPanels * kBlockPanels;
+  return left < kBlockPanels ? left : kBlockPanels;
+}
+
 static inline std::size_t unit_index(std::size_t p, std::size_t u, std::size_t units,
                                      std::size_t panels) {
   const std::size_t first = p / kBlockPanels * kBlockPanels;
-  const std::size_t left = panels - first;
-  const std::size_t nb = left < kBlockPanels ? left : kBlockPanels;
-  return first * units + u * nb + (p - first);
+  return first * units + u * block_width(p, panels) + (p - first);
 }
 
 struct F32View {
