@@ -24,11 +24,11 @@ std::vector<float> log_softmax(std::span<const float> logits) {
 
 namespace {
 
-// exp(x) for x <= 0 (all this file needs: logits minus their max) on 4 floats at once (one SSE register), written
-// with GCC/Clang vector extensions so that it compiles to SIMD even at the baseline x86-64 ISA
-// (plain loops with a clamp or a float reduction were left scalar without -ffast-math): 2^n by
-// the exponent bits, n rounded by the 1.5 * 2^23 trick, e^r on |r| <= ln2/2 by a degree-6 Taylor
-// polynomial (truncation error < 3e-8 relative). x is clamped at -87 (e^-87 ~ 1.6e-38, the
+// exp(x) for x <= 0 (all this file needs: logits minus their max) on 4 floats at once (one SSE
+// register), written with GCC/Clang vector extensions so that it compiles to SIMD even at the
+// baseline x86-64 ISA (plain loops with a clamp or a float reduction were left scalar without
+// -ffast-math): 2^n by the exponent bits, n rounded by the 1.5 * 2^23 trick, e^r on |r| <= ln2/2
+// by a degree-6 Taylor polynomial (truncation error < 3e-8 relative). x is clamped at -87 (e^-87 ~ 1.6e-38, the
 // smallest result that stays a normal float), which a sum of terms up to 1 cannot tell from 0.
 using Float4 = float __attribute__((vector_size(16)));
 using Int4 = std::int32_t __attribute__((vector_size(16)));
@@ -108,12 +108,12 @@ TagDecoder::TagDecoder(const std::vector<std::string>& tags, TagScheme scheme)
   // Under BIO/BIOES most tags (O, B-x, S-x) may follow any tag, and the rest (I-x, E-x) only a
   // couple: Viterbi then needs one maximum over all tags per position plus short lists, O(T) instead
   // of O(T^2) per position (SMP2019 has 111 tags; the dense loop was 38% of a student's parse).
-  any_prev_.assign(tags.size(), 1);
   prev_offsets_.assign(tags.size() + 1, 0);
   for (int b = 0; b < num_tags_; ++b) {
+    bool any_prev = true;
     for (int a = 0; a < num_tags_; ++a)
-      if (!allowed_[a * num_tags_ + b]) any_prev_[b] = 0;
-    if (!any_prev_[b]) {
+      if (!allowed_[a * num_tags_ + b]) any_prev = false;
+    if (!any_prev) {
       restricted_.push_back(b);
       for (int a = 0; a < num_tags_; ++a)
         if (allowed_[a * num_tags_ + b]) prev_list_.push_back(a);
@@ -143,8 +143,8 @@ std::vector<int> TagDecoder::decode(std::span<const float> scores, std::size_t l
     int all_arg = -1;
     for (std::size_t prev = 0; prev < n; ++prev)
       if (best[prev] > all_top) all_top = best[prev], all_arg = static_cast<int>(prev);
-    // Every tag as if any tag could precede it (a branch-free loop the compiler vectorises), then
-    // the few whose predecessors are restricted (I- tags) redone from their lists.
+    // Every tag as if any tag could precede it (one branch-free loop), then the few whose
+    // predecessors are restricted (I- tags) redone from their lists.
     const float* row = scores.data() + pos * n;
     int* back_row = back.data() + pos * n;
     for (std::size_t cur = 0; cur < n; ++cur) {

@@ -51,10 +51,10 @@ class TagDecoder {
   std::vector<std::uint8_t> allowed_;  // [prev * num_tags + next]
   std::vector<std::uint8_t> first_;
   std::vector<std::uint8_t> last_;
-  // Predecessor structure for Viterbi: any_prev_[b] when every tag may precede b; otherwise b's
-  // allowed predecessors are prev_list_[prev_offsets_[b] .. prev_offsets_[b + 1]).
-  std::vector<std::uint8_t> any_prev_;
-  std::vector<int> restricted_;  // the tags b with !any_prev_[b], in id order
+  // Predecessor structure for Viterbi: restricted_ lists (in id order) the tags b that not every
+  // tag may precede; their allowed predecessors are prev_list_[prev_offsets_[b] ..
+  // prev_offsets_[b + 1]). Every other tag may follow any tag.
+  std::vector<int> restricted_;
   std::vector<std::size_t> prev_offsets_;
   std::vector<int> prev_list_;
 };
