@@ -71,14 +71,55 @@ void StudentModel::embed(std::span<const int> ids, float* x) const {
   }
 }
 
-StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws,
-                                    const Kernels& k) const {
+void StudentModel::check_ids(std::span<const int> ids) const {
   if (ids.empty()) throw std::invalid_argument("StudentModel::forward: empty input");
   for (const int id : ids)
     if (id < 0 || static_cast<std::size_t>(id) >= config_.vocab_size)
       throw std::invalid_argument("StudentModel::forward: token id " + std::to_string(id) +
                                   " outside the vocabulary (size " +
                                   std::to_string(config_.vocab_size) + ")");
+}
+
+void StudentModel::pool(const float* y, std::size_t len, const float* attn_hidden, float* alpha,
+                        float* pooled) const {
+  const std::size_t h2 = 2 * config_.hidden_size;
+  if (config_.pooling == Pooling::kMax) {
+    std::copy(y, y + h2, pooled);
+    for (std::size_t t = 1; t < len; ++t)
+      for (std::size_t j = 0; j < h2; ++j) pooled[j] = std::max(pooled[j], y[t * h2 + j]);
+    return;
+  }
+  const std::size_t a = config_.attention_size;
+  float top = -std::numeric_limits<float>::infinity();
+  for (std::size_t t = 0; t < len; ++t) {
+    float s = 0.0f;
+    for (std::size_t j = 0; j < a; ++j) s += attn_context_[j] * std::tanh(attn_hidden[t * a + j]);
+    alpha[t] = s;
+    top = std::max(top, s);
+  }
+  float sum = 0.0f;
+  for (std::size_t t = 0; t < len; ++t) sum += alpha[t] = std::exp(alpha[t] - top);
+  std::fill(pooled, pooled + h2, 0.0f);
+  for (std::size_t t = 0; t < len; ++t) {
+    const float w = alpha[t] / sum;
+    for (std::size_t j = 0; j < h2; ++j) pooled[j] += w * y[t * h2 + j];
+  }
+}
+
+void StudentModel::heads(const float* pooled, std::size_t b, const float* y, std::size_t rows,
+                         QuantizedActivations& q, float* domain, float* intent, float* slots,
+                         const Kernels& k) const {
+  const std::size_t h2 = 2 * config_.hidden_size;
+  quantize(k, weight_type_, pooled, b, h2, q);
+  product(k, domain_.w, pooled, b, q, domain_.bias.data(), domain, false);
+  product(k, intent_.w, pooled, b, q, intent_.bias.data(), intent, false);
+  quantize(k, weight_type_, y, rows, h2, q);
+  product(k, slots_.w, y, rows, q, slots_.bias.data(), slots, false);
+}
+
+StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws,
+                                    const Kernels& k) const {
+  check_ids(ids);
   ws.ensure(*this, ids.size());
   const std::size_t len = ids.size();
   const std::size_t h = config_.hidden_size;
@@ -119,43 +160,132 @@ StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws,
   }
   const float* y = out;  // [L, 2H]
 
-  float* pooled = ws.pooled_.data();
-  if (config_.pooling == Pooling::kMax) {
-    std::copy(y, y + h2, pooled);
-    for (std::size_t t = 1; t < len; ++t)
-      for (std::size_t j = 0; j < h2; ++j) pooled[j] = std::max(pooled[j], y[t * h2 + j]);
-  } else {
-    const std::size_t a = config_.attention_size;
-    float* hidden = ws.attn_.data();
+  if (config_.pooling == Pooling::kAttention) {
     quantize(k, attn_proj_.type(), y, len, h2, q);
-    product(k, attn_proj_, y, len, q, attn_bias_.data(), hidden, false);
-    float* alpha = ws.alpha_.data();
-    float top = -std::numeric_limits<float>::infinity();
-    for (std::size_t t = 0; t < len; ++t) {
-      float s = 0.0f;
-      for (std::size_t j = 0; j < a; ++j) s += attn_context_[j] * std::tanh(hidden[t * a + j]);
-      alpha[t] = s;
-      top = std::max(top, s);
-    }
-    float sum = 0.0f;
-    for (std::size_t t = 0; t < len; ++t) sum += alpha[t] = std::exp(alpha[t] - top);
-    std::fill(pooled, pooled + h2, 0.0f);
-    for (std::size_t t = 0; t < len; ++t) {
-      const float w = alpha[t] / sum;
-      for (std::size_t j = 0; j < h2; ++j) pooled[j] += w * y[t * h2 + j];
-    }
+    product(k, attn_proj_, y, len, q, attn_bias_.data(), ws.attn_.data(), false);
   }
-
-  quantize(k, type, pooled, 1, h2, q);
-  product(k, domain_.w, pooled, 1, q, domain_.bias.data(), ws.domain_.data(), false);
-  product(k, intent_.w, pooled, 1, q, intent_.bias.data(), ws.intent_.data(), false);
-  quantize(k, type, y, len, h2, q);
-  product(k, slots_.w, y, len, q, slots_.bias.data(), ws.slots_.data(), false);
+  pool(y, len, ws.attn_.data(), ws.alpha_.data(), ws.pooled_.data());
+  heads(ws.pooled_.data(), 1, y, len, q, ws.domain_.data(), ws.intent_.data(), ws.slots_.data(),
+        k);
 
   const std::size_t tags = slots_.w.rows();
   return {std::span<const float>(ws.domain_.data(), domain_.w.rows()),
           std::span<const float>(ws.intent_.data(), intent_.w.rows()),
           std::span<const float>(ws.slots_.data(), len * tags)};
+}
+
+void BatchWorkspace::ensure(const StudentModel& model, std::size_t sequences,
+                            std::size_t total_length) {
+  const StudentConfig& c = model.config();
+  const std::size_t b = sequences, t = total_length;
+  const std::size_t h = c.hidden_size;
+  order_.resize(b);
+  offset_.resize(b);
+  grow(x_, t * c.embedding_size);
+  grow(y_[0], t * 2 * h);
+  grow(y_[1], t * 2 * h);
+  grow(gates_, t * 4 * h);
+  grow(step_, b * 4 * h);
+  grow(h_, b * h);
+  grow(c_, b * h);
+  grow(attn_, t * std::max<std::size_t>(c.attention_size, 1));
+  grow(alpha_, t);
+  grow(pooled_, b * 2 * h);
+  grow(domain_, b * c.labels.domains().size());
+  grow(intent_, b * c.labels.intents().size());
+  grow(slots_, t * c.labels.tags().size());
+  quant_.reserve(std::max(t, b), std::max(c.embedding_size, 2 * h));
+  quant_h_.reserve(b, h);
+}
+
+void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, BatchWorkspace& ws,
+                                 std::vector<StudentLogits>& out, const Kernels& k) const {
+  out.clear();
+  if (inputs.empty()) return;
+  std::size_t total = 0;
+  for (const auto& ids : inputs) {
+    check_ids(ids);
+    total += ids.size();
+  }
+  const std::size_t batch = inputs.size();
+  ws.ensure(*this, batch, total);
+  const std::size_t h = config_.hidden_size;
+  const std::size_t h2 = 2 * h;
+  const std::size_t h4 = 4 * h;
+  const WeightType type = weight_type_;
+  QuantizedActivations& q = ws.quant_;
+  QuantizedActivations& qh = ws.quant_h_;
+
+  // Row i of step_, h_ and c_ belongs to sequence order_[i]. Sorted by decreasing length, the
+  // sequences still running at a step are always the first rows: one contiguous product.
+  std::size_t max_len = 0;
+  for (std::size_t b = 0, row = 0; b < batch; ++b) {
+    ws.order_[b] = b;
+    ws.offset_[b] = row;
+    embed(inputs[b], ws.x_.data() + row * config_.embedding_size);
+    row += inputs[b].size();
+    max_len = std::max(max_len, inputs[b].size());
+  }
+  std::stable_sort(ws.order_.begin(), ws.order_.end(), [&](std::size_t a, std::size_t b) {
+    return inputs[a].size() > inputs[b].size();
+  });
+
+  const float* input = ws.x_.data();
+  float* y = nullptr;
+  for (std::size_t li = 0; li < layers_.size(); ++li) {
+    const Layer& layer = layers_[li];
+    y = ws.y_[li % 2].data();
+    quantize(k, type, input, total, layer.input_size, q);
+    for (int d = 0; d < 2; ++d) {
+      const Direction& dir = layer.dir[d];
+      float* gates = ws.gates_.data();
+      product(k, dir.w_ih, input, total, q, dir.bias.data(), gates, false);
+      std::fill(ws.c_.begin(), ws.c_.begin() + static_cast<std::ptrdiff_t>(batch * h), 0.0f);
+      std::size_t running = batch;
+      for (std::size_t step = 0; step < max_len; ++step) {
+        while (running > 0 && inputs[ws.order_[running - 1]].size() <= step) --running;
+        // Row of the stacked buffers that sequence order_[i] reaches at this step.
+        const auto row = [&](std::size_t i) {
+          const std::size_t b = ws.order_[i], len = inputs[b].size();
+          return ws.offset_[b] + (d == 0 ? step : len - 1 - step);
+        };
+        for (std::size_t i = 0; i < running; ++i)
+          std::copy_n(gates + row(i) * h4, h4, ws.step_.data() + i * h4);
+        if (step > 0) {
+          quantize(k, type, ws.h_.data(), running, h, qh);
+          product(k, dir.w_hh, ws.h_.data(), running, qh, nullptr, ws.step_.data(), true);
+        }
+        for (std::size_t i = 0; i < running; ++i) {
+          float* c = ws.c_.data() + i * h;
+          float* h_t = ws.h_.data() + i * h;
+          k.lstm_cell(ws.step_.data() + i * h4, c, h, c, h_t);
+          std::copy_n(h_t, h, y + row(i) * h2 + d * h);
+        }
+      }
+    }
+    input = y;
+  }
+
+  if (config_.pooling == Pooling::kAttention) {
+    quantize(k, attn_proj_.type(), y, total, h2, q);
+    product(k, attn_proj_, y, total, q, attn_bias_.data(), ws.attn_.data(), false);
+  }
+  const std::size_t a = std::max<std::size_t>(config_.attention_size, 1);
+  for (std::size_t b = 0; b < batch; ++b) {
+    const std::size_t r = ws.offset_[b];
+    pool(y + r * h2, inputs[b].size(), ws.attn_.data() + r * a, ws.alpha_.data(),
+         ws.pooled_.data() + b * h2);
+  }
+  heads(ws.pooled_.data(), batch, y, total, q, ws.domain_.data(), ws.intent_.data(),
+        ws.slots_.data(), k);
+
+  const std::size_t domains = domain_.w.rows(), intents = intent_.w.rows();
+  const std::size_t tags = slots_.w.rows();
+  for (std::size_t b = 0; b < batch; ++b)
+    out.push_back({std::span<const float>(ws.domain_.data() + b * domains, domains),
+                   std::span<const float>(ws.intent_.data() + b * intents, intents),
+                   std::span<const float>(ws.slots_.data() + ws.offset_[b] * tags,
+                                          inputs[b].size() * tags)});
 }
 
 }  // namespace jointnlu::runtime

@@ -51,6 +51,35 @@ class Workspace {
   QuantizedActivations quant_h_;
 };
 
+// Scratch memory of forward_batch(): the same buffers for all sequences of a batch stacked ([T, ...]
+// with T the sum of their lengths), plus the per-sequence state of the recurrence. Grows on first
+// use, then allocates nothing. One per thread.
+class BatchWorkspace {
+ public:
+  BatchWorkspace() = default;
+
+ private:
+  friend class StudentModel;
+  void ensure(const StudentModel& model, std::size_t sequences, std::size_t total_length);
+
+  std::vector<std::size_t> order_;   // sequences by decreasing length
+  std::vector<std::size_t> offset_;  // first row of each sequence in the stacked buffers
+  std::vector<float> x_;             // [T, E]
+  std::vector<float> y_[2];          // [T, 2H]
+  std::vector<float> gates_;         // [T, 4H] input projections
+  std::vector<float> step_;          // [B, 4H] gates of one step, rows in order_
+  std::vector<float> h_;             // [B, H] h of the step, rows in order_
+  std::vector<float> c_;             // [B, H]
+  std::vector<float> attn_;          // [T, A]
+  std::vector<float> alpha_;         // [max L]
+  std::vector<float> pooled_;        // [B, 2H]
+  std::vector<float> domain_;        // [B, D]
+  std::vector<float> intent_;        // [B, I]
+  std::vector<float> slots_;         // [T, Tags]
+  QuantizedActivations quant_;
+  QuantizedActivations quant_h_;
+};
+
 // Views into the Workspace passed to forward(); valid until its next use.
 struct StudentLogits {
   std::span<const float> domain;  // [D]
@@ -77,6 +106,14 @@ class StudentModel {
   StudentLogits forward(std::span<const int> ids, Workspace& ws,
                         const Kernels& k = kernels()) const;
 
+  // The same for several inputs at once: their recurrences advance in lockstep, so each step is one
+  // matrix product over the batch instead of one matrix-vector product per input, and every weight
+  // matrix is read once per step for all of them (throughput; a single input is faster through
+  // forward()). Writes one StudentLogits per input, in input order, into `out` (views into ws).
+  // Results equal forward()'s up to float summation order. Throws as forward() does.
+  void forward_batch(std::span<const std::span<const int>> inputs, BatchWorkspace& ws,
+                     std::vector<StudentLogits>& out, const Kernels& k = kernels()) const;
+
   const StudentConfig& config() const { return config_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   WeightType weight_type() const { return weight_type_; }
@@ -100,9 +137,19 @@ class StudentModel {
   };
   class Loader;
   friend class Workspace;
+  friend class BatchWorkspace;
 
   StudentModel() = default;
+  void check_ids(std::span<const int> ids) const;
   void embed(std::span<const int> ids, float* x) const;
+  // Sentence vector of one input from its BiLSTM output y [len, 2H]; for attention pooling,
+  // attn_hidden [len, A] holds the attention projection of y's rows and alpha [len] is scratch.
+  void pool(const float* y, std::size_t len, const float* attn_hidden, float* alpha,
+            float* pooled) const;
+  // The three heads: domain and intent over pooled [b, 2H], slots over y [rows, 2H].
+  void heads(const float* pooled, std::size_t b, const float* y, std::size_t rows,
+             QuantizedActivations& q, float* domain, float* intent, float* slots,
+             const Kernels& k) const;
 
   std::string path_;
   StudentConfig config_;

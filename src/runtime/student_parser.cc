@@ -4,6 +4,8 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <numeric>
+#include <span>
 #include <thread>
 
 #include "core/model_input.h"
@@ -31,32 +33,57 @@ Prediction StudentParser::parse(std::string_view text, Workspace& ws) const {
 std::vector<Prediction> StudentParser::parse_batch(const std::vector<std::string>& texts,
                                                    int threads) const {
   std::vector<Prediction> out(texts.size());
-  const auto n =
-      std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), texts.size());
-  if (n <= 1) {
-    for (std::size_t i = 0; i < texts.size(); ++i) out[i] = parse(texts[i]);
-    return out;
-  }
-  // Work stealing by index: utterances differ in length, so fixed slices would leave threads idle.
+  if (texts.empty()) return out;
+  // Texts of similar length share a forward_batch: its product shrinks as the shorter inputs of a
+  // batch finish. Byte length is close enough to token count for that.
+  std::vector<std::size_t> order(texts.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return texts[a].size() > texts[b].size();
+  });
+  const std::size_t chunks = (texts.size() + kBatchSize - 1) / kBatchSize;
+  const auto n = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), chunks);
+  // Work stealing by chunk: fixed slices would leave a thread idle at the end.
   std::atomic<std::size_t> next{0};
   std::exception_ptr error;
   std::mutex error_mutex;
   const auto work = [&] {
-    Workspace ws;
-    for (std::size_t i = next++; i < texts.size(); i = next++) {
+    BatchWorkspace ws;
+    std::vector<ModelInput> inputs;
+    std::vector<std::span<const int>> ids;
+    std::vector<StudentLogits> logits;
+    for (std::size_t c = next++; c < chunks; c = next++) {
       try {
-        out[i] = parse(texts[i], ws);
+        const std::size_t first = c * kBatchSize;
+        const std::size_t count = std::min(kBatchSize, texts.size() - first);
+        inputs.clear();
+        ids.clear();
+        for (std::size_t i = 0; i < count; ++i) {
+          inputs.push_back(make_model_input(model_->tokenizer(), texts[order[first + i]],
+                                            model_->config().max_length));
+          ids.emplace_back(inputs.back().ids);
+        }
+        model_->forward_batch(ids, ws, logits);
+        for (std::size_t i = 0; i < count; ++i) {
+          const std::size_t t = order[first + i];
+          out[t] = decoder_.decode(texts[t], inputs[i], logits[i].domain, logits[i].intent,
+                                   logits[i].slots);
+        }
       } catch (...) {
         const std::lock_guard lock(error_mutex);
         if (!error) error = std::current_exception();
-        next = texts.size();
+        next = chunks;
       }
     }
   };
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < n; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  if (n <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < n; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  }
   if (error) std::rethrow_exception(error);
   return out;
 }

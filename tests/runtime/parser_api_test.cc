@@ -41,12 +41,20 @@ class ParserTest : public ::testing::Test {
 };
 
 TEST_F(ParserTest, BatchEqualsSingleCalls) {
-  const auto parser = StudentParser::open(dir_.path());
-  std::vector<Prediction> single;
-  for (const auto& t : texts_) single.push_back(parser.parse(t));
-  EXPECT_EQ(lines(texts_, parser.parse_batch(texts_, 1)), lines(texts_, single));
-  EXPECT_EQ(lines(texts_, parser.parse_batch(texts_, 3)), lines(texts_, single));
-  EXPECT_TRUE(parser.parse_batch({}, 4).empty());
+  // More texts than StudentParser::kBatchSize, so batches end part-full and threads share them.
+  ASSERT_GT(texts_.size(), 2 * StudentParser::kBatchSize);
+  const std::string int8_path = dir_.path() + "/int8.safetensors";
+  export_student(dir_.path(), int8_path, true);
+  for (const std::string& model : {dir_.path(), int8_path}) {
+    const auto parser = StudentParser::open(model);
+    std::vector<Prediction> single;
+    for (const auto& t : texts_) single.push_back(parser.parse(t));
+    EXPECT_EQ(lines(texts_, parser.parse_batch(texts_, 1)), lines(texts_, single)) << model;
+    EXPECT_EQ(lines(texts_, parser.parse_batch(texts_, 3)), lines(texts_, single)) << model;
+    const std::vector<std::string> one{texts_[5]};
+    EXPECT_EQ(lines(one, parser.parse_batch(one, 2)), lines(one, {single[5]})) << model;
+    EXPECT_TRUE(parser.parse_batch({}, 4).empty());
+  }
 }
 
 TEST_F(ParserTest, EightThreadsOnOneModelMatchOneThread) {

@@ -120,6 +120,48 @@ TEST_P(StudentForwardTest, ExportRoundTrip) {
   EXPECT_GE(double(agree), 0.9 * double(total)) << agree << " of " << total << " argmaxes agree";
 }
 
+// forward_batch runs the recurrences of a batch in lockstep, with inputs of every length finishing
+// at different steps; each input's logits must be those of forward() on its own.
+TEST_P(StudentForwardTest, BatchEqualsSingleInputs) {
+  TempDir dir;
+  StudentSpec spec;
+  spec.pooling = GetParam().pooling;
+  spec.num_layers = GetParam().layers;
+  const auto files = testing::write_student(dir.path(), spec);
+  const std::string int8_path = dir.path() + "/int8.safetensors";
+  export_student(dir.path(), int8_path, true);
+  for (const std::string& path : {dir.path(), int8_path}) {
+    const auto model = StudentModel::load(path);
+    auto ids = sample_ids(*model, files);
+    ids.push_back(ids[3]);  // equal lengths, and a repeat
+    ids.push_back(make_model_input(model->tokenizer(), "", model->config().max_length).ids);
+    std::vector<std::span<const int>> batch(ids.begin(), ids.end());
+    for (const Isa isa : supported_isas()) {
+      SCOPED_TRACE(path + " " + isa_name(isa));
+      Workspace ws;
+      BatchWorkspace bws;
+      std::vector<StudentLogits> got;
+      // All at once, then a smaller batch through the same (already grown) workspace.
+      for (const std::size_t n : {batch.size(), std::size_t{3}, std::size_t{1}}) {
+        model->forward_batch(std::span(batch).first(n), bws, got, kernels_for(isa));
+        ASSERT_EQ(got.size(), n);
+        for (std::size_t i = 0; i < n; ++i) {
+          const auto want = model->forward(ids[i], ws, kernels_for(isa));
+          const auto close = [](std::span<const float> a, std::span<const float> b) {
+            if (a.size() != b.size()) return false;
+            for (std::size_t j = 0; j < a.size(); ++j)
+              if (std::abs(a[j] - b[j]) > 1e-5f) return false;
+            return true;
+          };
+          EXPECT_TRUE(close(got[i].domain, want.domain)) << "input " << i;
+          EXPECT_TRUE(close(got[i].intent, want.intent)) << "input " << i;
+          EXPECT_TRUE(close(got[i].slots, want.slots)) << "input " << i;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Architectures, StudentForwardTest,
                          ::testing::Values(Case{"max", 1}, Case{"max", 2}, Case{"attention", 1},
                                            Case{"attention", 2}),
@@ -147,6 +189,13 @@ TEST(StudentModelTest, RejectsOutOfRangeIds) {
   const std::vector<int> bad{2, static_cast<int>(files.vocab.size()), 3};
   EXPECT_THROW(model->forward(bad, ws), std::invalid_argument);
   EXPECT_THROW(model->forward(std::vector<int>{}, ws), std::invalid_argument);
+  BatchWorkspace bws;
+  std::vector<StudentLogits> out;
+  const std::vector<int> good{2, 3};
+  const std::vector<std::span<const int>> batch{good, bad};
+  EXPECT_THROW(model->forward_batch(batch, bws, out), std::invalid_argument);
+  model->forward_batch({}, bws, out);
+  EXPECT_TRUE(out.empty());
 }
 
 }  // namespace
