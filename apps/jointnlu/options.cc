@@ -149,6 +149,13 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
       case Opt::kSeed:
         cmd.add_option("--seed", o.seed, "Random seed (same seed, same run)")->capture_default_str();
         break;
+      case Opt::kRounds:
+        cmd.add_option("--rounds", o.rounds,
+                       "Latency rounds per model: each round times every utterance again, and the "
+                       "spread of the rounds' p50 shows how much the machine's own speed moved")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        break;
       case Opt::kThreads:
         cmd.add_option("--threads", o.threads, "Compute threads (0: all cores)")
             ->check(CLI::NonNegativeNumber)

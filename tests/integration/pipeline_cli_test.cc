@@ -3,6 +3,7 @@
 // bad configurations are refused with the file and key named.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -75,6 +76,45 @@ TEST(StudentCli, TrainStudentAndDistillWithAugmentation) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("bad.vec"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("line 2"), std::string::npos) << bad.err;
+}
+
+// `jointnlu bench` on a tiny student: every engine timed in the asked number of rounds, the
+// runtime's floor and the ratios present, and the numbers consistent with one another.
+TEST(StudentCli, BenchTimesEveryEngineInRounds) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/s";
+  const auto trained = run_cli("train-student --train " + small_train(tmp) + " --out " + dir +
+                               " --epochs 1 --hidden-size 16 --threads 1");
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const auto r = run_cli("bench --student " + dir + " --data " + demo("test") +
+                         " --threads 1 --rounds 3 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  std::vector<std::string> names;
+  for (const auto& m : j["models"]) {
+    names.push_back(m["name"]);
+    SCOPED_TRACE(names.back());
+    const std::vector<double> rounds = m["p50_rounds_us"];
+    ASSERT_EQ(rounds.size(), 3u);
+    const double p50 = m["p50_us"];
+    EXPECT_GT(p50, 0.0);
+    // The pooled p50 lies within the rounds' p50s; p99 is above it.
+    EXPECT_LE(*std::min_element(rounds.begin(), rounds.end()), p50);
+    EXPECT_GE(*std::max_element(rounds.begin(), rounds.end()), p50);
+    EXPECT_GE(m["p99_us"].get<double>(), p50);
+    EXPECT_GT(m["throughput_per_s"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"student (libtorch)", "runtime fp32", "runtime int8"}));
+  for (const char* name : {"runtime fp32", "runtime int8"}) {
+    const auto& f = j["floors"][name];
+    EXPECT_GT(f["floor_us"].get<double>(), 0.0) << name;
+    EXPECT_GE(f["floor_us"].get<double>(), f["compute_us"].get<double>()) << name;
+    EXPECT_GE(f["floor_us"].get<double>(), f["memory_us"].get<double>()) << name;
+    EXPECT_LE(f["best_round_p50_over_floor"].get<double>(), f["p50_over_floor"].get<double>()) << name;
+  }
+  EXPECT_TRUE(j["ratios"].contains("student (libtorch) / runtime int8"));
+  const auto bad = run_cli("bench --student " + dir + " --data " + demo("test") + " --rounds 0");
+  EXPECT_NE(bad.exit_code, 0);
 }
 
 #endif
