@@ -41,22 +41,6 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-struct Measurement {
-  std::string name;
-  double p50_us = 0, p99_us = 0, mean_us = 0;  // over every timed parse of every round
-  std::vector<double> round_p50_us;            // p50 of each round alone
-  double throughput_per_s = 0;
-  int threads = 0;
-  std::string note;
-
-  double best_round_p50() const {
-    return round_p50_us.empty() ? p50_us : *std::min_element(round_p50_us.begin(), round_p50_us.end());
-  }
-  double worst_round_p50() const {
-    return round_p50_us.empty() ? p50_us : *std::max_element(round_p50_us.begin(), round_p50_us.end());
-  }
-};
-
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -64,44 +48,81 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
-// Single-thread, batch-1 latency: after a warm-up, `rounds` rounds, each timing every text (at
-// least once, and again until its share of kMinSeconds is used). On a shared VM the machine's
-// speed drifts by tens of percent over seconds; the rounds' own p50s show by how much.
-void time_each(const std::vector<std::string>& texts,
-               const std::function<void(const std::string&)>& parse, int rounds, Measurement& m) {
-  for (int i = 0; i < kWarmup; ++i) parse(texts[static_cast<std::size_t>(i) % texts.size()]);
+struct Measurement {
+  std::string name;
+  double p50_us = 0, p99_us = 0, mean_us = 0;  // over every timed parse of every round
+  std::vector<double> round_p50_us;            // p50 of each round alone
+  // Each round's all-threads throughput over its own single-thread rate (1 / mean latency).
+  std::vector<double> round_scaling;
+  double throughput_per_s = 0;
+  int threads = 0;
+  std::string note;
+
+  double best_round_p50() const {
+    return round_p50_us.empty() ? p50_us : *std::min_element(round_p50_us.begin(), round_p50_us.end());
+  }
+  double scaling() const { return round_scaling.empty() ? 0.0 : percentile(round_scaling, 0.5); }
+  double worst_round_p50() const {
+    return round_p50_us.empty() ? p50_us : *std::max_element(round_p50_us.begin(), round_p50_us.end());
+  }
+};
+
+
+// How bench drives one engine: a text at a time on one thread, and a whole file as batches on all
+// threads (switching the thread count where the engine has a global one).
+struct Engine {
+  std::function<void(const std::string&)> parse_one;
+  std::function<void(const std::vector<std::string>&)> parse_all;
+  std::function<void()> use_one_thread = [] {};
+  std::function<void()> use_all_threads = [] {};
+};
+
+// `rounds` rounds, each a single-thread batch-1 pass (every text timed alone, at least once and
+// again until its share of kMinSeconds is used) followed by an all-threads throughput pass of the
+// same length. On a shared VM the machine's speed drifts by tens of percent over seconds, so the
+// two are compared round by round: the scaling reported is the median of the rounds' ratios, and
+// the rounds' own p50s show how far the speed moved.
+void measure(const std::vector<std::string>& texts, const Engine& e, int rounds, Measurement& m) {
+  e.use_one_thread();
+  for (int i = 0; i < kWarmup; ++i) e.parse_one(texts[static_cast<std::size_t>(i) % texts.size()]);
+  e.use_all_threads();
+  e.parse_all(texts);
   std::vector<double> all;
+  double done = 0, busy = 0;
   for (int r = 0; r < rounds; ++r) {
+    e.use_one_thread();
     std::vector<double> us;
-    const auto start = Clock::now();
+    auto start = Clock::now();
     do {
       for (const auto& t : texts) {
         const auto t0 = Clock::now();
-        parse(t);
+        e.parse_one(t);
         us.push_back(seconds_since(t0) * 1e6);
       }
     } while (seconds_since(start) < kMinSeconds / rounds);
     m.round_p50_us.push_back(percentile(us, 0.5));
+    double sum = 0;
+    for (double u : us) sum += u;
     all.insert(all.end(), us.begin(), us.end());
+
+    e.use_all_threads();
+    double round_done = 0;
+    start = Clock::now();
+    do {
+      e.parse_all(texts);
+      round_done += static_cast<double>(texts.size());
+    } while (seconds_since(start) < kMinSeconds / rounds);
+    const double seconds = seconds_since(start);
+    done += round_done;
+    busy += seconds;
+    m.round_scaling.push_back(round_done / seconds / (1e6 / (sum / static_cast<double>(us.size()))));
   }
   m.p50_us = percentile(all, 0.5);
   m.p99_us = percentile(all, 0.99);
   double sum = 0;
   for (double u : all) sum += u;
   m.mean_us = sum / static_cast<double>(all.size());
-}
-
-// Throughput with every thread: the whole file as batches, repeated until kMinSeconds.
-double throughput(const std::vector<std::string>& texts,
-                  const std::function<void(const std::vector<std::string>&)>& parse_all) {
-  parse_all(texts);  // warm-up
-  std::size_t done = 0;
-  const auto start = Clock::now();
-  do {
-    parse_all(texts);
-    done += texts.size();
-  } while (seconds_since(start) < kMinSeconds);
-  return static_cast<double>(done) / seconds_since(start);
+  m.throughput_per_s = done / busy;
 }
 
 // What this core reaches: the runtime's own fp32 / int8 GEMM on cache-resident operands, and the
@@ -225,11 +246,12 @@ int run_bench(const Options& o) {
     Measurement m;
     m.name = name;
     m.threads = threads;
-    torch::set_num_threads(1);
-    time_each(texts, [&](const std::string& t) { predictor.predict({t}, 1); }, o.rounds, m);
-    torch::set_num_threads(threads);
-    m.throughput_per_s =
-        throughput(texts, [&](const std::vector<std::string>& all) { predictor.predict(all, 64); });
+    Engine e;
+    e.parse_one = [&](const std::string& t) { predictor.predict({t}, 1); };
+    e.parse_all = [&](const std::vector<std::string>& all) { predictor.predict(all, 64); };
+    e.use_one_thread = [] { torch::set_num_threads(1); };
+    e.use_all_threads = [&] { torch::set_num_threads(threads); };
+    measure(texts, e, o.rounds, m);
     spdlog::info("{}: p50 {:.1f} us", name, m.p50_us);
     ms.push_back(m);
   };
@@ -263,9 +285,10 @@ int run_bench(const Options& o) {
       Measurement m;
       m.name = label;
       m.threads = threads;
-      time_each(texts, [&](const std::string& t) { parser.parse(t); }, o.rounds, m);
-      m.throughput_per_s = throughput(
-          texts, [&](const std::vector<std::string>& all) { batch_parser.parse_batch(all); });
+      Engine e;
+      e.parse_one = [&](const std::string& t) { parser.parse(t); };
+      e.parse_all = [&](const std::vector<std::string>& all) { batch_parser.parse_batch(all); };
+      measure(texts, e, o.rounds, m);
       // The floor at the mean input length ([CLS] + tokens + [SEP]; about one token a character).
       const double tokens = chars / static_cast<double>(texts.size()) + 2;
       const Cost cost = student_cost(model->config(), tokens, int8 ? 1.0 : 4.0);
@@ -313,8 +336,7 @@ int run_bench(const Options& o) {
   ratio("student (libtorch)", "runtime int8");
   ratio("runtime fp32", "runtime int8");
   nlohmann::json scaling = nlohmann::json::object();
-  for (const auto& m : ms)
-    if (m.mean_us > 0) scaling[m.name] = m.throughput_per_s / (1e6 / m.mean_us);
+  for (const auto& m : ms) scaling[m.name] = m.scaling();
 
   if (o.json) {
     nlohmann::json j{{"data", data},
@@ -330,6 +352,7 @@ int run_bench(const Options& o) {
                              {"p50_us", m.p50_us},
                              {"p99_us", m.p99_us},
                              {"p50_rounds_us", m.round_p50_us},
+                             {"throughput_over_single_thread_rounds", m.round_scaling},
                              {"mean_us", m.mean_us},
                              {"throughput_per_s", m.throughput_per_s},
                              {"threads", m.threads}});
@@ -346,9 +369,12 @@ int run_bench(const Options& o) {
   for (const auto& [name, value] : ratios.items())
     std::cout << std::left << std::setw(52) << name << std::right << std::fixed
               << std::setprecision(1) << value.get<double>() << "x\n";
-  for (const auto& [name, value] : scaling.items())
-    std::cout << std::left << std::setw(52) << ("throughput / single-thread, " + name) << std::right
-              << std::fixed << std::setprecision(2) << value.get<double>() << "x\n";
+  for (const auto& m : ms) {
+    const auto [lo, hi] = std::minmax_element(m.round_scaling.begin(), m.round_scaling.end());
+    std::cout << std::left << std::setw(52) << ("throughput / single-thread, " + m.name)
+              << std::right << std::fixed << std::setprecision(2) << m.scaling() << "x (rounds "
+              << *lo << "-" << *hi << ")\n";
+  }
   return 0;
 }
 

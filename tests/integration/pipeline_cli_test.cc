@@ -103,6 +103,12 @@ TEST(StudentCli, BenchTimesEveryEngineInRounds) {
     EXPECT_GE(*std::max_element(rounds.begin(), rounds.end()), p50);
     EXPECT_GE(m["p99_us"].get<double>(), p50);
     EXPECT_GT(m["throughput_per_s"].get<double>(), 0.0);
+    // Scaling is the median of the rounds' ratios (3 rounds: the middle one).
+    std::vector<double> scaling = m["throughput_over_single_thread_rounds"];
+    ASSERT_EQ(scaling.size(), 3u);
+    std::sort(scaling.begin(), scaling.end());
+    EXPECT_GT(scaling[0], 0.0);
+    EXPECT_DOUBLE_EQ(j["throughput_over_single_thread"][names.back()].get<double>(), scaling[1]);
   }
   EXPECT_EQ(names, (std::vector<std::string>{"student (libtorch)", "runtime fp32", "runtime int8"}));
   for (const char* name : {"runtime fp32", "runtime int8"}) {
