@@ -24,7 +24,18 @@ struct Case {
   std::size_t layers;
 };
 
-class StudentForwardTest : public ::testing::TestWithParam<Case> {};
+class StudentForwardTest : public ::testing::TestWithParam<Case> {
+ protected:
+  StudentForwardTest() {
+    spec_.pooling = GetParam().pooling;
+    spec_.num_layers = GetParam().layers;
+  }
+  // A student of this case's architecture with random weights, written to dir_.
+  testing::StudentFiles write_student() { return testing::write_student(dir_.path(), spec_); }
+
+  TempDir dir_;
+  StudentSpec spec_;
+};
 
 std::vector<std::vector<int>> sample_ids(const StudentModel& m, const testing::StudentFiles& s) {
   std::vector<std::vector<int>> out;
@@ -47,18 +58,14 @@ double max_diff(std::span<const float> got, const std::vector<double>& want) {
 }
 
 TEST_P(StudentForwardTest, MatchesDoublePrecisionReferenceOnEveryIsa) {
-  TempDir dir;
-  StudentSpec spec;
-  spec.pooling = GetParam().pooling;
-  spec.num_layers = GetParam().layers;
-  const auto files = testing::write_student(dir.path(), spec);
-  const auto model = StudentModel::load(dir.path());
+  const auto files = write_student();
+  const auto model = StudentModel::load(dir_.path());
   ASSERT_EQ(model->weight_type(), WeightType::kF32);
   Workspace ws;
   for (const Isa isa : supported_isas()) {
     SCOPED_TRACE(isa_name(isa));
     for (const auto& ids : sample_ids(*model, files)) {
-      const auto want = testing::reference_forward(files, spec, ids);
+      const auto want = testing::reference_forward(files, spec_, ids);
       const auto got = model->forward(ids, ws, kernels_for(isa));
       EXPECT_LT(max_diff(got.domain, want.domain), 1e-4);
       EXPECT_LT(max_diff(got.intent, want.intent), 1e-4);
@@ -68,15 +75,11 @@ TEST_P(StudentForwardTest, MatchesDoublePrecisionReferenceOnEveryIsa) {
 }
 
 TEST_P(StudentForwardTest, ExportRoundTrip) {
-  TempDir dir;
-  StudentSpec spec;
-  spec.pooling = GetParam().pooling;
-  spec.num_layers = GetParam().layers;
-  const auto files = testing::write_student(dir.path(), spec);
-  const std::string fp32_path = dir.path() + "/fp32.safetensors";
-  const std::string int8_path = dir.path() + "/int8.safetensors";
-  const auto fp32_report = export_student(dir.path(), fp32_path, false);
-  const auto int8_report = export_student(dir.path(), int8_path, true);
+  const auto files = write_student();
+  const std::string fp32_path = dir_.path() + "/fp32.safetensors";
+  const std::string int8_path = dir_.path() + "/int8.safetensors";
+  const auto fp32_report = export_student(dir_.path(), fp32_path, false);
+  const auto int8_report = export_student(dir_.path(), int8_path, true);
   EXPECT_EQ(fp32_report.matrix_written_bytes, fp32_report.matrix_fp32_bytes);
   // I8 values are exactly a quarter of the F32 bytes; the per-row scales add 4 bytes per row, i.e.
   // 1/cols of the fp32 size (cols >= 12 here; >= 128 in real models: < 1%).
@@ -84,7 +87,7 @@ TEST_P(StudentForwardTest, ExportRoundTrip) {
             int8_report.matrix_fp32_bytes / 4 + int8_report.matrix_fp32_bytes / 12);
   EXPECT_LT(int8_report.file_bytes, fp32_report.file_bytes / 2);
 
-  const auto from_dir = StudentModel::load(dir.path());
+  const auto from_dir = StudentModel::load(dir_.path());
   const auto fp32 = StudentModel::load(fp32_path);
   const auto int8 = StudentModel::load(int8_path);
   EXPECT_EQ(fp32->weight_type(), WeightType::kF32);
@@ -123,14 +126,10 @@ TEST_P(StudentForwardTest, ExportRoundTrip) {
 // forward_batch runs the recurrences of a batch in lockstep, with inputs of every length finishing
 // at different steps; each input's logits must be those of forward() on its own.
 TEST_P(StudentForwardTest, BatchEqualsSingleInputs) {
-  TempDir dir;
-  StudentSpec spec;
-  spec.pooling = GetParam().pooling;
-  spec.num_layers = GetParam().layers;
-  const auto files = testing::write_student(dir.path(), spec);
-  const std::string int8_path = dir.path() + "/int8.safetensors";
-  export_student(dir.path(), int8_path, true);
-  for (const std::string& path : {dir.path(), int8_path}) {
+  const auto files = write_student();
+  const std::string int8_path = dir_.path() + "/int8.safetensors";
+  export_student(dir_.path(), int8_path, true);
+  for (const std::string& path : {dir_.path(), int8_path}) {
     const auto model = StudentModel::load(path);
     auto ids = sample_ids(*model, files);
     ids.push_back(ids[3]);  // equal lengths, and a repeat
