@@ -111,6 +111,56 @@ TEST(TagDecoder, RandomScoresGiveValidOptimalPaths) {
   }
 }
 
+// With integer scores most positions have tied best tags. The decoder must break ties exactly as a
+// plain O(L T^2) Viterbi scanning tags in id order with a strict > does (the lowest id wins), so
+// that its output does not depend on how it searches. 23 tags: more than one block of the
+// decoder's interleaved scans, plus a remainder.
+TEST(TagDecoder, TiesGoToTheLowestIdAsInAPlainViterbi) {
+  std::vector<std::string> names{"O"};
+  for (int k = 0; k < 11; ++k) {
+    names.push_back("B-k" + std::to_string(k));
+    names.push_back("I-k" + std::to_string(k));
+  }
+  const std::size_t n = names.size();
+  const auto allowed = [&](int prev, int cur) {  // BIO: I-x only after B-x or I-x
+    const std::string& c = names[static_cast<std::size_t>(cur)];
+    if (!c.starts_with("I-")) return true;
+    if (prev < 0) return false;
+    const std::string& p = names[static_cast<std::size_t>(prev)];
+    return p != "O" && p.substr(2) == c.substr(2);
+  };
+  const TagDecoder decoder(names);
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> value(-2, 2);
+  for (int trial = 0; trial < 400; ++trial) {
+    const std::size_t length = 1 + static_cast<std::size_t>(trial % 7);
+    std::vector<float> scores(length * n);
+    for (auto& s : scores) s = static_cast<float>(value(rng));
+    constexpr double kNone = -std::numeric_limits<double>::infinity();
+    std::vector<std::vector<double>> best(length, std::vector<double>(n, kNone));
+    std::vector<std::vector<int>> back(length, std::vector<int>(n, -1));
+    for (std::size_t t = 0; t < n; ++t)
+      if (allowed(-1, static_cast<int>(t))) best[0][t] = scores[t];
+    for (std::size_t i = 1; i < length; ++i)
+      for (std::size_t cur = 0; cur < n; ++cur)
+        for (std::size_t prev = 0; prev < n; ++prev)
+          if (allowed(static_cast<int>(prev), static_cast<int>(cur)) &&
+              best[i - 1][prev] + scores[i * n + cur] > best[i][cur])
+            best[i][cur] = best[i - 1][prev] + scores[i * n + cur],
+            back[i][cur] = static_cast<int>(prev);
+    int tag = -1;
+    double top = kNone;
+    for (std::size_t t = 0; t < n; ++t)
+      if (best[length - 1][t] > top) top = best[length - 1][t], tag = static_cast<int>(t);
+    std::vector<int> want(length);
+    for (std::size_t i = length; i-- > 0;) {
+      want[i] = tag;
+      tag = back[i][static_cast<std::size_t>(tag)];
+    }
+    EXPECT_EQ(decoder.decode(scores, length), want) << "trial " << trial;
+  }
+}
+
 LabelSpace space() {
   return LabelSpace({"music", "weather", "alarm"}, {"PLAY", "QUERY", "CREATE"}, {"artist", "song"},
                     {{"music", "PLAY"}, {"weather", "QUERY"}, {"alarm", "CREATE"}});
