@@ -41,7 +41,28 @@ std::vector<Prediction> StudentParser::parse_batch(const std::vector<std::string
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return texts[a].size() > texts[b].size();
   });
-  const std::size_t chunks = (texts.size() + kBatchSize - 1) / kBatchSize;
+  // Batches of up to kBatchSize texts and about kBatchTokens tokens, so a thread's scratch stays
+  // small however long the texts are. Tokens are estimated as code points + [CLS] and [SEP]: a
+  // token covers at least one character, except in rare normalisation cases, which only make a
+  // batch's scratch a little larger.
+  const std::size_t max_length = model_->config().max_length;
+  const auto estimate = [&](const std::string& text) {
+    const auto chars = std::count_if(text.begin(), text.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a continuation byte
+    });
+    return std::min(static_cast<std::size_t>(chars) + 2, max_length);
+  };
+  std::vector<std::size_t> starts{0};
+  for (std::size_t i = 0, tokens = 0; i < order.size(); ++i) {
+    const std::size_t t = estimate(texts[order[i]]);
+    if (i > starts.back() && (i - starts.back() == kBatchSize || tokens + t > kBatchTokens)) {
+      starts.push_back(i);
+      tokens = 0;
+    }
+    tokens += t;
+  }
+  starts.push_back(order.size());
+  const std::size_t chunks = starts.size() - 1;
   const auto n = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), chunks);
   // Work stealing by chunk: fixed slices would leave a thread idle at the end.
   std::atomic<std::size_t> next{0};
@@ -54,13 +75,13 @@ std::vector<Prediction> StudentParser::parse_batch(const std::vector<std::string
     std::vector<StudentLogits> logits;
     for (std::size_t c = next++; c < chunks; c = next++) {
       try {
-        const std::size_t first = c * kBatchSize;
-        const std::size_t count = std::min(kBatchSize, texts.size() - first);
+        const std::size_t first = starts[c];
+        const std::size_t count = starts[c + 1] - first;
         inputs.clear();
         ids.clear();
         for (std::size_t i = 0; i < count; ++i) {
           inputs.push_back(make_model_input(model_->tokenizer(), texts[order[first + i]],
-                                            model_->config().max_length));
+                                            max_length));
           ids.emplace_back(inputs.back().ids);
         }
         model_->forward_batch(ids, ws, logits);

@@ -41,8 +41,11 @@ class ParserTest : public ::testing::Test {
 };
 
 TEST_F(ParserTest, BatchEqualsSingleCalls) {
-  // More texts than StudentParser::kBatchSize, so batches end part-full and threads share them.
+  // More texts than StudentParser::kBatchSize, so batches end part-full and threads share them,
+  // and texts long enough (max_length 24 here) that the token budget splits batches earlier.
   ASSERT_GT(texts_.size(), 2 * StudentParser::kBatchSize);
+  for (std::size_t i = 0; i + 4 < files_.texts.size() && i < 60; i += 3)
+    texts_.push_back(files_.texts[i] + files_.texts[i + 1] + files_.texts[i + 2]);
   const std::string int8_path = dir_.path() + "/int8.safetensors";
   export_student(dir_.path(), int8_path, true);
   for (const std::string& model : {dir_.path(), int8_path}) {
