@@ -35,7 +35,9 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kWarmup = 20;
-constexpr double kMinSeconds = 1.0;  // each latency measurement repeats the file until this much time
+// Per engine: the time its rounds' single-thread passes take together, and again their all-threads
+// passes.
+constexpr double kMinSeconds = 1.0;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();

@@ -108,8 +108,8 @@ class StudentModel {
 
   // The same for several inputs at once: their recurrences advance in lockstep, so each step is one
   // matrix product over the batch instead of one matrix-vector product per input, and every weight
-  // matrix is read once per step for all of them (throughput; a single input is faster through
-  // forward()). Writes one StudentLogits per input, in input order, into `out` (views into ws).
+  // matrix is read once per step for all of them (throughput; forward() spares a single input the
+  // batch's row gathers). Writes one StudentLogits per input, in input order, into `out` (views into ws).
   // Results equal forward()'s up to float summation order. Throws as forward() does.
   void forward_batch(std::span<const std::span<const int>> inputs, BatchWorkspace& ws,
                      std::vector<StudentLogits>& out, const Kernels& k = kernels()) const;

@@ -34,32 +34,31 @@ std::vector<Prediction> StudentParser::parse_batch(const std::vector<std::string
                                                    int threads) const {
   std::vector<Prediction> out(texts.size());
   if (texts.empty()) return out;
-  // Texts of similar length share a forward_batch: its product shrinks as the shorter inputs of a
-  // batch finish. Byte length is close enough to token count for that.
-  std::vector<std::size_t> order(texts.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return texts[a].size() > texts[b].size();
-  });
-  // Batches of up to kBatchSize texts and about kBatchTokens tokens, so a thread's scratch stays
-  // small however long the texts are. Tokens are estimated as code points + [CLS] and [SEP]: a
-  // token covers at least one character, except in rare normalisation cases, which only make a
-  // batch's scratch a little larger.
+  // Texts of similar length share a forward_batch (its product shrinks as the shorter inputs of a
+  // batch finish), in batches of up to kBatchSize texts and about kBatchTokens tokens, so a
+  // thread's scratch stays small however long the texts are. Tokens are estimated as code points
+  // + [CLS] and [SEP]: a token covers at least one character, except in rare normalisation cases,
+  // which only make a batch's scratch a little larger.
   const std::size_t max_length = model_->config().max_length;
-  const auto estimate = [&](const std::string& text) {
-    const auto chars = std::count_if(text.begin(), text.end(), [](char c) {
+  std::vector<std::size_t> tokens(texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    const auto chars = std::count_if(texts[i].begin(), texts[i].end(), [](char c) {
       return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a continuation byte
     });
-    return std::min(static_cast<std::size_t>(chars) + 2, max_length);
-  };
+    tokens[i] = std::min(static_cast<std::size_t>(chars) + 2, max_length);
+  }
+  std::vector<std::size_t> order(texts.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return tokens[a] > tokens[b]; });
   std::vector<std::size_t> starts{0};
-  for (std::size_t i = 0, tokens = 0; i < order.size(); ++i) {
-    const std::size_t t = estimate(texts[order[i]]);
-    if (i > starts.back() && (i - starts.back() == kBatchSize || tokens + t > kBatchTokens)) {
+  for (std::size_t i = 0, sum = 0; i < order.size(); ++i) {
+    const std::size_t t = tokens[order[i]];
+    if (i > starts.back() && (i - starts.back() == kBatchSize || sum + t > kBatchTokens)) {
       starts.push_back(i);
-      tokens = 0;
+      sum = 0;
     }
-    tokens += t;
+    sum += t;
   }
   starts.push_back(order.size());
   const std::size_t chunks = starts.size() - 1;
