@@ -341,6 +341,15 @@ std::int8_t* QuantizedActivations::prepare(std::size_t rows, std::size_t cols) {
   return reinterpret_cast<std::int8_t*>(storage_.get());
 }
 
+void QuantizedActivations::gather_rows(const QuantizedActivations& from,
+                                       std::span<const std::size_t> rows) {
+  std::int8_t* to = prepare(rows.size(), from.cols());
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    std::memcpy(to + r * stride_, from.row(rows[r]), stride_);
+    scales_[r] = from.scale(rows[r]);
+  }
+}
+
 // ---- dispatch ----
 
 const Kernels& kernels_for(Isa isa) {

@@ -124,6 +124,9 @@ class QuantizedActivations {
 
   // For the quantize kernels: sets the shape (must fit the capacity) and returns the storage.
   std::int8_t* prepare(std::size_t rows, std::size_t cols);
+  // Row r of this becomes row rows[r] of `from` (values and scale): a reordering of rows already
+  // quantised costs a copy of cols bytes a row, instead of quantising them again.
+  void gather_rows(const QuantizedActivations& from, std::span<const std::size_t> rows);
   float* mutable_scales() { return scales_.data(); }
 
  private:

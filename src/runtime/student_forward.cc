@@ -165,8 +165,7 @@ StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws,
     product(k, attn_proj_, y, len, q, attn_bias_.data(), ws.attn_.data(), false);
   }
   pool(y, len, ws.attn_.data(), ws.alpha_.data(), ws.pooled_.data());
-  heads(ws.pooled_.data(), 1, y, len, q, ws.domain_.data(), ws.intent_.data(), ws.slots_.data(),
-        k);
+  heads(ws.pooled_.data(), 1, y, len, q, ws.domain_.data(), ws.intent_.data(), ws.slots_.data(), k);
 
   const std::size_t tags = slots_.w.rows();
   return {std::span<const float>(ws.domain_.data(), domain_.w.rows()),
@@ -181,11 +180,13 @@ void BatchWorkspace::ensure(const StudentModel& model, std::size_t sequences,
   const std::size_t h = c.hidden_size;
   order_.resize(b);
   offset_.resize(b);
+  source_.resize(t);
   grow(x_, t * c.embedding_size);
   grow(y_[0], t * 2 * h);
   grow(y_[1], t * 2 * h);
   grow(gates_, t * 4 * h);
-  grow(step_, b * 4 * h);
+  if (model.weight_type() == WeightType::kF32)
+    grow(packed_x_, t * std::max(c.embedding_size, 2 * h));
   grow(h_, b * h);
   grow(c_, b * h);
   grow(attn_, t * std::max<std::size_t>(c.attention_size, 1));
@@ -195,6 +196,8 @@ void BatchWorkspace::ensure(const StudentModel& model, std::size_t sequences,
   grow(intent_, b * c.labels.intents().size());
   grow(slots_, t * c.labels.tags().size());
   quant_.reserve(std::max(t, b), std::max(c.embedding_size, 2 * h));
+  if (model.weight_type() == WeightType::kInt8)
+    quant_packed_.reserve(t, std::max(c.embedding_size, 2 * h));
   quant_h_.reserve(b, h);
 }
 
@@ -216,8 +219,12 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
   QuantizedActivations& q = ws.quant_;
   QuantizedActivations& qh = ws.quant_h_;
 
-  // Row i of step_, h_ and c_ belongs to sequence order_[i]. Sorted by decreasing length, the
-  // sequences still running at a step are always the first rows: one contiguous product.
+  // The recurrences run in packed order, as in torch's PackedSequence: sequences sorted by
+  // decreasing length, and packed row start_[s] + i of a direction is sequence order_[i] at its
+  // step s (its s-th token forward, s-th from the end backward). The sequences still running at a
+  // step are then the first rows, and the rows of one step are contiguous: the recurrent product
+  // accumulates straight into that step's input projections (no per-step copy of the gates), and
+  // row i of h_ and c_ always belongs to sequence order_[i].
   std::size_t max_len = 0;
   for (std::size_t b = 0, row = 0; b < batch; ++b) {
     ws.order_[b] = b;
@@ -229,37 +236,51 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
   std::stable_sort(ws.order_.begin(), ws.order_.end(), [&](std::size_t a, std::size_t b) {
     return inputs[a].size() > inputs[b].size();
   });
+  ws.start_.assign(max_len + 1, 0);
+  for (std::size_t step = 0, running = batch; step < max_len; ++step) {
+    while (inputs[ws.order_[running - 1]].size() <= step) --running;
+    ws.start_[step + 1] = ws.start_[step] + running;
+  }
 
   const float* input = ws.x_.data();
   float* y = nullptr;
   for (std::size_t li = 0; li < layers_.size(); ++li) {
     const Layer& layer = layers_[li];
+    const std::size_t cols = layer.input_size;
     y = ws.y_[li % 2].data();
-    quantize(k, type, input, total, layer.input_size, q);
+    quantize(k, type, input, total, cols, q);  // once, shared by both directions' orders
     for (int d = 0; d < 2; ++d) {
       const Direction& dir = layer.dir[d];
-      float* gates = ws.gates_.data();
-      product(k, dir.w_ih, input, total, q, dir.bias.data(), gates, false);
-      std::fill(ws.c_.begin(), ws.c_.begin() + static_cast<std::ptrdiff_t>(batch * h), 0.0f);
-      std::size_t running = batch;
-      for (std::size_t step = 0; step < max_len; ++step) {
-        while (running > 0 && inputs[ws.order_[running - 1]].size() <= step) --running;
-        // Row of the stacked buffers that sequence order_[i] reaches at this step.
-        const auto row = [&](std::size_t i) {
+      for (std::size_t step = 0; step < max_len; ++step)
+        for (std::size_t p = ws.start_[step], i = 0; p < ws.start_[step + 1]; ++p, ++i) {
           const std::size_t b = ws.order_[i], len = inputs[b].size();
-          return ws.offset_[b] + (d == 0 ? step : len - 1 - step);
-        };
-        for (std::size_t i = 0; i < running; ++i)
-          std::copy_n(gates + row(i) * h4, h4, ws.step_.data() + i * h4);
+          ws.source_[p] = ws.offset_[b] + (d == 0 ? step : len - 1 - step);
+        }
+      const std::span<const std::size_t> source(ws.source_.data(), total);
+      const float* packed_input = nullptr;
+      if (type == WeightType::kInt8) {
+        ws.quant_packed_.gather_rows(q, source);
+      } else {
+        float* to = ws.packed_x_.data();
+        for (std::size_t p = 0; p < total; ++p)
+          std::copy_n(input + source[p] * cols, cols, to + p * cols);
+        packed_input = to;
+      }
+      float* gates = ws.gates_.data();
+      product(k, dir.w_ih, packed_input, total, ws.quant_packed_, dir.bias.data(), gates, false);
+      std::fill(ws.c_.begin(), ws.c_.begin() + static_cast<std::ptrdiff_t>(batch * h), 0.0f);
+      for (std::size_t step = 0; step < max_len; ++step) {
+        const std::size_t first = ws.start_[step], running = ws.start_[step + 1] - first;
+        float* g = gates + first * h4;
         if (step > 0) {
           quantize(k, type, ws.h_.data(), running, h, qh);
-          product(k, dir.w_hh, ws.h_.data(), running, qh, nullptr, ws.step_.data(), true);
+          product(k, dir.w_hh, ws.h_.data(), running, qh, nullptr, g, true);
         }
         for (std::size_t i = 0; i < running; ++i) {
           float* c = ws.c_.data() + i * h;
           float* h_t = ws.h_.data() + i * h;
-          k.lstm_cell(ws.step_.data() + i * h4, c, h, c, h_t);
-          std::copy_n(h_t, h, y + row(i) * h2 + d * h);
+          k.lstm_cell(g + i * h4, c, h, c, h_t);
+          std::copy_n(h_t, h, y + source[first + i] * h2 + d * h);
         }
       }
     }
@@ -282,10 +303,10 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
   const std::size_t domains = domain_.w.rows(), intents = intent_.w.rows();
   const std::size_t tags = slots_.w.rows();
   for (std::size_t b = 0; b < batch; ++b)
-    out.push_back({std::span<const float>(ws.domain_.data() + b * domains, domains),
-                   std::span<const float>(ws.intent_.data() + b * intents, intents),
-                   std::span<const float>(ws.slots_.data() + ws.offset_[b] * tags,
-                                          inputs[b].size() * tags)});
+    out.push_back(
+        {std::span<const float>(ws.domain_.data() + b * domains, domains),
+         std::span<const float>(ws.intent_.data() + b * intents, intents),
+         std::span<const float>(ws.slots_.data() + ws.offset_[b] * tags, inputs[b].size() * tags)});
 }
 
 }  // namespace jointnlu::runtime

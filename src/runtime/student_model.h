@@ -51,9 +51,9 @@ class Workspace {
   QuantizedActivations quant_h_;
 };
 
-// Scratch memory of forward_batch(): the same buffers for all sequences of a batch stacked ([T, ...]
-// with T the sum of their lengths), plus the per-sequence state of the recurrence. Grows on first
-// use, then allocates nothing. One per thread.
+// Scratch memory of forward_batch(): the same buffers for all sequences of a batch stacked ([T,
+// ...] with T the sum of their lengths), plus the per-sequence state of the recurrence. Grows on
+// first use, then allocates nothing. One per thread.
 class BatchWorkspace {
  public:
   BatchWorkspace() = default;
@@ -64,10 +64,12 @@ class BatchWorkspace {
 
   std::vector<std::size_t> order_;   // sequences by decreasing length
   std::vector<std::size_t> offset_;  // first row of each sequence in the stacked buffers
+  std::vector<std::size_t> start_;   // [max L + 1] first packed row of each step
+  std::vector<std::size_t> source_;  // [T] stacked row of each packed row (one direction)
   std::vector<float> x_;             // [T, E]
   std::vector<float> y_[2];          // [T, 2H]
-  std::vector<float> gates_;         // [T, 4H] input projections
-  std::vector<float> step_;          // [B, 4H] gates of one step, rows in order_
+  std::vector<float> packed_x_;      // [T, max(E, 2H)] a layer's input in packed order (fp32)
+  std::vector<float> gates_;         // [T, 4H] gates, packed order
   std::vector<float> h_;             // [B, H] h of the step, rows in order_
   std::vector<float> c_;             // [B, H]
   std::vector<float> attn_;          // [T, A]
@@ -77,6 +79,7 @@ class BatchWorkspace {
   std::vector<float> intent_;        // [B, I]
   std::vector<float> slots_;         // [T, Tags]
   QuantizedActivations quant_;
+  QuantizedActivations quant_packed_;
   QuantizedActivations quant_h_;
 };
 
@@ -109,8 +112,8 @@ class StudentModel {
   // The same for several inputs at once: their recurrences advance in lockstep, so each step is one
   // matrix product over the batch instead of one matrix-vector product per input, and every weight
   // matrix is read once per step for all of them (throughput; forward() spares a single input the
-  // batch's row gathers). Writes one StudentLogits per input, in input order, into `out` (views into ws).
-  // Results equal forward()'s up to float summation order. Throws as forward() does.
+  // batch's row gathers). Writes one StudentLogits per input, in input order, into `out` (views
+  // into ws). Results equal forward()'s up to float summation order. Throws as forward() does.
   void forward_batch(std::span<const std::span<const int>> inputs, BatchWorkspace& ws,
                      std::vector<StudentLogits>& out, const Kernels& k = kernels()) const;
 

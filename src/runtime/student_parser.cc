@@ -3,17 +3,19 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <numeric>
 #include <span>
-#include <thread>
 
 #include "core/model_input.h"
 
 namespace jointnlu::runtime {
 
 StudentParser::StudentParser(std::unique_ptr<StudentModel> model)
-    : model_(std::move(model)), decoder_(model_->config().labels) {}
+    : model_(std::move(model)),
+      decoder_(model_->config().labels),
+      pool_(std::make_unique<WorkerPool>()) {}
 
 StudentParser StudentParser::open(const std::string& path) {
   return StudentParser(StudentModel::load(path));
@@ -67,8 +69,10 @@ std::vector<Prediction> StudentParser::parse_batch(const std::vector<std::string
   std::atomic<std::size_t> next{0};
   std::exception_ptr error;
   std::mutex error_mutex;
-  const auto work = [&] {
-    BatchWorkspace ws;
+  const std::function<void()> work = [&] {
+    // Per thread and kept: the pool's workers and the callers live on, so after a thread's first
+    // batch the network allocates nothing.
+    thread_local BatchWorkspace ws;
     std::vector<ModelInput> inputs;
     std::vector<std::span<const int>> ids;
     std::vector<StudentLogits> logits;
@@ -79,8 +83,8 @@ std::vector<Prediction> StudentParser::parse_batch(const std::vector<std::string
         inputs.clear();
         ids.clear();
         for (std::size_t i = 0; i < count; ++i) {
-          inputs.push_back(make_model_input(model_->tokenizer(), texts[order[first + i]],
-                                            max_length));
+          inputs.push_back(
+              make_model_input(model_->tokenizer(), texts[order[first + i]], max_length));
           ids.emplace_back(inputs.back().ids);
         }
         model_->forward_batch(ids, ws, logits);
@@ -96,14 +100,7 @@ std::vector<Prediction> StudentParser::parse_batch(const std::vector<std::string
       }
     }
   };
-  if (n <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < n; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
-  }
+  pool_->run(n, work);
   if (error) std::rethrow_exception(error);
   return out;
 }
