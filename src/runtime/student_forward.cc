@@ -71,6 +71,19 @@ void StudentModel::embed(std::span<const int> ids, float* x) const {
   }
 }
 
+void StudentModel::embed_quantized(std::span<const int> ids, QuantizedActivations& q) const {
+  const std::size_t e = config_.embedding_size;
+  std::int8_t* out = q.prepare(ids.size(), e);
+  float* scales = q.mutable_scales();
+  const std::size_t stride = q.stride();
+  for (std::size_t t = 0; t < ids.size(); ++t) {
+    const auto id = static_cast<std::size_t>(ids[t]);
+    std::memcpy(out + t * stride, embed_q_ + id * e, e);
+    std::memset(out + t * stride + e, 0, stride - e);  // the int8 kernels read the padding as 0
+    scales[t] = embed_scales_[id];
+  }
+}
+
 void StudentModel::check_ids(std::span<const int> ids) const {
   if (ids.empty()) throw std::invalid_argument("StudentModel::forward: empty input");
   for (const int id : ids)
@@ -129,13 +142,18 @@ StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws,
   QuantizedActivations& q = ws.quant_;     // X of a layer (shared by both directions), Y, pooled
   QuantizedActivations& qh = ws.quant_h_;  // h_{t-1} of the recurrence
 
-  embed(ids, ws.x_.data());
+  const bool int8_embeddings = this->int8_embeddings();
+  if (int8_embeddings)
+    embed_quantized(ids, q);
+  else
+    embed(ids, ws.x_.data());
   const float* input = ws.x_.data();
   float* out = nullptr;
   for (std::size_t li = 0; li < layers_.size(); ++li) {
     const Layer& layer = layers_[li];
     out = ws.y_[li % 2].data();
-    quantize(k, type, input, len, layer.input_size, q);  // shared by both directions
+    if (li > 0 || !int8_embeddings)
+      quantize(k, type, input, len, layer.input_size, q);  // shared by both directions
     for (int d = 0; d < 2; ++d) {
       const Direction& dir = layer.dir[d];
       float* gates = ws.gates_.data();
@@ -181,7 +199,9 @@ void BatchWorkspace::ensure(const StudentModel& model, std::size_t sequences,
   order_.resize(b);
   offset_.resize(b);
   source_.resize(t);
-  grow(x_, t * c.embedding_size);
+  ids_.resize(t);
+  packed_ids_.resize(t);
+  if (!model.int8_embeddings()) grow(x_, t * c.embedding_size);
   grow(y_[0], t * 2 * h);
   grow(y_[1], t * 2 * h);
   grow(gates_, t * 4 * h);
@@ -225,11 +245,15 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
   // step are then the first rows, and the rows of one step are contiguous: the recurrent product
   // accumulates straight into that step's input projections (no per-step copy of the gates), and
   // row i of h_ and c_ always belongs to sequence order_[i].
+  const bool int8_embeddings = this->int8_embeddings();
   std::size_t max_len = 0;
   for (std::size_t b = 0, row = 0; b < batch; ++b) {
     ws.order_[b] = b;
     ws.offset_[b] = row;
-    embed(inputs[b], ws.x_.data() + row * config_.embedding_size);
+    if (int8_embeddings)
+      std::copy(inputs[b].begin(), inputs[b].end(), ws.ids_.begin() + static_cast<std::ptrdiff_t>(row));
+    else
+      embed(inputs[b], ws.x_.data() + row * config_.embedding_size);
     row += inputs[b].size();
     max_len = std::max(max_len, inputs[b].size());
   }
@@ -248,7 +272,8 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
     const Layer& layer = layers_[li];
     const std::size_t cols = layer.input_size;
     y = ws.y_[li % 2].data();
-    quantize(k, type, input, total, cols, q);  // once, shared by both directions' orders
+    const bool embedded_int8 = li == 0 && int8_embeddings;
+    if (!embedded_int8) quantize(k, type, input, total, cols, q);  // shared by both directions
     for (int d = 0; d < 2; ++d) {
       const Direction& dir = layer.dir[d];
       for (std::size_t step = 0; step < max_len; ++step)
@@ -258,7 +283,10 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
         }
       const std::span<const std::size_t> source(ws.source_.data(), total);
       const float* packed_input = nullptr;
-      if (type == WeightType::kInt8) {
+      if (embedded_int8) {
+        for (std::size_t p = 0; p < total; ++p) ws.packed_ids_[p] = ws.ids_[source[p]];
+        embed_quantized(std::span<const int>(ws.packed_ids_.data(), total), ws.quant_packed_);
+      } else if (type == WeightType::kInt8) {
         ws.quant_packed_.gather_rows(q, source);
       } else {
         float* to = ws.packed_x_.data();

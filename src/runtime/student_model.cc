@@ -92,6 +92,21 @@ class StudentModel::Loader {
     return packed;
   }
 
+  // The rows feed the int8 products as they are (embed_quantized), so they obey the same rules as
+  // the packed matrices: finite scales >= 0 and values in [-127, 127].
+  void check_int8_rows(const std::string& name, const std::int8_t* q, const float* scales,
+                       std::size_t rows, std::size_t cols) const {
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (!std::isfinite(scales[r]) || scales[r] < 0.0f)
+        throw ModelError(file_.name() + ": tensor '" + scale_name(name) + "': row " +
+                         std::to_string(r) + " has an invalid scale");
+      for (std::size_t k = 0; k < cols; ++k)
+        if (q[r * cols + k] == -128)
+          throw ModelError(file_.name() + ": tensor '" + name + "': row " + std::to_string(r) +
+                           " holds -128 (symmetric quantisation uses [-127, 127])");
+    }
+  }
+
   void load() {
     const StudentConfig& c = m_.config_;
     const std::string embedding = "embeddings.word_embeddings.weight";
@@ -99,6 +114,7 @@ class StudentModel::Loader {
       const auto q = file_.tensor_bytes(embedding);
       m_.embed_q_ = reinterpret_cast<const std::int8_t*>(q.data());
       m_.embed_scales_ = floats(scale_name(embedding));
+      check_int8_rows(embedding, m_.embed_q_, m_.embed_scales_, c.vocab_size, c.embedding_size);
     } else {
       m_.embed_f32_ = floats(embedding);
     }

@@ -66,6 +66,8 @@ class BatchWorkspace {
   std::vector<std::size_t> offset_;  // first row of each sequence in the stacked buffers
   std::vector<std::size_t> start_;   // [max L + 1] first packed row of each step
   std::vector<std::size_t> source_;  // [T] stacked row of each packed row (one direction)
+  std::vector<int> ids_;             // [T] token ids, stacked (int8 embeddings)
+  std::vector<int> packed_ids_;      // [T] the same in one direction's packed order
   std::vector<float> x_;             // [T, E]
   std::vector<float> y_[2];          // [T, 2H]
   std::vector<float> packed_x_;      // [T, max(E, 2H)] a layer's input in packed order (fp32)
@@ -145,6 +147,11 @@ class StudentModel {
   StudentModel() = default;
   void check_ids(std::span<const int> ids) const;
   void embed(std::span<const int> ids, float* x) const;
+  // For int8 weights: the embedding rows of ids straight into q. An int8 row with its scale already
+  // is a quantised activation, exactly, so it skips embed()'s dequantisation and the quantisation
+  // of layer 0's input that would follow.
+  void embed_quantized(std::span<const int> ids, QuantizedActivations& q) const;
+  bool int8_embeddings() const { return weight_type_ == WeightType::kInt8 && embed_q_ != nullptr; }
   // Sentence vector of one input from its BiLSTM output y [len, 2H]; for attention pooling,
   // attn_hidden [len, A] holds the attention projection of y's rows and alpha [len] is scratch.
   void pool(const float* y, std::size_t len, const float* attn_hidden, float* alpha,

@@ -2,7 +2,10 @@
 // was expected and what was found.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
+#include <limits>
+#include <nlohmann/json.hpp>
 
 #include "runtime/export.h"
 #include "runtime/student_model.h"
@@ -132,6 +135,41 @@ TEST_F(StudentLoaderTest, CorruptMetadata) {
                                     ", 24], found F32 [" +
                                     std::to_string(files_.labels.domains().size()) + ", 24]");
   }
+}
+
+// Overwrites the byte at `index` of a tensor's data in a safetensors file.
+void poke(const std::string& path, const std::string& tensor, std::size_t index, char value) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::uint64_t header_size = 0;
+  f.read(reinterpret_cast<char*>(&header_size), sizeof(header_size));
+  std::string header(header_size, '\0');
+  f.read(header.data(), static_cast<std::streamsize>(header_size));
+  const auto begin =
+      nlohmann::json::parse(header).at(tensor).at("data_offsets").at(0).get<std::size_t>();
+  f.seekp(static_cast<std::streamoff>(8 + header_size + begin + index));
+  f.put(value);
+}
+
+TEST_F(StudentLoaderTest, Int8EmbeddingsFollowTheMatrixRules) {
+  // The int8 embedding rows go into the int8 products as they are, so -128 (which the AVX2 path
+  // cannot negate) and bad scales are refused at load, like in the matrices.
+  const std::string path = dir_.path() + "/int8.safetensors";
+  export_student(dir_.path(), path, true);
+  ASSERT_EQ(load_error(path), "(loaded)");
+  const std::size_t e =
+      static_cast<std::size_t>(files_.tensors.at("embeddings.word_embeddings.weight").shape.at(1));
+  poke(path, "embeddings.word_embeddings.weight", 3 * e + 1, static_cast<char>(-128));
+  EXPECT_EQ(load_error(path), path +
+                                  ": tensor 'embeddings.word_embeddings.weight': row 3 holds "
+                                  "-128 (symmetric quantisation uses [-127, 127])");
+  export_student(dir_.path(), path, true);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (std::size_t b = 0; b < sizeof(float); ++b)
+    poke(path, "embeddings.word_embeddings.weight.scale", 2 * sizeof(float) + b,
+         reinterpret_cast<const char*>(&nan)[b]);
+  EXPECT_EQ(load_error(path), path +
+                                  ": tensor 'embeddings.word_embeddings.weight.scale': row 2 "
+                                  "has an invalid scale");
 }
 
 TEST_F(StudentLoaderTest, ExportValidatesTheDirectory) {
