@@ -184,6 +184,19 @@ void gemm_int8_adapter(const PackedMatrix& w, const QuantizedActivations& x, con
   kGemm(int8_view(w), quant_view(x), bias, y, accumulate);
 }
 
+// For kernels that want a scratch of x.rows() * x.stride() bytes. It lives here, thread_local
+// (allocating only when growing), because the ISA files may not instantiate templates.
+template <void (*kGemm)(const detail::Int8View&, const detail::QuantView&, const float*, float*,
+                        bool, std::int8_t*)>
+void gemm_int8_scratch_adapter(const PackedMatrix& w, const QuantizedActivations& x,
+                               const float* bias, float* y, bool accumulate) {
+  assert(x.cols() == w.cols());
+  thread_local std::vector<std::int8_t> scratch;
+  const std::size_t bytes = x.rows() * x.stride();
+  if (scratch.size() < bytes) scratch.resize(bytes);
+  kGemm(int8_view(w), quant_view(x), bias, y, accumulate, scratch.data());
+}
+
 constexpr Kernels kScalarKernels{Isa::kScalar, gemm_f32_scalar, quantize_rows_scalar,
                                  gemm_int8_scalar, lstm_cell_scalar, read_bytes_scalar};
 constexpr Kernels kAvx2Kernels{Isa::kAvx2, gemm_f32_adapter<detail::gemm_f32_avx2>,
@@ -192,7 +205,7 @@ constexpr Kernels kAvx2Kernels{Isa::kAvx2, gemm_f32_adapter<detail::gemm_f32_avx
                                detail::read_bytes_avx2};
 constexpr Kernels kAvx512Kernels{Isa::kAvx512, gemm_f32_adapter<detail::gemm_f32_avx512>,
                                  quantize_adapter<detail::quantize_rows_avx512>,
-                                 gemm_int8_adapter<detail::gemm_int8_avx512>,
+                                 gemm_int8_scratch_adapter<detail::gemm_int8_avx512>,
                                  detail::lstm_cell_avx512, detail::read_bytes_avx512};
 
 }  // namespace

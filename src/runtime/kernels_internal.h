@@ -87,8 +87,9 @@ void quantize_rows_avx512(const float* x, std::size_t m, std::size_t k, std::int
 
 void gemm_int8_avx2(const Int8View& w, const QuantView& x, const float* bias, float* y,
                     bool accumulate);
+// scratch: x.rows * x.stride bytes, for the activations offset to unsigned.
 void gemm_int8_avx512(const Int8View& w, const QuantView& x, const float* bias, float* y,
-                      bool accumulate);
+                      bool accumulate, std::int8_t* scratch);
 
 void lstm_cell_avx2(const float* gates, const float* c_prev, std::size_t hidden, float* c,
                     float* h);
