@@ -51,9 +51,14 @@ class TagDecoder {
   std::vector<std::uint8_t> allowed_;  // [prev * num_tags + next]
   std::vector<std::uint8_t> first_;
   std::vector<std::uint8_t> last_;
-  // Predecessor structure for Viterbi: restricted_ lists (in id order) the tags b that not every
-  // tag may precede; their allowed predecessors are prev_list_[prev_offsets_[b] ..
-  // prev_offsets_[b + 1]). Every other tag may follow any tag.
+  // Predecessor structure for Viterbi. Every tag may follow any tag, except: the tags in pairs_,
+  // which have one or two allowed predecessors (first <= second in id order; I- tags under BIO),
+  // and those in restricted_ (in id order), whose allowed predecessors are
+  // prev_list_[prev_offsets_[b] .. prev_offsets_[b + 1]).
+  struct RestrictedPair {
+    int tag, first, second;
+  };
+  std::vector<RestrictedPair> pairs_;
   std::vector<int> restricted_;
   std::vector<std::size_t> prev_offsets_;
   std::vector<int> prev_list_;
