@@ -13,6 +13,7 @@
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -59,16 +60,19 @@ struct Measurement {
   double throughput_per_s = 0;
   int threads = 0;
   std::string note;
+  std::vector<double> all_us;  // every timed parse, until finish()
+  double done = 0, busy = 0;   // texts parsed and seconds spent by the all-threads passes
 
   double best_round_p50() const {
-    return round_p50_us.empty() ? p50_us : *std::min_element(round_p50_us.begin(), round_p50_us.end());
+    return round_p50_us.empty() ? p50_us
+                                : *std::min_element(round_p50_us.begin(), round_p50_us.end());
   }
   double scaling() const { return round_scaling.empty() ? 0.0 : percentile(round_scaling, 0.5); }
   double worst_round_p50() const {
-    return round_p50_us.empty() ? p50_us : *std::max_element(round_p50_us.begin(), round_p50_us.end());
+    return round_p50_us.empty() ? p50_us
+                                : *std::max_element(round_p50_us.begin(), round_p50_us.end());
   }
 };
-
 
 // How bench drives one engine: a text at a time on one thread, and a whole file as batches on all
 // threads (switching the thread count where the engine has a global one).
@@ -79,57 +83,64 @@ struct Engine {
   std::function<void()> use_all_threads = [] {};
 };
 
-// `rounds` rounds, each a single-thread batch-1 pass (every text timed alone, at least once and
-// again until its share of kMinSeconds is used) followed by an all-threads throughput pass of the
-// same length. On a shared VM the machine's speed drifts by tens of percent over seconds, so the
-// two are compared round by round: the scaling reported is the median of the rounds' ratios, and
-// the rounds' own p50s show how far the speed moved.
-void measure(const std::vector<std::string>& texts, const Engine& e, int rounds, Measurement& m) {
+// Warm-up: a few single parses and one batched pass, so that no round pays first-use costs.
+void warm_up(const std::vector<std::string>& texts, const Engine& e) {
   e.use_one_thread();
   for (int i = 0; i < kWarmup; ++i) e.parse_one(texts[static_cast<std::size_t>(i) % texts.size()]);
   e.use_all_threads();
   e.parse_all(texts);
-  std::vector<double> all;
-  double done = 0, busy = 0;
-  for (int r = 0; r < rounds; ++r) {
-    e.use_one_thread();
-    std::vector<double> us;
-    auto start = Clock::now();
-    do {
-      for (const auto& t : texts) {
-        const auto t0 = Clock::now();
-        e.parse_one(t);
-        us.push_back(seconds_since(t0) * 1e6);
-      }
-    } while (seconds_since(start) < kMinSeconds / rounds);
-    m.round_p50_us.push_back(percentile(us, 0.5));
-    double sum = 0;
-    for (double u : us) sum += u;
-    all.insert(all.end(), us.begin(), us.end());
+}
 
-    e.use_all_threads();
-    double round_done = 0;
-    start = Clock::now();
-    do {
-      e.parse_all(texts);
-      round_done += static_cast<double>(texts.size());
-    } while (seconds_since(start) < kMinSeconds / rounds);
-    const double seconds = seconds_since(start);
-    done += round_done;
-    busy += seconds;
-    m.round_scaling.push_back(round_done / seconds / (1e6 / (sum / static_cast<double>(us.size()))));
-  }
-  m.p50_us = percentile(all, 0.5);
-  m.p99_us = percentile(all, 0.99);
+// One round of one engine: a single-thread batch-1 pass (every text timed alone, at least once and
+// again until its share of kMinSeconds is used), then an all-threads throughput pass of the same
+// length. On a shared VM the machine's speed drifts by tens of percent over seconds, so everything
+// is compared round by round: run_bench interleaves the engines within each round, the scaling is
+// the median of the rounds' ratios, every ratio between engines the median of theirs, and the
+// rounds' own p50s show how far the speed moved.
+void measure_round(const std::vector<std::string>& texts, const Engine& e, int rounds,
+                   Measurement& m) {
+  e.use_one_thread();
+  std::vector<double> us;
+  auto start = Clock::now();
+  do {
+    for (const auto& t : texts) {
+      const auto t0 = Clock::now();
+      e.parse_one(t);
+      us.push_back(seconds_since(t0) * 1e6);
+    }
+  } while (seconds_since(start) < kMinSeconds / rounds);
+  m.round_p50_us.push_back(percentile(us, 0.5));
   double sum = 0;
-  for (double u : all) sum += u;
-  m.mean_us = sum / static_cast<double>(all.size());
-  m.throughput_per_s = done / busy;
+  for (double u : us) sum += u;
+  m.all_us.insert(m.all_us.end(), us.begin(), us.end());
+
+  e.use_all_threads();
+  double round_done = 0;
+  start = Clock::now();
+  do {
+    e.parse_all(texts);
+    round_done += static_cast<double>(texts.size());
+  } while (seconds_since(start) < kMinSeconds / rounds);
+  const double seconds = seconds_since(start);
+  m.done += round_done;
+  m.busy += seconds;
+  m.round_scaling.push_back(round_done / seconds / (1e6 / (sum / static_cast<double>(us.size()))));
+}
+
+void finish(Measurement& m) {
+  m.p50_us = percentile(m.all_us, 0.5);
+  m.p99_us = percentile(m.all_us, 0.99);
+  double sum = 0;
+  for (double u : m.all_us) sum += u;
+  m.mean_us = sum / static_cast<double>(m.all_us.size());
+  m.throughput_per_s = m.done / m.busy;
+  m.all_us = {};
 }
 
 // What this core reaches: the runtime's own fp32 / int8 GEMM on cache-resident operands, and the
-// read bandwidth (the widest loads the kernels use) over a buffer as large as the biggest matrix the
-// model re-reads at every time step: where that matrix sits (L1, L2 or memory) decides the speed.
+// read bandwidth (the widest loads the kernels use) over a buffer as large as the biggest matrix
+// the model re-reads at every time step: where that matrix sits (L1, L2 or memory) decides the
+// speed.
 struct MachineSpeed {
   double f32_flops = 0, int8_ops = 0, bytes_per_s = 0;
 };
@@ -193,8 +204,7 @@ Cost student_cost(const runtime::StudentConfig& c, double tokens, double weight_
   Cost cost;
   const double h = static_cast<double>(c.hidden_size), e = static_cast<double>(c.embedding_size);
   const double tags = static_cast<double>(c.labels.tags().size());
-  const double classes =
-      static_cast<double>(c.labels.domains().size() + c.labels.intents().size());
+  const double classes = static_cast<double>(c.labels.domains().size() + c.labels.intents().size());
   const double steps = std::max(0.0, tokens - 1);
   for (std::size_t l = 0; l < c.num_layers; ++l) {
     const double in = l == 0 ? e : 2 * h;
@@ -215,7 +225,8 @@ Cost student_cost(const runtime::StudentConfig& c, double tokens, double weight_
 void print_table(std::ostream& out, const std::vector<Measurement>& ms) {
   out << std::left << std::setw(26) << "model" << std::right << std::setw(11) << "p50 us"
       << std::setw(19) << "rounds' p50 us" << std::setw(11) << "p99 us" << std::setw(11)
-      << "mean us" << std::setw(14) << "utt/s (all)" << "\n";
+      << "mean us" << std::setw(14) << "utt/s (all)"
+      << "\n";
   out << std::fixed << std::setprecision(1);
   for (const auto& m : ms) {
     std::ostringstream range;
@@ -238,35 +249,41 @@ int run_bench(const Options& o) {
   const int threads = o.threads > 0 ? o.threads : all_threads;
   double chars = 0;
   for (const auto& t : texts) chars += static_cast<double>(decode_utf8(t)->chars.size());
-  spdlog::info("bench: {} utterances from {} ({:.1f} characters on average), {} threads for "
-               "throughput",
-               texts.size(), data, chars / static_cast<double>(texts.size()), threads);
+  spdlog::info(
+      "bench: {} utterances from {} ({:.1f} characters on average), {} threads for "
+      "throughput",
+      texts.size(), data, chars / static_cast<double>(texts.size()), threads);
 
-  std::vector<Measurement> ms;
-  const auto torch_engine = [&](const std::string& name, const std::string& dir) {
-    const auto predictor = train::load_predictor(dir);
+  // Every engine is loaded first and then timed round by round, all engines within each round, so
+  // the ratios between engines compare the same stretches of the machine's speed.
+  struct Timed {
+    Engine engine;
     Measurement m;
-    m.name = name;
-    m.threads = threads;
-    Engine e;
-    e.parse_one = [&](const std::string& t) { predictor.predict({t}, 1); };
-    e.parse_all = [&](const std::vector<std::string>& all) { predictor.predict(all, 64); };
-    e.use_one_thread = [] { torch::set_num_threads(1); };
-    e.use_all_threads = [&] { torch::set_num_threads(threads); };
-    measure(texts, e, o.rounds, m);
-    spdlog::info("{}: p50 {:.1f} us", name, m.p50_us);
-    ms.push_back(m);
+    std::shared_ptr<const runtime::StudentModel> model;  // runtime engines: for the floor
+  };
+  std::vector<Timed> engines;
+  const auto torch_engine = [&](const std::string& name, const std::string& dir) {
+    const auto predictor =
+        std::make_shared<const train::JointPredictor>(train::load_predictor(dir));
+    Timed t;
+    t.m.name = name;
+    t.m.threads = threads;
+    t.engine.parse_one = [predictor](const std::string& text) { predictor->predict({text}, 1); };
+    t.engine.parse_all = [predictor](const std::vector<std::string>& all) {
+      predictor->predict(all, 64);
+    };
+    t.engine.use_one_thread = [] { torch::set_num_threads(1); };
+    t.engine.use_all_threads = [threads] { torch::set_num_threads(threads); };
+    engines.push_back(std::move(t));
   };
   if (!o.teacher.empty()) torch_engine("teacher (libtorch)", o.teacher);
   const bool student_dir = !o.student.empty() && fs::is_directory(o.student);
   if (student_dir) torch_engine("student (libtorch)", o.student);
 
-  std::optional<double> floor_f32, floor_int8;
-  nlohmann::json floors = nlohmann::json::object();
+  const fs::path tmp = fs::temp_directory_path() / ("jointnlu-bench-" + std::to_string(::getpid()));
   if (!o.student.empty()) {
     // int8 from a directory goes through a temporary export, exactly what users deploy.
     std::string f32_path = o.student, int8_path;
-    const fs::path tmp = fs::temp_directory_path() / ("jointnlu-bench-" + std::to_string(::getpid()));
     if (student_dir) {
       fs::create_directories(tmp);
       int8_path = (tmp / "student.int8.safetensors").string();
@@ -275,25 +292,43 @@ int run_bench(const Options& o) {
     for (const auto& [name, path] : {std::pair<std::string, std::string>{"runtime fp32", f32_path},
                                      {"runtime int8", int8_path}}) {
       if (path.empty()) continue;
-      const auto model = runtime::StudentModel::load(path);
-      const bool int8 = model->weight_type() == runtime::WeightType::kInt8;
-      const std::string label = student_dir ? name : std::string("runtime ") + (int8 ? "int8" : "fp32");
+      Timed t;
+      t.model = runtime::StudentModel::load(path);
+      const bool int8 = t.model->weight_type() == runtime::WeightType::kInt8;
+      t.m.name = student_dir ? name : std::string("runtime ") + (int8 ? "int8" : "fp32");
+      t.m.threads = threads;
       ParserOptions single;
       single.max_chars = o.max_chars;
-      const auto parser = Parser::open(path, single);
+      const auto parser = std::make_shared<const Parser>(Parser::open(path, single));
       ParserOptions many = single;
       many.threads = threads;
-      const auto batch_parser = Parser::open(path, many);
-      Measurement m;
-      m.name = label;
-      m.threads = threads;
-      Engine e;
-      e.parse_one = [&](const std::string& t) { parser.parse(t); };
-      e.parse_all = [&](const std::vector<std::string>& all) { batch_parser.parse_batch(all); };
-      measure(texts, e, o.rounds, m);
+      const auto batch_parser = std::make_shared<const Parser>(Parser::open(path, many));
+      t.engine.parse_one = [parser](const std::string& text) { parser->parse(text); };
+      t.engine.parse_all = [batch_parser](const std::vector<std::string>& all) {
+        batch_parser->parse_batch(all);
+      };
+      engines.push_back(std::move(t));
+    }
+  }
+  for (const auto& t : engines) warm_up(texts, t.engine);
+  for (int r = 0; r < o.rounds; ++r) {
+    for (auto& t : engines) measure_round(texts, t.engine, o.rounds, t.m);
+    spdlog::info("bench: round {}/{} done", r + 1, o.rounds);
+  }
+  if (fs::exists(tmp)) fs::remove_all(tmp);
+
+  std::vector<Measurement> ms;
+  std::optional<double> floor_f32, floor_int8;
+  nlohmann::json floors = nlohmann::json::object();
+  for (auto& t : engines) {
+    Measurement& m = t.m;
+    finish(m);
+    spdlog::info("{}: p50 {:.1f} us", m.name, m.p50_us);
+    if (t.model) {
+      const bool int8 = t.model->weight_type() == runtime::WeightType::kInt8;
       // The floor at the mean input length ([CLS] + tokens + [SEP]; about one token a character).
       const double tokens = chars / static_cast<double>(texts.size()) + 2;
-      const Cost cost = student_cost(model->config(), tokens, int8 ? 1.0 : 4.0);
+      const Cost cost = student_cost(t.model->config(), tokens, int8 ? 1.0 : 4.0);
       const MachineSpeed speed = measure_machine(static_cast<std::size_t>(cost.working_set));
       const double compute_us = cost.flops / (int8 ? speed.int8_ops : speed.f32_flops) * 1e6;
       const double memory_us = cost.bytes / speed.bytes_per_s * 1e6;
@@ -305,23 +340,24 @@ int run_bench(const Options& o) {
                (compute_us >= memory_us ? "compute" : "memory") + "), p50/floor " +
                std::to_string(m.p50_us / floor).substr(0, 4) + " (best round " +
                std::to_string(m.best_round_p50() / floor).substr(0, 4) + ")";
-      floors[label] = {{"flops", cost.flops},
-                       {"weight_bytes", cost.bytes},
-                       {"working_set_bytes", cost.working_set},
-                       {"peak_ops_per_s", int8 ? speed.int8_ops : speed.f32_flops},
-                       {"read_bytes_per_s", speed.bytes_per_s},
-                       {"compute_us", compute_us},
-                       {"memory_us", memory_us},
-                       {"floor_us", floor},
-                       {"p50_over_floor", m.p50_us / floor},
-                       {"best_round_p50_over_floor", m.best_round_p50() / floor}};
-      spdlog::info("{}: p50 {:.1f} us, floor {:.1f} us", label, m.p50_us, floor);
-      ms.push_back(m);
+      floors[m.name] = {{"flops", cost.flops},
+                        {"weight_bytes", cost.bytes},
+                        {"working_set_bytes", cost.working_set},
+                        {"peak_ops_per_s", int8 ? speed.int8_ops : speed.f32_flops},
+                        {"read_bytes_per_s", speed.bytes_per_s},
+                        {"compute_us", compute_us},
+                        {"memory_us", memory_us},
+                        {"floor_us", floor},
+                        {"p50_over_floor", m.p50_us / floor},
+                        {"best_round_p50_over_floor", m.best_round_p50() / floor}};
+      spdlog::info("{}: floor {:.1f} us", m.name, floor);
     }
-    if (!int8_path.empty()) fs::remove_all(tmp);
+    ms.push_back(m);
   }
 
-  nlohmann::json ratios = nlohmann::json::object();
+  // Each ratio is the median of the rounds' own ratios of p50s (the two engines ran seconds apart
+  // within a round), with their range.
+  nlohmann::json ratios = nlohmann::json::object(), ratio_rounds = nlohmann::json::object();
   const auto find = [&](const std::string& name) -> const Measurement* {
     for (const auto& m : ms)
       if (m.name == name) return &m;
@@ -329,7 +365,14 @@ int run_bench(const Options& o) {
   };
   const auto ratio = [&](const std::string& slow, const std::string& fast) {
     const auto *a = find(slow), *b = find(fast);
-    if (a && b && b->p50_us > 0) ratios[slow + " / " + fast] = a->p50_us / b->p50_us;
+    if (!a || !b) return;
+    std::vector<double> per_round;
+    for (std::size_t r = 0; r < a->round_p50_us.size() && r < b->round_p50_us.size(); ++r)
+      if (b->round_p50_us[r] > 0) per_round.push_back(a->round_p50_us[r] / b->round_p50_us[r]);
+    if (per_round.empty()) return;
+    const std::string key = slow + " / " + fast;
+    ratios[key] = percentile(per_round, 0.5);
+    ratio_rounds[key] = per_round;
   };
   ratio("teacher (libtorch)", "student (libtorch)");
   ratio("teacher (libtorch)", "runtime fp32");
@@ -347,6 +390,7 @@ int run_bench(const Options& o) {
                      {"threads", threads},
                      {"isa", runtime::isa_name(runtime::kernels().isa)},
                      {"ratios", ratios},
+                     {"ratios_rounds", ratio_rounds},
                      {"throughput_over_single_thread", scaling},
                      {"floors", floors}};
     for (const auto& m : ms)
@@ -368,9 +412,13 @@ int run_bench(const Options& o) {
             << " rounds; throughput: " << threads << " threads, batches\n\n";
   print_table(std::cout, ms);
   std::cout << "\n";
-  for (const auto& [name, value] : ratios.items())
+  for (const auto& [name, value] : ratios.items()) {
+    const std::vector<double> rounds = ratio_rounds[name];
+    const auto [lo, hi] = std::minmax_element(rounds.begin(), rounds.end());
     std::cout << std::left << std::setw(52) << name << std::right << std::fixed
-              << std::setprecision(1) << value.get<double>() << "x\n";
+              << std::setprecision(1) << value.get<double>() << "x (rounds " << *lo << "-" << *hi
+              << ")\n";
+  }
   for (const auto& m : ms) {
     const auto [lo, hi] = std::minmax_element(m.round_scaling.begin(), m.round_scaling.end());
     std::cout << std::left << std::setw(52) << ("throughput / single-thread, " + m.name)

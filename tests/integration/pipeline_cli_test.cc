@@ -62,9 +62,9 @@ TEST(PipelineCli, RejectsUnknownConfigKeys) {
 TEST(StudentCli, TrainStudentAndDistillWithAugmentation) {
   TempDir tmp;
   const auto train = small_train(tmp);
-  const auto alone = run_cli("train-student --train " + train + " --dev " + demo("dev") +
-                             " --out " + tmp.path() + "/alone --epochs 1 --hidden-size 16 " +
-                             "--threads 1 --json");
+  const auto alone =
+      run_cli("train-student --train " + train + " --dev " + demo("dev") + " --out " + tmp.path() +
+              "/alone --epochs 1 --hidden-size 16 " + "--threads 1 --json");
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
   const auto j = nlohmann::json::parse(alone.out);
   EXPECT_EQ(j["epochs"], 1);
@@ -110,15 +110,27 @@ TEST(StudentCli, BenchTimesEveryEngineInRounds) {
     EXPECT_GT(scaling[0], 0.0);
     EXPECT_DOUBLE_EQ(j["throughput_over_single_thread"][names.back()].get<double>(), scaling[1]);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"student (libtorch)", "runtime fp32", "runtime int8"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"student (libtorch)", "runtime fp32", "runtime int8"}));
   for (const char* name : {"runtime fp32", "runtime int8"}) {
     const auto& f = j["floors"][name];
     EXPECT_GT(f["floor_us"].get<double>(), 0.0) << name;
     EXPECT_GE(f["floor_us"].get<double>(), f["compute_us"].get<double>()) << name;
     EXPECT_GE(f["floor_us"].get<double>(), f["memory_us"].get<double>()) << name;
-    EXPECT_LE(f["best_round_p50_over_floor"].get<double>(), f["p50_over_floor"].get<double>()) << name;
+    EXPECT_LE(f["best_round_p50_over_floor"].get<double>(), f["p50_over_floor"].get<double>())
+        << name;
   }
-  EXPECT_TRUE(j["ratios"].contains("student (libtorch) / runtime int8"));
+  // Engines are interleaved within each round, and every ratio is the median of the rounds' own
+  // ratios of p50s.
+  const std::string key = "student (libtorch) / runtime int8";
+  ASSERT_TRUE(j["ratios"].contains(key));
+  std::vector<double> ratio_rounds = j["ratios_rounds"][key];
+  ASSERT_EQ(ratio_rounds.size(), 3u);
+  const std::vector<double> slow = j["models"][0]["p50_rounds_us"],
+                            fast = j["models"][2]["p50_rounds_us"];
+  for (std::size_t r = 0; r < 3; ++r) EXPECT_DOUBLE_EQ(ratio_rounds[r], slow[r] / fast[r]);
+  std::sort(ratio_rounds.begin(), ratio_rounds.end());
+  EXPECT_DOUBLE_EQ(j["ratios"][key].get<double>(), ratio_rounds[1]);
   const auto bad = run_cli("bench --student " + dir + " --data " + demo("test") + " --rounds 0");
   EXPECT_NE(bad.exit_code, 0);
 }
