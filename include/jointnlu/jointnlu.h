@@ -37,7 +37,10 @@ class Error : public std::runtime_error {
 };
 
 struct ParserOptions {
-  // Threads parse_batch() spreads a batch over; 1: the calling thread only; 0: all cores.
+  // Threads parse_batch() spreads a batch over; 1: the calling thread only; 0: all cores. Beyond
+  // the caller, they are the Parser's own, started on first need and kept until it is destroyed
+  // (with threads > 1, concurrent parse_batch() calls on one Parser take turns). Every thread that
+  // runs batches keeps its scratch, ~1.3 MB at hidden 128, so that later batches allocate nothing.
   int threads = 1;
   // Longest text accepted, in characters (Unicode code points); longer ones are kInvalidInput.
   std::size_t max_chars = 512;
