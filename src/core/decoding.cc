@@ -28,8 +28,9 @@ namespace {
 // register), written with GCC/Clang vector extensions so that it compiles to SIMD even at the
 // baseline x86-64 ISA (plain loops with a clamp or a float reduction were left scalar without
 // -ffast-math): 2^n by the exponent bits, n rounded by the 1.5 * 2^23 trick, e^r on |r| <= ln2/2
-// by a degree-6 Taylor polynomial (truncation error < 3e-8 relative). x is clamped at -87 (e^-87 ~ 1.6e-38, the
-// smallest result that stays a normal float), which a sum of terms up to 1 cannot tell from 0.
+// by a degree-6 Taylor polynomial (truncation error < 3e-8 relative). x is clamped at -87 (e^-87
+// ~ 1.6e-38, the smallest result that stays a normal float), which a sum of terms up to 1 cannot
+// tell from 0.
 using Float4 = float __attribute__((vector_size(16)));
 using Int4 = std::int32_t __attribute__((vector_size(16)));
 
@@ -106,8 +107,9 @@ TagDecoder::TagDecoder(const std::vector<std::string>& tags, TagScheme scheme)
       allowed_[a * num_tags_ + b] = tag_transition_allowed(tags[a], tags[b], scheme);
   }
   // Under BIO/BIOES most tags (O, B-x, S-x) may follow any tag, and the rest (I-x, E-x) only a
-  // couple: Viterbi then needs one maximum over all tags per position plus short lists, O(T) instead
-  // of O(T^2) per position (SMP2019 has 111 tags; the dense loop was 38% of a student's parse).
+  // couple: Viterbi then needs one maximum over all tags per position plus short lists, O(T)
+  // instead of O(T^2) per position (SMP2019 has 111 tags; the dense loop was 38% of a student's
+  // parse).
   prev_offsets_.assign(tags.size() + 1, 0);
   for (int b = 0; b < num_tags_; ++b) {
     bool any_prev = true;
@@ -151,7 +153,8 @@ std::vector<int> TagDecoder::decode(std::span<const float> scores, std::size_t l
     double lane[4] = {kImpossible, kImpossible, kImpossible, kImpossible};
     std::size_t prev = 0;
     for (; prev + 4 <= n; prev += 4)
-      for (std::size_t l = 0; l < 4; ++l) lane[l] = best[prev + l] > lane[l] ? best[prev + l] : lane[l];
+      for (std::size_t l = 0; l < 4; ++l)
+        lane[l] = best[prev + l] > lane[l] ? best[prev + l] : lane[l];
     for (; prev < n; ++prev) lane[0] = best[prev] > lane[0] ? best[prev] : lane[0];
     const double all_top = std::max(std::max(lane[0], lane[1]), std::max(lane[2], lane[3]));
     int all_arg = -1;  // stays -1 only if every score is NaN, as in the one-pass scan
@@ -227,10 +230,12 @@ JointChoice decode_joint(std::span<const float> domain_logits, std::span<const f
                      intent_logits[static_cast<std::size_t>(i)];
     if (best.domain < 0 || s > top) top = s, best.domain = d, best.intent = i;
   }
-  best.domain_prob = std::exp(static_cast<double>(domain_logits[static_cast<std::size_t>(best.domain)]) -
-                              log_sum_exp(domain_logits));
-  best.intent_prob = std::exp(static_cast<double>(intent_logits[static_cast<std::size_t>(best.intent)]) -
-                              log_sum_exp(intent_logits));
+  best.domain_prob =
+      std::exp(static_cast<double>(domain_logits[static_cast<std::size_t>(best.domain)]) -
+               log_sum_exp(domain_logits));
+  best.intent_prob =
+      std::exp(static_cast<double>(intent_logits[static_cast<std::size_t>(best.intent)]) -
+               log_sum_exp(intent_logits));
   return best;
 }
 

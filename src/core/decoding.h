@@ -86,8 +86,9 @@ struct SlotPrediction {
 };
 
 // Tag ids per labelled position (as TagDecoder returns them for input.labelled) to character spans
-// and values; tag_probs[i] (the probability of tags[i]) is read only where tags[i] is a slot tag. A span runs from its B- token to the last token before the next labelled token that
-// is not its I-; so pieces of a split character stay inside it. Tags must form a valid BIO path.
+// and values; tag_probs[i] (the probability of tags[i]) is read only where tags[i] is a slot tag. A
+// span runs from its B- token to the last token before the next labelled token that is not its I-;
+// so pieces of a split character stay inside it. Tags must form a valid BIO path.
 std::vector<SlotPrediction> tags_to_slots(std::string_view text, const ModelInput& input,
                                           const std::vector<int>& tags,
                                           const std::vector<float>& tag_probs,
