@@ -13,7 +13,7 @@ std::vector<Command> eval_commands() {
   Command eval{"eval",
                "Score predictions against gold data with the official SMP2019 metrics: --gold G --pred P, or "
                "--model M --data D to predict D with M first",
-               {Opt::kGold, Opt::kPred, Opt::kModel, Opt::kData, Opt::kFormat, Opt::kMaxChars, Opt::kConllDomain,
+               {Opt::kGold, Opt::kPred, Opt::kModel, Opt::kData, Opt::kLexicon, Opt::kFormat, Opt::kMaxChars, Opt::kConllDomain,
                 Opt::kJson, Opt::kThreads},
                [](const Options& o) {
                  if (!o.model.empty() || !o.data.empty()) {

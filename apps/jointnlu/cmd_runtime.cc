@@ -10,6 +10,7 @@
 #include "core/predict_input.h"
 #include "report.h"
 #include "runtime/export.h"
+#include "runtime/model_lexicon.h"
 #include "runtime/student_parser.h"
 #include "student_commands.h"
 #include "trainer_plugin.h"
@@ -22,9 +23,20 @@ int thread_count(int requested) {
                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-runtime::StudentParser open_student(const std::string& path) {
+}  // namespace
+
+runtime::StudentParser open_student(const std::string& path,
+                                    const std::vector<std::string>& lexicons) {
   auto parser = runtime::StudentParser::open(path);
   const auto& m = parser.model();
+  if (!lexicons.empty()) {
+    if (!m.lexicon())
+      throw std::invalid_argument(path + ": the model reads no lexicon; --lexicon cannot add to it");
+    runtime::add_lexicon_entries(*m.lexicon(), runtime::read_lexicon_additions(lexicons), path);
+  }
+  if (m.lexicon())
+    spdlog::info("model {}: lexicon of {} entries in {} categories", path, m.lexicon()->size(),
+                 m.lexicon()->categories().size());
   spdlog::info("model {}: BiLSTM {} x H{} ({} pooling), {} weights, {:.1f} MB packed", path,
                m.config().num_layers, m.config().hidden_size,
                m.config().pooling == runtime::Pooling::kMax ? "max" : "attention",
@@ -33,13 +45,11 @@ runtime::StudentParser open_student(const std::string& path) {
   return parser;
 }
 
-}  // namespace
-
 bool is_student_model(const std::string& path) { return runtime::StudentModel::is_loadable(path); }
 
 int predict_with_student(const Options& o) {
   const auto texts = read_predict_input(o.input, o.max_chars);
-  const auto parser = open_student(o.model);
+  const auto parser = open_student(o.model, o.lexicon);
   const auto predictions = parser.parse_batch(texts, thread_count(o.threads));
   write_predictions(o.out, texts, predictions);
   return 0;
@@ -50,7 +60,7 @@ int eval_with_student(const Options& o) {
   std::vector<std::string> texts;
   texts.reserve(gold.size());
   for (const auto& r : gold) texts.push_back(r.text);
-  const auto parser = open_student(o.model);
+  const auto parser = open_student(o.model, o.lexicon);
   const Scores scores = score_records(
       gold, records_from_predictions(texts, parser.parse_batch(texts, thread_count(o.threads))));
   if (o.json)
@@ -65,7 +75,7 @@ std::vector<Command> runtime_commands() {
       "predict",
       "Parse utterances (plain text lines, JSON lines with \"text\", or an SMP JSON array) with a "
       "model; writes JSON lines",
-      {Opt::kModel, Opt::kInput, Opt::kOut, Opt::kThreads, Opt::kMaxChars},
+      {Opt::kModel, Opt::kInput, Opt::kOut, Opt::kThreads, Opt::kMaxChars, Opt::kLexicon},
       [](const Options& o) {
         if (o.model.empty()) throw std::invalid_argument("predict needs --model PATH");
         return is_student_model(o.model) ? predict_with_student(o) : run_in_trainer("predict", o);
@@ -75,12 +85,13 @@ std::vector<Command> runtime_commands() {
       "Write a student checkpoint directory as one self-contained .safetensors file for the "
       "runtime "
       "(--int8: quantised weight matrices)",
-      {Opt::kModel, Opt::kOut, Opt::kInt8},
+      {Opt::kModel, Opt::kOut, Opt::kInt8, Opt::kLexicon},
       [](const Options& o) {
         if (o.model.empty())
           throw std::invalid_argument("export needs --model DIR (a student directory)");
         if (o.out.empty() || o.out == "-") throw std::invalid_argument("export needs --out FILE");
-        const auto report = runtime::export_student(o.model, o.out, o.int8);
+        const auto report = runtime::export_student(o.model, o.out, o.int8,
+                                                    runtime::read_lexicon_additions(o.lexicon));
         spdlog::info(
             "{}: {} tensors, {} weights; matrices {:.2f} MB ({:.1f}% of fp32), file {:.2f} MB",
             o.out, report.tensors, o.int8 ? "int8" : "fp32",
@@ -95,7 +106,7 @@ std::vector<Command> runtime_commands() {
                 "/health; stops "
                 "cleanly on SIGINT/SIGTERM",
                 {Opt::kModel, Opt::kHost, Opt::kPort, Opt::kThreads, Opt::kMaxChars,
-                 Opt::kMaxBodyBytes, Opt::kMaxBatch},
+                 Opt::kMaxBodyBytes, Opt::kMaxBatch, Opt::kLexicon, Opt::kAdminToken},
                 [](const Options& o) {
                   if (o.model.empty()) throw std::invalid_argument("serve needs --model PATH");
                   return serve_student(o);

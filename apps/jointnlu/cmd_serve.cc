@@ -3,6 +3,12 @@
 //   POST /v1/parse  {"text": "..."}        -> one result object (jointnlu::to_json(ParseResult))
 //                   {"texts": ["...", ...]} -> an array of them, in order
 //   GET  /health                           -> {"status": "ok", "model": {...}}
+//   PUT    /v1/lexicons/NAME {"entries": [...]} -> adds entries to the model's lexicon category
+//   DELETE /v1/lexicons/NAME {"entries": [...]}    NAME, or removes them, at run time; only with
+//                                                  --admin-token, for requests carrying
+//                                                  "Authorization: Bearer TOKEN" (401 without
+//                                                  credentials, 403 with wrong ones or when the
+//                                                  server has no admin token)
 // Errors are {"error": {"code": "...", "message": "..."}}: 400 for a body that is not UTF-8 or not
 // JSON, for missing or mistyped fields and for texts check_text rejects (empty, too long, control
 // characters); 413 for a body over --max-body-bytes; 404 / 405 for unknown paths / methods.
@@ -28,6 +34,9 @@ namespace jointnlu::cli {
 namespace {
 
 using nlohmann::json;
+
+// Entries one PUT or DELETE may carry (a bigger list: several requests, or --lexicon at start).
+constexpr std::size_t kMaxLexiconEdit = 10000;
 
 void send_error(httplib::Response& res, int status, const std::string& code,
                 const std::string& message) {
@@ -107,7 +116,72 @@ class Service {
     }
   }
 
+  // PUT (add) or DELETE (remove) /v1/lexicons/NAME.
+  void edit_lexicon(const httplib::Request& req, httplib::Response& res, bool add) const {
+    if (!authorized(req, res)) return;
+    try {
+      const std::string category = req.matches[1];
+      const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("entries") ||
+          !body["entries"].is_array())
+        throw BadRequest{"invalid_request",
+                         "the request body must be a JSON object {\"entries\": [\"...\", ...]}"};
+      std::vector<std::string> entries;
+      for (const auto& e : body["entries"]) {
+        if (!e.is_string()) throw BadRequest{"invalid_field", "\"entries\" must hold strings"};
+        entries.push_back(e.get<std::string>());
+      }
+      if (entries.size() > kMaxLexiconEdit)
+        throw BadRequest{"too_many_entries", "at most " + std::to_string(kMaxLexiconEdit) +
+                                                 " entries per request"};
+      json out{{"category", category}};
+      if (add) {
+        parser_.add_lexicon_entries(category, entries);
+        out["added"] = entries.size();
+      } else {
+        out["removed"] = parser_.remove_lexicon_entries(category, entries);
+      }
+      out["lexicon_entries"] = parser_.info().lexicon_entries;
+      spdlog::info("lexicon {}: {} {} entries", category, add ? "added" : "removed",
+                   add ? entries.size() : out["removed"].get<std::size_t>());
+      res.set_content(out.dump(), "application/json");
+    } catch (const BadRequest& e) {
+      send_error(res, 400, e.code, e.message);
+    } catch (const Error& e) {
+      const bool unknown = std::string_view(e.what()).find("no lexicon category") !=
+                           std::string_view::npos;
+      send_error(res, unknown ? 404 : 400, unknown ? "unknown_category" : "invalid_entry",
+                 e.what());
+    }
+  }
+
   ModelInfo info() const { return parser_.info(); }
+
+  // The admin check: a constant-time comparison of the bearer token, so timing reveals nothing.
+  bool authorized(const httplib::Request& req, httplib::Response& res) const {
+    if (options_.admin_token.empty()) {
+      send_error(res, 403, "admin_disabled",
+                 "lexicon edits are disabled: start the server with --admin-token");
+      return false;
+    }
+    const std::string header = req.get_header_value("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      send_error(res, 401, "unauthorized", "send Authorization: Bearer TOKEN");
+      return false;
+    }
+    const std::string_view given = std::string_view(header).substr(kBearer.size());
+    const std::string& want = options_.admin_token;
+    unsigned char diff = given.size() == want.size() ? 0 : 1;
+    for (std::size_t i = 0; i < given.size(); ++i)
+      diff |= static_cast<unsigned char>(given[i] ^ want[i % want.size()]);
+    if (diff != 0) {
+      send_error(res, 403, "forbidden", "wrong admin token");
+      return false;
+    }
+    return true;
+  }
 
   void health(const httplib::Request&, httplib::Response& res) const {
     res.set_content(json{{"status", "ok"}, {"model", json::parse(to_json(parser_.info()))}}.dump(),
@@ -146,6 +220,7 @@ int serve_student(const Options& o) {
   ParserOptions popts;
   popts.threads = 1;  // requests are already spread over the server's threads
   popts.max_chars = o.max_chars;
+  popts.lexicons = o.lexicon;
   const Service service(Parser::open(o.model, popts), o);
   spdlog::info("model {}", to_json(service.info()));
 
@@ -159,6 +234,13 @@ int serve_student(const Options& o) {
            [&](const httplib::Request& req, httplib::Response& res) { service.parse(req, res); });
   svr.Get("/health",
           [&](const httplib::Request& req, httplib::Response& res) { service.health(req, res); });
+  const std::string lexicon_path = R"(/v1/lexicons/([^/]+))";
+  svr.Put(lexicon_path, [&](const httplib::Request& req, httplib::Response& res) {
+    service.edit_lexicon(req, res, true);
+  });
+  svr.Delete(lexicon_path, [&](const httplib::Request& req, httplib::Response& res) {
+    service.edit_lexicon(req, res, false);
+  });
   method_not_allowed(svr, "/v1/parse", "POST");
   method_not_allowed(svr, "/health", "GET");
   // Statuses httplib sets itself (404 no route, 413 body too large, 400 bad request line) get a

@@ -75,7 +75,8 @@ std::vector<Command> trainer_commands() {
        {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kSize, Opt::kPositionInit,
         Opt::kEncoderDropout, Opt::kClassifierPooling, Opt::kWeights, Opt::kClassWeights,
         Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup, Opt::kMaxLength, Opt::kPatience,
-        Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain, Opt::kJson},
+        Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain, Opt::kJson,
+        Opt::kLexicon, Opt::kLexiconFromTrain, Opt::kLexiconFolds},
        [](const Options& o) {
          if (o.train.empty()) throw std::invalid_argument("train-teacher needs --train");
          if (o.out.empty()) throw std::invalid_argument("train-teacher needs --out");
@@ -86,7 +87,8 @@ std::vector<Command> trainer_commands() {
        {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kTeacher, Opt::kHiddenSize, Opt::kLayers,
         Opt::kEmbeddingSize, Opt::kPooling, Opt::kEmbedInit, Opt::kDropout, Opt::kWeights, Opt::kClassWeights,
         Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup, Opt::kMaxLength, Opt::kPatience,
-        Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain, Opt::kJson},
+        Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain, Opt::kJson,
+        Opt::kLexicon, Opt::kLexiconFromTrain, Opt::kLexiconFolds},
        [](const Options& o) {
          if (o.train.empty()) throw std::invalid_argument("train-student needs --train");
          if (o.out.empty()) throw std::invalid_argument("train-student needs --out");
@@ -97,6 +99,7 @@ std::vector<Command> trainer_commands() {
        "unlabelled lines",
        {Opt::kTeacher, Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kAlpha, Opt::kTemperature,
         Opt::kKdLoss, Opt::kAugment, Opt::kGenerators, Opt::kGazetteers, Opt::kCorpus, Opt::kCorpusLines,
+        Opt::kLexicon, Opt::kLexiconFromTrain, Opt::kLexiconFolds,
         Opt::kHiddenSize, Opt::kLayers, Opt::kEmbeddingSize, Opt::kPooling, Opt::kEmbedInit, Opt::kDropout,
         Opt::kWeights, Opt::kClassWeights, Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup,
         Opt::kPatience, Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain,

@@ -312,6 +312,32 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
                        "Directory of slot-value lists (NAME.txt serves slot keys NAME and *_NAME) for substitution")
             ->type_name("DIR");
         break;
+      case Opt::kLexicon:
+        cmd.add_option("--lexicon", o.lexicon,
+                       "Lexicon source, repeatable: NAME=FILE (one entry per line), PREFIX=DIR (every "
+                       "*.txt as PREFIX.STEM) or jieba[=FILE] (python3-jieba's dictionary by POS). "
+                       "Training: the model's categories; predict/serve: entries added to the "
+                       "model's categories of those names")
+            ->type_name("SPEC");
+        break;
+      case Opt::kLexiconFromTrain:
+        cmd.add_flag("--lexicon-from-train", o.lexicon_from_train,
+                     "Add the training set's slot values as lexicon categories train.KEY");
+        break;
+      case Opt::kLexiconFolds:
+        cmd.add_option("--lexicon-folds", o.lexicon_folds,
+                       "With --lexicon-from-train: an utterance sees only the values of the other "
+                       "folds, as test utterances see values of training (1: no folds)")
+            ->check(CLI::Range(1, 100))
+            ->capture_default_str();
+        break;
+      case Opt::kAdminToken:
+        cmd.add_option("--admin-token", o.admin_token,
+                       "Enables PUT/DELETE /v1/lexicons/NAME for clients sending Authorization: "
+                       "Bearer TOKEN (also from JOINTNLU_ADMIN_TOKEN)")
+            ->envname("JOINTNLU_ADMIN_TOKEN")
+            ->type_name("TOKEN");
+        break;
       case Opt::kCorpusLines:
         cmd.add_option("--corpus-lines", o.corpus_lines,
                        "Distillation: unlabelled lines sampled from --corpus into the transfer set")

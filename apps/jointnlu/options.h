@@ -82,6 +82,11 @@ struct Options {
   std::string generators = "substitute,mask,ngram";  // augmentation generators to use
   std::string gazetteers;           // directory of slot-value lists (*.txt) for substitution
   int corpus_lines = 0;             // distillation: unlabelled lines sampled from --corpus
+  // Lexicons (core/lexicon_sources.h): training sources, or entries added at load (predict/serve).
+  std::vector<std::string> lexicon;  // --lexicon NAME=FILE | PREFIX=DIR | jieba[=FILE], repeatable
+  bool lexicon_from_train = false;  // training: the train set's slot values as categories train.KEY
+  int lexicon_folds = 5;            // training: k-fold split of those values (1: none)
+  std::string admin_token;          // serve: enables PUT/DELETE /v1/lexicons/NAME with this bearer token
   // Runtime: export and serve.
   bool int8 = false;                // export: int8 weight matrices (per-row scales) instead of fp32
   std::string host = "127.0.0.1";   // serve: address to listen on
@@ -159,6 +164,10 @@ enum class Opt {
   kGenerators,
   kGazetteers,
   kCorpusLines,
+  kLexicon,
+  kLexiconFromTrain,
+  kLexiconFolds,
+  kAdminToken,
   kInt8,
   kHost,
   kPort,

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,35 @@ std::vector<Example> read_training(const std::string& path, const ReadOptions& r
         "{}: {} nested slot pairs cannot be tagged (the outer span is kept); they count as misses",
         path, nested);
   return examples;
+}
+
+std::shared_ptr<const TrainingLexicon> training_lexicon(const Options& o,
+                                                        const std::vector<Example>& train) {
+  TrainingLexiconOptions options;
+  for (const auto& spec : o.lexicon) options.sources.push_back(LexiconSource::parse(spec));
+  options.from_train = o.lexicon_from_train;
+  options.folds = static_cast<std::size_t>(o.lexicon_folds);
+  options.seed = o.seed;
+  if (options.empty()) return nullptr;
+  const auto started = std::chrono::steady_clock::now();
+  auto lexicon = TrainingLexicon::build(options, train);
+  const Lexicon& full = lexicon->full();
+  std::string names;
+  for (const auto& c : full.categories()) names += (names.empty() ? "" : ", ") + c;
+  spdlog::info("lexicon: {} entries in {} categories ({} features per position): {}; {} fold "
+               "lexicons; built in {:.1f} s",
+               full.size(), full.categories().size(), full.feature_count(), names,
+               lexicon->folds(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return lexicon;
+}
+
+nlohmann::json lexicon_record(const Options& o, const TrainingLexicon* lexicon) {
+  if (!lexicon) return nullptr;
+  return {{"sources", o.lexicon},
+          {"from_train", o.lexicon_from_train},
+          {"folds", lexicon->folds()},
+          {"entries", lexicon->full().size()}};
 }
 
 std::vector<std::string> texts_of(const std::vector<Record>& records) {

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -60,11 +62,27 @@ struct Setup {
   train::StudentSpec spec;
   std::optional<Tokenizer> tokenizer;
   std::optional<train::LoadedTeacher> teacher;
+  std::shared_ptr<const TrainingLexicon> lexicon;  // nullptr: the student reads none
+
+  std::shared_ptr<const Lexicon> full_lexicon() const {
+    return lexicon ? lexicon->full_ptr() : nullptr;
+  }
+  // What training example i / another transfer example i is matched against.
+  std::function<const Lexicon*(std::size_t)> example_lexicon() const {
+    return [this](std::size_t i) -> const Lexicon* {
+      return lexicon ? &lexicon->for_example(i) : nullptr;
+    };
+  }
+  const Lexicon* other_lexicon(std::size_t i) const {
+    return lexicon ? &lexicon->for_other(i) : nullptr;
+  }
 };
 
 // The student's architecture from the flags; embedding size follows the initialisation source.
-train::StudentConfig student_config(const Options& o, int64_t vocab, int64_t embedding_size) {
+train::StudentConfig student_config(const Options& o, int64_t vocab, int64_t embedding_size,
+                                    int64_t lexicon_features) {
   train::StudentConfig c;
+  c.lexicon_features = lexicon_features;
   c.vocab_size = vocab;
   c.embedding_size = embedding_size;
   c.hidden_size = o.hidden_size;
@@ -96,8 +114,9 @@ train::JointBiLSTM build_student(const Options& o, Setup& s) {
     embedding_size = static_cast<int64_t>(vectors.dim);
   }
   if (!o.resume)
-    s.spec.model = student_config(o, static_cast<int64_t>(s.tokenizer->vocab_size()),
-                                  embedding_size);
+    s.spec.model = student_config(
+        o, static_cast<int64_t>(s.tokenizer->vocab_size()), embedding_size,
+        s.lexicon ? static_cast<int64_t>(s.lexicon->full().feature_count()) : 0);
   torch::manual_seed(o.seed);
   train::JointBiLSTM model(s.spec.model, s.spec.labels);
   if (source) train::set_embeddings(model, *source);
@@ -108,6 +127,9 @@ void restore_for_resume(const Options& o, Setup& s) {
   const auto saved = train::parse_student_config(train::read_config(o.out), o.out + "/config.json");
   if (saved.labels.to_json() != s.spec.labels.to_json())
     throw std::invalid_argument("--resume: the labels differ from those of the model in " + o.out);
+  if (saved.lexicon_categories != s.spec.lexicon_categories)
+    throw std::invalid_argument("--resume: the lexicon flags give other categories than those of "
+                                "the model in " + o.out + " (give the same --lexicon flags)");
   s.spec.model = saved.model;
   s.spec.max_length = saved.max_length;
   s.tokenizer = Tokenizer::from_vocab_file(o.out + "/vocab.txt", saved.tokenizer);
@@ -138,7 +160,8 @@ int train_student(const Options& o, Setup& s, train::JointBiLSTM& model,
                      {"epochs", o.epochs},
                      {"patience", o.patience},
                      {"seed", o.seed},
-                     {"transfer_examples", encoded.size()}};
+                     {"transfer_examples", encoded.size()},
+                     {"lexicon", lexicon_record(o, s.lexicon.get())}};
   if (distill)
     s.spec.training["distill"] = {{"alpha", distill->alpha},
                                   {"temperature", distill->temperature},
@@ -166,7 +189,8 @@ int train_student(const Options& o, Setup& s, train::JointBiLSTM& model,
   train::TrainerHooks hooks;
   if (!dev.empty()) hooks.evaluate = [&] { return score_on(predictor, dev); };
   hooks.checkpoint = [&](train::StateDict tensors) {
-    return train::student_checkpoint(s.spec, *s.tokenizer, std::move(tensors));
+    return train::student_checkpoint(s.spec, *s.tokenizer, std::move(tensors),
+                                     s.lexicon ? &s.lexicon->full() : nullptr);
   };
   train::Trainer trainer(train::as_joint_model(model), criterion, batcher, trainer_options(o, lr),
                          hooks);
@@ -181,6 +205,8 @@ int run_train_student(const Options& o) {
   Setup s;
   s.spec.labels = LabelSpace::from_examples(examples);
   s.spec.max_length = static_cast<std::size_t>(o.max_length);
+  s.lexicon = training_lexicon(o, examples);
+  if (s.lexicon) s.spec.lexicon_categories = s.lexicon->full().categories();
   if (o.resume) {
     restore_for_resume(o, s);
   } else if (!o.teacher.empty()) {
@@ -194,8 +220,8 @@ int run_train_student(const Options& o) {
   s.spec.tokenizer = s.tokenizer->options();
   auto model = build_student(o, s);
   s.teacher.reset();
-  const train::Batcher batcher(*s.tokenizer, s.spec.labels, s.spec.max_length);
-  const auto encoded = batcher.encode_all(examples);
+  const train::Batcher batcher(*s.tokenizer, s.spec.labels, s.spec.max_length, s.full_lexicon());
+  const auto encoded = batcher.encode_all(examples, s.example_lexicon());
   return train_student(o, s, model, encoded, examples, batcher, std::nullopt);
 }
 
@@ -209,13 +235,28 @@ int run_distill(const Options& o) {
   s.spec.labels = s.teacher->spec.labels;
   s.spec.max_length = s.teacher->spec.max_length;
   s.tokenizer = s.teacher->tokenizer;
+  if (s.teacher->lexicon) {
+    // ... and the same lexicon features.
+    if (!o.lexicon.empty() || o.lexicon_from_train)
+      throw std::invalid_argument("the teacher " + o.teacher +
+                                  " has a lexicon, which the student reads too: give no --lexicon "
+                                  "or --lexicon-from-train");
+    s.lexicon = TrainingLexicon::from_full(s.teacher->lexicon, examples,
+                                           static_cast<std::size_t>(o.lexicon_folds), o.seed);
+    spdlog::info("lexicon of the teacher: {} entries in {} categories; {} fold lexicons",
+                 s.lexicon->full().size(), s.lexicon->full().categories().size(),
+                 s.lexicon->folds());
+  } else {
+    s.lexicon = training_lexicon(o, examples);  // the student's own
+  }
+  if (s.lexicon) s.spec.lexicon_categories = s.lexicon->full().categories();
   if (o.resume) restore_for_resume(o, s);
   s.spec.tokenizer = s.tokenizer->options();
   auto model = build_student(o, s);
-  const train::Batcher batcher(*s.tokenizer, s.spec.labels, s.spec.max_length);
+  const train::Batcher batcher(*s.tokenizer, s.spec.labels, s.spec.max_length, s.full_lexicon());
 
   // The transfer set: gold examples, augmented variants, unlabelled corpus lines.
-  auto encoded = batcher.encode_all(examples);
+  auto encoded = batcher.encode_all(examples, s.example_lexicon());
   const std::size_t gold_count = encoded.size();
   const Generators g = parse_generators(o.generators);
   std::size_t variant_count = 0;
@@ -239,7 +280,8 @@ int run_distill(const Options& o) {
     a.seed = o.seed;
     AugmentStats stats;
     const auto variants = augment(examples, &bank, a, &stats);
-    for (const auto& v : variants) encoded.push_back(train::encode_variant(batcher, v));
+    for (const auto& v : variants)
+      encoded.push_back(train::encode_variant(batcher, v, s.other_lexicon(encoded.size())));
     variant_count = variants.size();
     spdlog::info(
         "augmentation ({}): {} variants from {} utterances; {} slot values substituted (bank of {}), "
@@ -255,7 +297,8 @@ int run_distill(const Options& o) {
     std::size_t skipped = 0;
     const auto lines = sample_lines(paths, static_cast<std::size_t>(o.corpus_lines), o.seed,
                                     o.max_chars, &skipped);
-    for (const auto& line : lines) encoded.push_back(train::encode_unlabelled(batcher, line));
+    for (const auto& line : lines)
+      encoded.push_back(train::encode_unlabelled(batcher, line, s.other_lexicon(encoded.size())));
     corpus_count = lines.size();
     spdlog::info("corpus: {} lines sampled ({} unusable lines skipped)", corpus_count, skipped);
   }

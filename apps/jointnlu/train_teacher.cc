@@ -70,8 +70,10 @@ int run_train_teacher(const Options& o) {
   const auto weights = train::LossWeights::parse(o.weights);
   const auto weighting = train::parse_class_weighting(o.class_weights);
   const auto max_length = static_cast<std::size_t>(o.max_length);
+  const auto lexicon = training_lexicon(o, train_examples);
 
   train::TeacherSpec spec;
+  if (lexicon) spec.lexicon_categories = lexicon->full().categories();
   spec.labels = LabelSpace::from_examples(train_examples);
   std::optional<Tokenizer> tokenizer;
   std::optional<train::PretrainedEncoder> pretrained;
@@ -84,6 +86,9 @@ int run_train_teacher(const Options& o) {
                                   " differ from those of the model in " + o.out);
     spec.albert = saved.albert;
     spec.pooling = saved.pooling;
+    if (saved.lexicon_categories != spec.lexicon_categories)
+      throw std::invalid_argument("--resume: the lexicon flags give other categories than those of "
+                                  "the model in " + o.out + " (give the same --lexicon flags)");
     tokenizer = Tokenizer::from_vocab_file(o.out + "/vocab.txt", saved.tokenizer);
   } else if (!o.init.empty()) {
     pretrained = train::read_pretrained(o.init);
@@ -108,14 +113,18 @@ int run_train_teacher(const Options& o) {
   const double lr = o.lr > 0 ? o.lr : pretrained ? kLrPretrained : kLrFromScratch;
 
   torch::manual_seed(o.seed);
-  train::JointAlbert model(spec.albert, spec.labels, spec.pooling);
+  train::JointAlbert model(spec.albert, spec.labels, spec.pooling,
+                           lexicon ? static_cast<int64_t>(lexicon->full().feature_count()) : 0);
   if (pretrained) log_load_report(train::load_pretrained(model, *pretrained), o.init);
   else if (!o.resume)
     train::init_position_embeddings(*model->albert, train::parse_position_init(o.position_init));
   pretrained.reset();  // the checkpoint's tensors are copied into the model
 
-  const train::Batcher batcher(*tokenizer, spec.labels, max_length);
-  const auto encoded = batcher.encode_all(train_examples);
+  const train::Batcher batcher(*tokenizer, spec.labels, max_length,
+                               lexicon ? lexicon->full_ptr() : nullptr);
+  const auto encoded = batcher.encode_all(train_examples, [&](std::size_t i) -> const Lexicon* {
+    return lexicon ? &lexicon->for_example(i) : nullptr;
+  });
   std::size_t unk = 0, tokens = 0, truncated = 0;
   for (const auto& e : encoded) {
     tokens += e.input.kept_tokens;
@@ -156,13 +165,15 @@ int run_train_teacher(const Options& o) {
                    {"batch_size", o.batch_size},
                    {"epochs", o.epochs},
                    {"patience", o.patience},
-                   {"seed", o.seed}};
+                   {"seed", o.seed},
+                   {"lexicon", lexicon_record(o, lexicon.get())}};
 
   const train::JointPredictor predictor(train::as_joint_model(model), batcher);
   train::TrainerHooks hooks;
   if (!dev.empty()) hooks.evaluate = [&] { return score_on(predictor, dev); };
   hooks.checkpoint = [&](train::StateDict tensors) {
-    return train::teacher_checkpoint(spec, *tokenizer, std::move(tensors));
+    return train::teacher_checkpoint(spec, *tokenizer, std::move(tensors),
+                                     lexicon ? &lexicon->full() : nullptr);
   };
   spdlog::info(
       "training: lr {:.1e}, batch {}, up to {} epochs, loss weights {}, class weights {}{}", lr,

@@ -8,7 +8,11 @@
 //   jointnlu::ParseResult r = parser.parse("播放周杰伦的稻香");
 //   // r.domain == "music", r.intent == "PLAY", r.slots[0].key == "artist", ...
 //
-// A Parser is immutable once opened: share one between any number of threads.
+// A Parser's weights are immutable once opened: share one between any number of threads. A model
+// trained with a lexicon (word lists per category: contacts, songs, dishes...) also takes new
+// entries at run time, without retraining, from any thread while others parse:
+//
+//   parser.add_lexicon_entries("contact", {"林晓峰"});   // now matched like a trained-in entry
 #pragma once
 
 #include <cstddef>
@@ -44,6 +48,10 @@ struct ParserOptions {
   int threads = 1;
   // Longest text accepted, in characters (Unicode code points); longer ones are kInvalidInput.
   std::size_t max_chars = 512;
+  // Lexicon files whose entries are added at open to the model's categories of the same names,
+  // as `jointnlu predict --lexicon`: "NAME=FILE" (one entry per line), "PREFIX=DIR" (every *.txt
+  // as PREFIX.STEM) or "jieba[=FILE]". A name the model lacks is kInvalidModel.
+  std::vector<std::string> lexicons;
 };
 
 struct SlotResult {
@@ -75,6 +83,8 @@ struct ModelInfo {
   std::size_t domains = 0;
   std::size_t intents = 0;
   std::size_t slot_keys = 0;
+  std::vector<std::string> lexicon_categories;  // empty: the model reads no lexicon
+  std::size_t lexicon_entries = 0;              // (entry, category) pairs, at the time of info()
 };
 
 class Parser {
@@ -97,6 +107,17 @@ class Parser {
   // together, sharing each weight read (results are the same as parse()'s).
   std::vector<ParseResult> parse_batch(const std::vector<std::string>& texts) const;
 
+  // Run-time lexicon edits (models trained with a lexicon). Entries are matched as the lexicon
+  // matches them (ASCII letters case-insensitive); a parse sees the lexicon as it was when it
+  // started. Thread-safe with each other and with concurrent parses. Throws Error kInvalidInput
+  // for a category the model does not have (or a model without a lexicon) and for an entry that
+  // is empty, not UTF-8, longer than 256 bytes or holds control characters; nothing is changed
+  // then.
+  void add_lexicon_entries(std::string_view category, const std::vector<std::string>& entries) const;
+  // Returns how many of the entries were present (and are now gone).
+  std::size_t remove_lexicon_entries(std::string_view category,
+                                     const std::vector<std::string>& entries) const;
+
   ModelInfo info() const;
   const ParserOptions& options() const;
 
@@ -111,7 +132,7 @@ class Parser {
 //    "slots": [{"key", "value", "start", "end", "confidence"}, ...]}
 std::string to_json(const ParseResult& result);
 //   {"path", "weights", "pooling", "hidden_size", "num_layers", "vocab_size", "max_length",
-//    "domains", "intents", "slot_keys"}
+//    "domains", "intents", "slot_keys", "lexicon_categories", "lexicon_entries"}
 std::string to_json(const ModelInfo& info);
 
 }  // namespace jointnlu

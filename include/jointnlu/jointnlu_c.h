@@ -41,6 +41,14 @@ char* jointnlu_parse(const jointnlu_context* ctx, const char* utf8_text);
 
 void jointnlu_free_string(char* s);
 
+/* Run-time lexicon edits of a model trained with a lexicon (no retraining): adds / removes one
+ * entry of a category, e.g. jointnlu_lexicon_add(ctx, "contact", "林晓峰"). Safe while other
+ * threads parse with the same context. add returns 0, or -1 on failure (no such category, a model
+ * without a lexicon, an invalid entry, NULL arguments); remove returns 1 if the entry was present,
+ * 0 if not, -1 on failure. */
+int jointnlu_lexicon_add(const jointnlu_context* ctx, const char* category, const char* entry);
+int jointnlu_lexicon_remove(const jointnlu_context* ctx, const char* category, const char* entry);
+
 /* Releases the context (NULL is fine). */
 void jointnlu_close(jointnlu_context* ctx);
 

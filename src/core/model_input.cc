@@ -6,7 +6,7 @@
 namespace jointnlu {
 
 ModelInput make_model_input(const Tokenizer& tokenizer, std::string_view text,
-                            std::size_t max_length) {
+                            std::size_t max_length, const Lexicon* lexicon) {
   if (max_length < 3) throw std::invalid_argument("max_length must be at least 3 ([CLS] x [SEP])");
   ModelInput in;
   in.encoding = tokenizer.encode(text);
@@ -21,6 +21,7 @@ ModelInput make_model_input(const Tokenizer& tokenizer, std::string_view text,
       in.labelled.push_back(t + 1);
   }
   in.ids.push_back(tokenizer.sep_id());
+  if (lexicon) in.lexicon = position_features(lexicon->features(text), enc, in.kept_tokens);
   return in;
 }
 

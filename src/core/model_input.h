@@ -9,6 +9,7 @@
 
 #include "core/example.h"
 #include "core/label_space.h"
+#include "core/lexicon.h"
 #include "core/tokenizer.h"
 
 namespace jointnlu {
@@ -21,11 +22,15 @@ struct ModelInput {
   std::vector<std::size_t> labelled;
   // How many tokens of `encoding` made it into `ids`.
   std::size_t kept_tokens = 0;
+  // Lexicon features of each position of `ids` (empty rows for [CLS] and [SEP]); no rows at all
+  // when the model reads no lexicon.
+  PositionFeatures lexicon;
 };
 
-// Throws std::invalid_argument for max_length < 3 or invalid UTF-8.
+// Throws std::invalid_argument for max_length < 3 or invalid UTF-8. With a lexicon, also matches
+// it against the text and fills `lexicon`.
 ModelInput make_model_input(const Tokenizer& tokenizer, std::string_view text,
-                            std::size_t max_length);
+                            std::size_t max_length, const Lexicon* lexicon = nullptr);
 
 // Gold BIO tag ids per labelled position (same order as input.labelled), from character spans:
 // a span's first labelled token gets B-key, the rest I-key, all others "O". A span whose key the

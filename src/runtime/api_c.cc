@@ -64,6 +64,27 @@ char* jointnlu_parse(const jointnlu_context* ctx, const char* utf8_text) {
 
 void jointnlu_free_string(char* s) { std::free(s); }
 
+int jointnlu_lexicon_add(const jointnlu_context* ctx, const char* category, const char* entry) {
+  return guarded(
+      [&]() -> int {
+        if (!ctx || !category || !entry)
+          throw std::invalid_argument("jointnlu_lexicon_add: NULL argument");
+        ctx->parser.add_lexicon_entries(category, {entry});
+        return 0;
+      },
+      -1);
+}
+
+int jointnlu_lexicon_remove(const jointnlu_context* ctx, const char* category, const char* entry) {
+  return guarded(
+      [&]() -> int {
+        if (!ctx || !category || !entry)
+          throw std::invalid_argument("jointnlu_lexicon_remove: NULL argument");
+        return ctx->parser.remove_lexicon_entries(category, {entry}) > 0 ? 1 : 0;
+      },
+      -1);
+}
+
 void jointnlu_close(jointnlu_context* ctx) { delete ctx; }
 
 const char* jointnlu_last_error(void) { return last_error.c_str(); }

@@ -6,6 +6,7 @@
 #include "core/safetensors.h"
 #include "core/utf8.h"
 #include "jointnlu/jointnlu.h"
+#include "runtime/model_lexicon.h"
 #include "runtime/student_parser.h"
 
 namespace jointnlu {
@@ -66,6 +67,13 @@ Parser::~Parser() = default;
 Parser Parser::open(const std::string& path, const ParserOptions& options) {
   return translate([&] {
     auto impl = std::make_unique<Impl>(Impl{runtime::StudentParser::open(path), options, 1});
+    if (!options.lexicons.empty()) {
+      Lexicon* lexicon = impl->parser.model().lexicon();
+      if (!lexicon)
+        throw runtime::ModelError(path + ": the model reads no lexicon; lexicons cannot add to it");
+      runtime::add_lexicon_entries(*lexicon, runtime::read_lexicon_additions(options.lexicons),
+                                   path);
+    }
     impl->threads = options.threads > 0
                         ? options.threads
                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -90,6 +98,40 @@ std::vector<ParseResult> Parser::parse_batch(const std::vector<std::string>& tex
   });
 }
 
+namespace {
+
+// The model's lexicon and the id of `category` in it, or Error kInvalidInput.
+std::pair<Lexicon*, int> lexicon_category(const runtime::StudentParser& parser,
+                                          std::string_view category) {
+  Lexicon* lexicon = parser.model().lexicon();
+  if (!lexicon)
+    throw Error(Error::Code::kInvalidInput,
+                parser.model().path() + ": the model was trained without a lexicon");
+  const int id = lexicon->category_id(category);
+  if (id < 0) {
+    std::string names;
+    for (const auto& n : lexicon->categories()) names += (names.empty() ? "" : ", ") + n;
+    throw Error(Error::Code::kInvalidInput, "the model has no lexicon category '" +
+                                                std::string(category) + "' (its categories: " +
+                                                names + ")");
+  }
+  return {lexicon, id};
+}
+
+}  // namespace
+
+void Parser::add_lexicon_entries(std::string_view category,
+                                 const std::vector<std::string>& entries) const {
+  const auto [lexicon, id] = lexicon_category(impl_->parser, category);
+  translate([&] { lexicon->add(id, entries); });
+}
+
+std::size_t Parser::remove_lexicon_entries(std::string_view category,
+                                           const std::vector<std::string>& entries) const {
+  const auto [lexicon, id] = lexicon_category(impl_->parser, category);
+  return translate([&] { return lexicon->remove(id, entries); });
+}
+
 ModelInfo Parser::info() const {
   const auto& m = impl_->parser.model();
   const auto& c = m.config();
@@ -104,6 +146,8 @@ ModelInfo Parser::info() const {
   info.domains = static_cast<std::size_t>(c.labels.domains().size());
   info.intents = static_cast<std::size_t>(c.labels.intents().size());
   info.slot_keys = c.labels.slot_keys().size();
+  info.lexicon_categories = c.lexicon_categories;
+  if (const Lexicon* lexicon = m.lexicon()) info.lexicon_entries = lexicon->size();
   return info;
 }
 
@@ -139,6 +183,8 @@ std::string to_json(const ModelInfo& i) {
   j["domains"] = i.domains;
   j["intents"] = i.intents;
   j["slot_keys"] = i.slot_keys;
+  j["lexicon_categories"] = i.lexicon_categories;
+  j["lexicon_entries"] = i.lexicon_entries;
   return j.dump();
 }
 

@@ -7,11 +7,13 @@
 #include "core/file_io.h"
 #include "core/safetensors.h"
 #include "runtime/kernels.h"
+#include "runtime/model_lexicon.h"
 #include "runtime/student_config.h"
 
 namespace jointnlu::runtime {
 
-ExportReport export_student(const std::string& dir, const std::string& out, bool int8) {
+ExportReport export_student(const std::string& dir, const std::string& out, bool int8,
+                            const std::vector<LexiconCategory>& lexicon_additions) {
   const std::string config_path = dir + "/config.json";
   const std::string config_text = read_file(config_path);
   const StudentConfig config = parse_student_config(config_text, config_path);
@@ -61,11 +63,19 @@ ExportReport export_student(const std::string& dir, const std::string& out, bool
                        rows * sizeof(float)});
     report.matrix_written_bytes += rows * cols + rows * sizeof(float);
   }
-  const std::map<std::string, std::string> metadata{{"format", std::string(kFormatName)},
-                                                    {"format_version", std::string(kFormatVersion)},
-                                                    {"weights", int8 ? "int8" : "fp32"},
-                                                    {"config", config_text},
-                                                    {"vocab", vocab_text}};
+  std::map<std::string, std::string> metadata{{"format", std::string(kFormatName)},
+                                              {"format_version", std::string(kFormatVersion)},
+                                              {"weights", int8 ? "int8" : "fp32"},
+                                              {"config", config_text},
+                                              {"vocab", vocab_text}};
+  if (!config.lexicon_categories.empty()) {
+    const std::string path = dir + "/" + std::string(kLexiconFile);
+    Lexicon lexicon = Lexicon::from_tsv(config.lexicon_categories, read_file(path), path);
+    add_lexicon_entries(lexicon, lexicon_additions, dir);
+    metadata[std::string(kLexiconMetadata)] = lexicon.to_tsv();
+  } else if (!lexicon_additions.empty()) {
+    throw ModelError(config_path + ": the model reads no lexicon; --lexicon cannot add to it");
+  }
   write_safetensors(out, tensors, metadata);
   report.tensors = tensors.size();
   report.file_bytes = std::filesystem::file_size(out);

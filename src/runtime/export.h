@@ -2,7 +2,9 @@
 // runtime memory-maps. The tensors keep their checkpoint names; __metadata__ carries what the
 // directory's other files held:
 //   "format": "jointnlu-runtime", "format_version": "1", "weights": "fp32" | "int8",
-//   "config": the config.json text, "vocab": the vocab.txt text.
+//   "config": the config.json text, "vocab": the vocab.txt text, and for a model with a lexicon
+//   "lexicon": its entries ("category<TAB>entry" lines, the directory's lexicon.tsv plus any
+//   additions), so the file stays self-contained.
 //
 // int8: every quantizable matrix (student_config.h: the embedding table, the LSTM W_ih and W_hh,
 // the attention projection, the three heads) becomes NAME as I8 [rows, cols] plus NAME.scale as
@@ -15,6 +17,9 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/lexicon_sources.h"
 
 namespace jointnlu::runtime {
 
@@ -29,7 +34,10 @@ struct ExportReport {
 };
 
 // Reads and validates the directory (config, vocabulary, every tensor), writes `out` atomically.
-// Throws ModelError / SafetensorsError / IoError.
-ExportReport export_student(const std::string& dir, const std::string& out, bool int8);
+// `lexicon_additions`: entries added to the model's lexicon categories of the same names (a
+// category the model does not have is a ModelError). Throws ModelError / SafetensorsError /
+// IoError / DataError.
+ExportReport export_student(const std::string& dir, const std::string& out, bool int8,
+                            const std::vector<LexiconCategory>& lexicon_additions = {});
 
 }  // namespace jointnlu::runtime

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "core/lexicon.h"
+
 namespace jointnlu::runtime {
 namespace {
 
@@ -67,6 +69,30 @@ StudentConfig parse_student_config(const std::string& text, const std::string& s
     c.max_length = positive(nlu, "max_length", source);
     if (c.max_length < 3) fail(source, "\"jointnlu.max_length\" must be at least 3");
   }
+  if (nlu.contains("lexicon")) {
+    const json& lex = nlu["lexicon"];
+    if (!lex.is_object() || !lex.contains("categories") || !lex["categories"].is_array())
+      fail(source, "\"jointnlu.lexicon\" must be an object with a \"categories\" array");
+    if (lex.value("features", std::string("BMES")) != "BMES")
+      fail(source, "\"jointnlu.lexicon.features\" must be \"BMES\"");
+    for (const auto& name : lex["categories"]) {
+      if (!name.is_string()) fail(source, "\"jointnlu.lexicon.categories\" must hold strings");
+      c.lexicon_categories.push_back(name.get<std::string>());
+    }
+    try {
+      (void)Lexicon(c.lexicon_categories);  // unique, non-empty, at most 64 names
+    } catch (const std::invalid_argument& e) {
+      fail(source, std::string("\"jointnlu.lexicon.categories\": ") + e.what());
+    }
+  }
+  const std::size_t declared =
+      j.contains("lexicon_features") && j["lexicon_features"].is_number_integer()
+          ? j["lexicon_features"].get<std::size_t>()
+          : 0;
+  if (declared != c.lexicon_features())
+    fail(source, "\"lexicon_features\" is " + std::to_string(declared) + " but " +
+                     std::to_string(c.lexicon_categories.size()) +
+                     " lexicon categories need 4 features each");
   if (nlu.contains("tokenizer") && nlu["tokenizer"].is_object()) {
     const json& t = nlu["tokenizer"];
     if (t.contains("lower_case") && t["lower_case"].is_boolean())
@@ -84,7 +110,7 @@ std::vector<TensorSpec> student_tensors(const StudentConfig& c) {
   out.push_back(
       {"embeddings.word_embeddings.weight", {i64(c.vocab_size), i64(c.embedding_size)}, true});
   for (std::size_t k = 0; k < c.num_layers; ++k) {
-    const std::int64_t in = k == 0 ? i64(c.embedding_size) : 2 * h;
+    const std::int64_t in = k == 0 ? i64(c.embedding_size + c.lexicon_features()) : 2 * h;
     for (const char* suffix : {"", "_reverse"}) {
       const std::string layer = std::to_string(k) + suffix;
       out.push_back({"lstm.weight_ih_l" + layer, {4 * h, in}, true});

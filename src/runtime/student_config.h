@@ -39,7 +39,16 @@ struct StudentConfig {
   std::size_t max_length = 64;  // [CLS] and [SEP] included
   TokenizerOptions tokenizer;
   LabelSpace labels;
+  // The lexicon's categories in feature order (jointnlu.lexicon.categories); 4 features each
+  // (B/M/E/S) are layer 0's input beside the embedding. Empty: no lexicon.
+  std::vector<std::string> lexicon_categories;
+  std::size_t lexicon_features() const { return 4 * lexicon_categories.size(); }
 };
+
+// The file beside config.json (student directory) or the export's metadata key holding the
+// lexicon's entries as "category<TAB>entry" lines.
+inline constexpr std::string_view kLexiconFile = "lexicon.tsv";
+inline constexpr std::string_view kLexiconMetadata = "lexicon";
 
 // Parses config.json text. Throws ModelError naming `source` and the field.
 StudentConfig parse_student_config(const std::string& text, const std::string& source);
@@ -56,7 +65,8 @@ struct TensorSpec {
 };
 
 // Every tensor the config implies, in a fixed order: embeddings, LSTM layers (forward then
-// reverse), attention (attention pooling only), the three heads.
+// reverse; layer 0's W_ih has E + lexicon_features() columns), attention (attention pooling
+// only), the three heads.
 std::vector<TensorSpec> student_tensors(const StudentConfig& config);
 
 // Name of the per-row scale tensor of an int8 matrix.

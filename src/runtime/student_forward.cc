@@ -84,6 +84,32 @@ void StudentModel::embed_quantized(std::span<const int> ids, QuantizedActivation
   }
 }
 
+void StudentModel::check_features(std::span<const int> ids,
+                                  const PositionFeatures* features) const {
+  if (!features || features->positions() == 0) return;
+  if (config_.lexicon_features() == 0)
+    throw std::invalid_argument("StudentModel::forward: lexicon features for a model without a "
+                                "lexicon");
+  if (features->positions() != ids.size())
+    throw std::invalid_argument("StudentModel::forward: lexicon features for " +
+                                std::to_string(features->positions()) + " positions, input has " +
+                                std::to_string(ids.size()));
+  for (const std::uint16_t f : features->ids)
+    if (f >= config_.lexicon_features())
+      throw std::invalid_argument("StudentModel::forward: lexicon feature " + std::to_string(f) +
+                                  " outside the model's " +
+                                  std::to_string(config_.lexicon_features()));
+}
+
+void StudentModel::add_lexicon(const Direction& dir, std::span<const std::uint16_t> active,
+                               float* g) const {
+  const std::size_t h4 = 4 * config_.hidden_size;
+  for (const std::uint16_t f : active) {
+    const float* row = dir.lexicon.data() + f * h4;
+    for (std::size_t j = 0; j < h4; ++j) g[j] += row[j];
+  }
+}
+
 void StudentModel::check_ids(std::span<const int> ids) const {
   if (ids.empty()) throw std::invalid_argument("StudentModel::forward: empty input");
   for (const int id : ids)
@@ -130,9 +156,11 @@ void StudentModel::heads(const float* pooled, std::size_t b, const float* y, std
   product(k, slots_.w, y, rows, q, slots_.bias.data(), slots, false);
 }
 
-StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws,
-                                    const Kernels& k) const {
+StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws, const Kernels& k,
+                                    const PositionFeatures* features) const {
   check_ids(ids);
+  check_features(ids, features);
+  const bool lexicon = features && features->positions() > 0;
   ws.ensure(*this, ids.size());
   const std::size_t len = ids.size();
   const std::size_t h = config_.hidden_size;
@@ -159,6 +187,8 @@ StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws,
       float* gates = ws.gates_.data();
       // All L input projections at once.
       product(k, dir.w_ih, input, len, q, dir.bias.data(), gates, false);
+      if (li == 0 && lexicon)
+        for (std::size_t t = 0; t < len; ++t) add_lexicon(dir, features->at(t), gates + t * h4);
       float* c = ws.c_.data();
       std::fill(c, c + h, 0.0f);
       const float* h_prev = nullptr;
@@ -201,6 +231,7 @@ void BatchWorkspace::ensure(const StudentModel& model, std::size_t sequences,
   source_.resize(t);
   ids_.resize(t);
   packed_ids_.resize(t);
+  input_of_.resize(t);
   if (!model.int8_embeddings()) grow(x_, t * c.embedding_size);
   grow(y_[0], t * 2 * h);
   grow(y_[1], t * 2 * h);
@@ -222,13 +253,23 @@ void BatchWorkspace::ensure(const StudentModel& model, std::size_t sequences,
 }
 
 void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, BatchWorkspace& ws,
-                                 std::vector<StudentLogits>& out, const Kernels& k) const {
+                                 std::vector<StudentLogits>& out, const Kernels& k,
+                                 std::span<const PositionFeatures* const> features) const {
   out.clear();
   if (inputs.empty()) return;
+  if (!features.empty() && features.size() != inputs.size())
+    throw std::invalid_argument("StudentModel::forward_batch: " + std::to_string(features.size()) +
+                                " lexicon feature sets for " + std::to_string(inputs.size()) +
+                                " inputs");
   std::size_t total = 0;
-  for (const auto& ids : inputs) {
-    check_ids(ids);
-    total += ids.size();
+  bool lexicon = false;
+  for (std::size_t b = 0; b < inputs.size(); ++b) {
+    check_ids(inputs[b]);
+    if (!features.empty()) {
+      check_features(inputs[b], features[b]);
+      lexicon = lexicon || (features[b] && features[b]->positions() > 0);
+    }
+    total += inputs[b].size();
   }
   const std::size_t batch = inputs.size();
   ws.ensure(*this, batch, total);
@@ -250,6 +291,7 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
   for (std::size_t b = 0, row = 0; b < batch; ++b) {
     ws.order_[b] = b;
     ws.offset_[b] = row;
+    std::fill_n(ws.input_of_.begin() + static_cast<std::ptrdiff_t>(row), inputs[b].size(), b);
     if (int8_embeddings)
       std::copy(inputs[b].begin(), inputs[b].end(), ws.ids_.begin() + static_cast<std::ptrdiff_t>(row));
     else
@@ -296,6 +338,12 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
       }
       float* gates = ws.gates_.data();
       product(k, dir.w_ih, packed_input, total, ws.quant_packed_, dir.bias.data(), gates, false);
+      if (li == 0 && lexicon)
+        for (std::size_t p = 0; p < total; ++p) {
+          const std::size_t b = ws.input_of_[source[p]];
+          const PositionFeatures* f = features[b];
+          if (f && f->positions() > 0) add_lexicon(dir, f->at(source[p] - ws.offset_[b]), gates + p * h4);
+        }
       std::fill(ws.c_.begin(), ws.c_.begin() + static_cast<std::ptrdiff_t>(batch * h), 0.0f);
       for (std::size_t step = 0; step < max_len; ++step) {
         const std::size_t first = ws.start_[step], running = ws.start_[step + 1] - first;

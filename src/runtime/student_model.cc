@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "core/error.h"
 #include "core/file_io.h"
 #include "runtime/export.h"
 
@@ -92,6 +93,47 @@ class StudentModel::Loader {
     return packed;
   }
 
+  // Layer 0's W_ih with a lexicon: the first `keep` columns (the embedding's) packed as matrix()
+  // packs them; the rest (the lexicon features') as floats transposed to [cols - keep, rows].
+  PackedMatrix split_matrix(const std::string& name, std::size_t keep, std::vector<float>& rest) {
+    const TensorInfo& info = file_.get(name);
+    const auto rows = static_cast<std::size_t>(info.shape[0]);
+    const auto cols = static_cast<std::size_t>(info.shape[1]);
+    const std::size_t extra = cols - keep;
+    rest.assign(extra * rows, 0.0f);
+    PackedMatrix packed;
+    try {
+      if (int8_) {
+        const auto bytes = file_.tensor_bytes(info);
+        const auto* q = reinterpret_cast<const std::int8_t*>(bytes.data());
+        const std::vector<float> scales = vector(scale_name(name));
+        std::vector<std::int8_t> left(rows * keep);
+        for (std::size_t r = 0; r < rows; ++r) {
+          std::copy_n(q + r * cols, keep, left.data() + r * keep);
+          for (std::size_t j = 0; j < extra; ++j)
+            rest[j * rows + r] = static_cast<float>(q[r * cols + keep + j]) * scales[r];
+        }
+        packed = PackedMatrix::from_int8(left, scales, rows, keep);
+        release_pages(bytes);
+      } else {
+        const float* w = floats(name);
+        std::vector<float> left(rows * keep);
+        for (std::size_t r = 0; r < rows; ++r) {
+          std::copy_n(w + r * cols, keep, left.data() + r * keep);
+          for (std::size_t j = 0; j < extra; ++j) rest[j * rows + r] = w[r * cols + keep + j];
+        }
+        packed = PackedMatrix::pack_f32(left, rows, keep);
+        release_pages(file_.tensor_bytes(info));
+      }
+    } catch (const std::invalid_argument& e) {
+      throw ModelError(file_.name() + ": tensor '" + name + "': " + e.what());
+    }
+    for (const float v : rest)
+      if (!std::isfinite(v))
+        throw ModelError(file_.name() + ": tensor '" + name + "': a lexicon column is not finite");
+    return packed;
+  }
+
   // The rows feed the int8 products as they are (embed_quantized), so they obey the same rules as
   // the packed matrices: finite scales >= 0 and values in [-127, 127].
   void check_int8_rows(const std::string& name, const std::int8_t* q, const float* scales,
@@ -124,7 +166,10 @@ class StudentModel::Loader {
       for (int d = 0; d < 2; ++d) {
         const std::string suffix = std::to_string(k) + (d ? "_reverse" : "");
         Direction& dir = layer.dir[d];
-        dir.w_ih = matrix("lstm.weight_ih_l" + suffix);
+        if (k == 0 && c.lexicon_features() > 0)
+          dir.w_ih = split_matrix("lstm.weight_ih_l" + suffix, c.embedding_size, dir.lexicon);
+        else
+          dir.w_ih = matrix("lstm.weight_ih_l" + suffix);
         dir.w_hh = matrix("lstm.weight_hh_l" + suffix);
         dir.bias = vector("lstm.bias_ih_l" + suffix);
         const auto b_hh = vector("lstm.bias_hh_l" + suffix);
@@ -208,6 +253,30 @@ std::unique_ptr<StudentModel> StudentModel::load(const std::string& path) {
   m->weight_type_ = int8 ? WeightType::kInt8 : WeightType::kF32;
   check_tensors(*m->file_, student_tensors(m->config_), int8);
   Loader(*m, int8).load();
+  if (!m->config_.lexicon_categories.empty()) {
+    // The entries: beside config.json in a directory, in the metadata of an export.
+    std::string source, tsv;
+    if (fs::is_directory(path, ec)) {
+      source = path + "/" + std::string(kLexiconFile);
+      tsv = read_file(source);
+    } else {
+      const auto& meta = m->file_->metadata();
+      const auto it = meta.find(std::string(kLexiconMetadata));
+      if (it == meta.end())
+        throw ModelError(path + ": the config names lexicon categories but the metadata has no '" +
+                         std::string(kLexiconMetadata) + "' entries");
+      source = path + ": metadata '" + std::string(kLexiconMetadata) + "'";
+      tsv = it->second;
+    }
+    try {
+      m->lexicon_ = std::make_shared<Lexicon>(
+          Lexicon::from_tsv(m->config_.lexicon_categories, tsv, source));
+    } catch (const DataError& e) {
+      throw ModelError(e.what());
+    } catch (const std::invalid_argument& e) {
+      throw ModelError(source + ": " + e.what());
+    }
+  }
   return m;
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/lexicon.h"
 #include "core/safetensors.h"
 #include "core/tokenizer.h"
 #include "runtime/kernels.h"
@@ -68,6 +69,7 @@ class BatchWorkspace {
   std::vector<std::size_t> source_;  // [T] stacked row of each packed row (one direction)
   std::vector<int> ids_;             // [T] token ids, stacked (int8 embeddings)
   std::vector<int> packed_ids_;      // [T] the same in one direction's packed order
+  std::vector<std::size_t> input_of_;  // [T] the input each stacked row belongs to
   std::vector<float> x_;             // [T, E]
   std::vector<float> y_[2];          // [T, 2H]
   std::vector<float> packed_x_;      // [T, max(E, 2H)] a layer's input in packed order (fp32)
@@ -107,20 +109,27 @@ class StudentModel {
   ~StudentModel();
 
   // ids: [CLS] ... [SEP] as make_model_input builds them (1 <= size; any id < vocab_size).
-  // Throws std::invalid_argument for an empty input or an out-of-range id.
-  StudentLogits forward(std::span<const int> ids, Workspace& ws,
-                        const Kernels& k = kernels()) const;
+  // features: the lexicon features of each position (ModelInput::lexicon), for a model with a
+  // lexicon; nullptr or no rows: no position matched anything. Throws std::invalid_argument for an
+  // empty input, an out-of-range id, or features of another length or width.
+  StudentLogits forward(std::span<const int> ids, Workspace& ws, const Kernels& k = kernels(),
+                        const PositionFeatures* features = nullptr) const;
 
   // The same for several inputs at once: their recurrences advance in lockstep, so each step is one
   // matrix product over the batch instead of one matrix-vector product per input, and every weight
   // matrix is read once per step for all of them (throughput; forward() spares a single input the
   // batch's row gathers). Writes one StudentLogits per input, in input order, into `out` (views
   // into ws). Results equal forward()'s up to float summation order. Throws as forward() does.
+  // features: empty, or one entry per input as forward()'s (nullptr entries allowed).
   void forward_batch(std::span<const std::span<const int>> inputs, BatchWorkspace& ws,
-                     std::vector<StudentLogits>& out, const Kernels& k = kernels()) const;
+                     std::vector<StudentLogits>& out, const Kernels& k = kernels(),
+                     std::span<const PositionFeatures* const> features = {}) const;
 
   const StudentConfig& config() const { return config_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
+  // The model's lexicon (nullptr without one). Thread-safe: entries may be added and removed while
+  // other threads parse (Lexicon's own guarantee); the weights stay immutable.
+  Lexicon* lexicon() const { return lexicon_.get(); }
   WeightType weight_type() const { return weight_type_; }
   const std::string& path() const { return path_; }
   // Bytes of packed weights held on the heap (the embedding table is not counted: it is mapped).
@@ -131,6 +140,9 @@ class StudentModel {
     PackedMatrix w_ih;
     PackedMatrix w_hh;
     std::vector<float> bias;  // b_ih + b_hh: one addition fewer per step
+    // Layer 0 with a lexicon: W_ih's lexicon columns, transposed to [F, 4H] floats. Features are
+    // 0/1, so their product is a sum of the rows of the active features (a few per position).
+    std::vector<float> lexicon;
   };
   struct Layer {
     Direction dir[2];  // forward, reverse
@@ -146,6 +158,9 @@ class StudentModel {
 
   StudentModel() = default;
   void check_ids(std::span<const int> ids) const;
+  void check_features(std::span<const int> ids, const PositionFeatures* features) const;
+  // g [4H] += the lexicon rows of the active features of one position.
+  void add_lexicon(const Direction& dir, std::span<const std::uint16_t> active, float* g) const;
   void embed(std::span<const int> ids, float* x) const;
   // For int8 weights: the embedding rows of ids straight into q. An int8 row with its scale already
   // is a quantised activation, exactly, so it skips embed()'s dequantisation and the quantisation
@@ -177,6 +192,7 @@ class StudentModel {
   std::vector<float> attn_bias_;
   std::vector<float> attn_context_;
   Head domain_, intent_, slots_;
+  std::shared_ptr<Lexicon> lexicon_;
 };
 
 }  // namespace jointnlu::runtime

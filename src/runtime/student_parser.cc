@@ -27,8 +27,9 @@ Prediction StudentParser::parse(std::string_view text) const {
 }
 
 Prediction StudentParser::parse(std::string_view text, Workspace& ws) const {
-  const ModelInput input = make_model_input(model_->tokenizer(), text, model_->config().max_length);
-  const StudentLogits logits = model_->forward(input.ids, ws);
+  const ModelInput input = make_model_input(model_->tokenizer(), text, model_->config().max_length,
+                                            model_->lexicon());
+  const StudentLogits logits = model_->forward(input.ids, ws, kernels(), &input.lexicon);
   return decoder_.decode(text, input, logits.domain, logits.intent, logits.slots);
 }
 
@@ -75,6 +76,7 @@ std::vector<Prediction> StudentParser::parse_batch(const std::vector<std::string
     thread_local BatchWorkspace ws;
     std::vector<ModelInput> inputs;
     std::vector<std::span<const int>> ids;
+    std::vector<const PositionFeatures*> features;
     std::vector<StudentLogits> logits;
     for (std::size_t c = next++; c < chunks; c = next++) {
       try {
@@ -82,12 +84,15 @@ std::vector<Prediction> StudentParser::parse_batch(const std::vector<std::string
         const std::size_t count = starts[c + 1] - first;
         inputs.clear();
         ids.clear();
-        for (std::size_t i = 0; i < count; ++i) {
-          inputs.push_back(
-              make_model_input(model_->tokenizer(), texts[order[first + i]], max_length));
-          ids.emplace_back(inputs.back().ids);
+        features.clear();
+        for (std::size_t i = 0; i < count; ++i)
+          inputs.push_back(make_model_input(model_->tokenizer(), texts[order[first + i]],
+                                            max_length, model_->lexicon()));
+        for (const auto& in : inputs) {  // after the pushes: no reallocation moves them now
+          ids.emplace_back(in.ids);
+          features.push_back(&in.lexicon);
         }
-        model_->forward_batch(ids, ws, logits);
+        model_->forward_batch(ids, ws, logits, kernels(), features);
         for (std::size_t i = 0; i < count; ++i) {
           const std::size_t t = order[first + i];
           out[t] = decoder_.decode(texts[t], inputs[i], logits[i].domain, logits[i].intent,

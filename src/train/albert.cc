@@ -196,7 +196,8 @@ AlbertEmbeddingsImpl::AlbertEmbeddingsImpl(const AlbertConfig& c) {
 
 torch::Tensor AlbertEmbeddingsImpl::forward(const torch::Tensor& input_ids,
                                             const torch::Tensor& token_type_ids,
-                                            const torch::Tensor& position_ids) {
+                                            const torch::Tensor& position_ids,
+                                            const torch::Tensor& extra) {
   const int64_t length = input_ids.size(1);
   const int64_t max_length = position_embeddings->options.num_embeddings();
   if (length > max_length) {
@@ -212,6 +213,7 @@ torch::Tensor AlbertEmbeddingsImpl::forward(const torch::Tensor& input_ids,
   // Summed in HF's order (word + type, then position) so rounding matches too.
   auto x = word_embeddings->forward(input_ids) + token_type_embeddings->forward(types);
   x = x + position_embeddings->forward(positions);
+  if (extra.defined()) x = x + extra;
   return dropout->forward(LayerNorm->forward(x));
 }
 
@@ -310,7 +312,8 @@ AlbertModelImpl::AlbertModelImpl(AlbertConfig config) : config_(std::move(config
 AlbertOutput AlbertModelImpl::forward(const torch::Tensor& input_ids,
                                       const torch::Tensor& attention_mask,
                                       const torch::Tensor& token_type_ids,
-                                      const PackedLayout& layout) {
+                                      const PackedLayout& layout,
+                                      const torch::Tensor& embedding_extra) {
   if (input_ids.dim() != 2 || input_ids.scalar_type() != torch::kLong) {
     throw std::invalid_argument("albert: input_ids must be an int64 [B,L] tensor, got " +
                                 std::string(c10::toString(input_ids.scalar_type())) + " " +
@@ -333,7 +336,8 @@ AlbertOutput AlbertModelImpl::forward(const torch::Tensor& input_ids,
     // [B,1,1,L]: broadcast over heads and query positions; masks keys only, as HF does.
     additive_mask = ((1.0 - keep) * lowest_of(dtype)).unsqueeze(1).unsqueeze(2);
   }
-  const auto embedded = embeddings->forward(input_ids, token_type_ids, layout.position_ids);
+  const auto embedded =
+      embeddings->forward(input_ids, token_type_ids, layout.position_ids, embedding_extra);
   AlbertOutput out;
   out.sequence_output = encoder->forward(embedded, additive_mask);
   out.pooled_output = torch::tanh(pooler->forward(out.sequence_output.select(1, 0)));

@@ -47,9 +47,10 @@ class AlbertEmbeddingsImpl : public torch::nn::Module {
  public:
   explicit AlbertEmbeddingsImpl(const AlbertConfig& config);
   // token_type_ids may be undefined (all zeros). Positions are 0..L-1.
-  // position_ids [B,L] int64 or undefined (0..L-1 in every row).
+  // position_ids [B,L] int64 or undefined (0..L-1 in every row). extra [B,L,E] or undefined:
+  // added to the sum before LayerNorm (the joint teacher's projected lexicon features).
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& token_type_ids = {},
-                        const torch::Tensor& position_ids = {});
+                        const torch::Tensor& position_ids = {}, const torch::Tensor& extra = {});
 
   torch::nn::Embedding word_embeddings{nullptr};
   torch::nn::Embedding position_embeddings{nullptr};
@@ -141,8 +142,10 @@ class AlbertModelImpl : public torch::nn::Module {
   explicit AlbertModelImpl(AlbertConfig config);
   // input_ids [B,L] int64; attention_mask [B,L] (1 real token, 0 padding; any numeric or bool
   // dtype; undefined = no padding); token_type_ids [B,L] int64 or undefined (all segment 0).
+  // embedding_extra: see AlbertEmbeddingsImpl::forward's `extra`.
   AlbertOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
-                       const torch::Tensor& token_type_ids = {}, const PackedLayout& layout = {});
+                       const torch::Tensor& token_type_ids = {}, const PackedLayout& layout = {},
+                       const torch::Tensor& embedding_extra = {});
 
   const AlbertConfig& config() const { return config_; }
 

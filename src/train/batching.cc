@@ -1,19 +1,26 @@
 #include "train/batching.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace jointnlu::train {
 
-Batcher::Batcher(Tokenizer tokenizer, LabelSpace labels, std::size_t max_length)
-    : tokenizer_(std::move(tokenizer)), labels_(std::move(labels)), max_length_(max_length) {}
+Batcher::Batcher(Tokenizer tokenizer, LabelSpace labels, std::size_t max_length,
+                 std::shared_ptr<const Lexicon> lexicon)
+    : tokenizer_(std::move(tokenizer)),
+      labels_(std::move(labels)),
+      max_length_(max_length),
+      lexicon_(std::move(lexicon)) {}
 
-ModelInput Batcher::input(const std::string& text) const {
-  return make_model_input(tokenizer_, text, max_length_);
+ModelInput Batcher::input(const std::string& text, const Lexicon* lexicon) const {
+  if (lexicon && !lexicon_)
+    throw std::logic_error("Batcher::input: a lexicon for a model that reads none");
+  return make_model_input(tokenizer_, text, max_length_, lexicon ? lexicon : lexicon_.get());
 }
 
-EncodedExample Batcher::encode(const Example& example) const {
+EncodedExample Batcher::encode(const Example& example, const Lexicon* lexicon) const {
   EncodedExample e;
-  e.input = input(example.text);
+  e.input = input(example.text, lexicon);
   e.domain = labels_.domains().id(example.domain);
   e.intent = labels_.intents().id(example.intent);
   e.slot_tags.assign(e.input.ids.size(), kIgnoreTag);
@@ -23,10 +30,13 @@ EncodedExample Batcher::encode(const Example& example) const {
   return e;
 }
 
-std::vector<EncodedExample> Batcher::encode_all(const std::vector<Example>& examples) const {
+std::vector<EncodedExample> Batcher::encode_all(
+    const std::vector<Example>& examples,
+    const std::function<const Lexicon*(std::size_t)>& lexicon_of) const {
   std::vector<EncodedExample> out;
   out.reserve(examples.size());
-  for (const auto& e : examples) out.push_back(encode(e));
+  for (std::size_t i = 0; i < examples.size(); ++i)
+    out.push_back(encode(examples[i], lexicon_of ? lexicon_of(i) : nullptr));
   return out;
 }
 
@@ -45,6 +55,18 @@ Batch Batcher::collate_inputs(const std::vector<const ModelInput*>& members) con
     for (std::size_t p = 0; p < m.ids.size(); ++p) {
       ids[i][static_cast<int64_t>(p)] = m.ids[p];
       mask[i][static_cast<int64_t>(p)] = 1;
+    }
+  }
+  if (const std::size_t f = lexicon_features(); f > 0) {
+    b.lexicon = torch::zeros({n, len, static_cast<int64_t>(f)});
+    auto lex = b.lexicon.accessor<float, 3>();
+    for (int64_t i = 0; i < n; ++i) {
+      const PositionFeatures& pf = members[static_cast<std::size_t>(i)]->lexicon;
+      for (std::size_t p = 0; p < pf.positions(); ++p)
+        for (const std::uint16_t id : pf.at(p)) {
+          if (id >= f) throw std::logic_error("lexicon feature id beyond the model's width");
+          lex[i][static_cast<int64_t>(p)][id] = 1.0f;
+        }
     }
   }
   return b;

@@ -3,9 +3,10 @@
 
 #include <torch/torch.h>
 
-#include <optional>
-
 #include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,9 @@ struct Batch {
   torch::Tensor domain;          // [B] int64, kIgnoreClass for unknown labels
   torch::Tensor intent;          // [B] int64
   torch::Tensor slot_tags;       // [B,L] int64, kIgnoreTag where there is no label
+  // [B,L,F] float 0/1: lexicon feature f of position p (ModelInput::lexicon). Undefined when the
+  // model reads no lexicon.
+  torch::Tensor lexicon;
   // Distillation (undefined unless a member has soft targets): the teacher's logits, zero rows
   // for members without them, and float masks of which rows / positions carry soft targets
   // (positions: those the decoder reads, ModelInput::labelled).
@@ -58,12 +62,18 @@ struct Batch {
 
 class Batcher {
  public:
-  // max_length counts [CLS] and [SEP]. Keeps its own copies (a vocabulary is small).
-  Batcher(Tokenizer tokenizer, LabelSpace labels, std::size_t max_length);
+  // max_length counts [CLS] and [SEP]. Keeps its own copies (a vocabulary is small). With a
+  // lexicon, inputs carry its features (Batch::lexicon) and it is what input() matches against.
+  Batcher(Tokenizer tokenizer, LabelSpace labels, std::size_t max_length,
+          std::shared_ptr<const Lexicon> lexicon = nullptr);
 
-  ModelInput input(const std::string& text) const;
-  EncodedExample encode(const Example& example) const;
-  std::vector<EncodedExample> encode_all(const std::vector<Example>& examples) const;
+  // `lexicon`: another lexicon of the same categories to match against (a training fold's).
+  ModelInput input(const std::string& text, const Lexicon* lexicon = nullptr) const;
+  EncodedExample encode(const Example& example, const Lexicon* lexicon = nullptr) const;
+  // lexicon_of(i), when given, picks the lexicon example i is matched against.
+  std::vector<EncodedExample> encode_all(
+      const std::vector<Example>& examples,
+      const std::function<const Lexicon*(std::size_t)>& lexicon_of = {}) const;
 
   // Pads to the longest member (not to max_length: short utterances stay cheap).
   Batch collate(const std::vector<const EncodedExample*>& members) const;
@@ -73,6 +83,9 @@ class Batcher {
   std::size_t max_length() const { return max_length_; }
   const Tokenizer& tokenizer() const { return tokenizer_; }
   const LabelSpace& labels() const { return labels_; }
+  const Lexicon* lexicon() const { return lexicon_.get(); }
+  // Width of Batch::lexicon: 0 without a lexicon.
+  std::size_t lexicon_features() const { return lexicon_ ? lexicon_->feature_count() : 0; }
 
  private:
   void collate_soft(const std::vector<const EncodedExample*>& members, Batch& b) const;
@@ -80,6 +93,7 @@ class Batcher {
   Tokenizer tokenizer_;
   LabelSpace labels_;
   std::size_t max_length_;
+  std::shared_ptr<const Lexicon> lexicon_;
 };
 
 // Per-class counts of the training labels (ignored labels not counted), for class weighting.

@@ -44,7 +44,8 @@ nlohmann::json StudentConfig::to_json() const {
           {"pooling", pooling_name(pooling)},
           {"attention_size", attention_size},
           {"dropout", dropout},
-          {"pad_token_id", pad_token_id}};
+          {"pad_token_id", pad_token_id},
+          {"lexicon_features", lexicon_features}};
 }
 
 StudentConfig StudentConfig::from_json(const nlohmann::json& j) {
@@ -61,6 +62,11 @@ StudentConfig StudentConfig::from_json(const nlohmann::json& j) {
   c.pad_token_id = j.value("pad_token_id", int64_t{0});
   if (c.pad_token_id < 0 || c.pad_token_id >= c.vocab_size)
     throw std::invalid_argument("pad_token_id outside the vocabulary");
+  c.lexicon_features = j.value("lexicon_features", int64_t{0});
+  if (c.lexicon_features < 0 ||
+      c.lexicon_features > static_cast<int64_t>(kLexiconPositions * kMaxLexiconCategories))
+    throw std::invalid_argument("lexicon_features outside [0, " +
+                                std::to_string(kLexiconPositions * kMaxLexiconCategories) + "]");
   return c;
 }
 
@@ -92,7 +98,8 @@ JointBiLSTMImpl::JointBiLSTMImpl(const StudentConfig& config, const LabelSpace& 
       "embeddings",
       StudentEmbeddings(config.vocab_size, config.embedding_size, config.pad_token_id));
   lstm = register_module(
-      "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(config.embedding_size, config.hidden_size)
+      "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(config.embedding_size + config.lexicon_features,
+                                                     config.hidden_size)
                                   .num_layers(config.num_layers)
                                   .bidirectional(true)
                                   .batch_first(true)
@@ -110,10 +117,22 @@ JointBiLSTMImpl::JointBiLSTMImpl(const StudentConfig& config, const LabelSpace& 
 }
 
 JointLogits JointBiLSTMImpl::forward(const torch::Tensor& input_ids,
-                                     const torch::Tensor& attention_mask) {
+                                     const torch::Tensor& attention_mask,
+                                     const torch::Tensor& lexicon) {
   namespace rnn = torch::nn::utils::rnn;
   const int64_t length = input_ids.size(1);
-  const auto x = dropout->forward(embeddings->word_embeddings->forward(input_ids));
+  auto x = dropout->forward(embeddings->word_embeddings->forward(input_ids));
+  if (config_.lexicon_features > 0) {
+    if (!lexicon.defined() || lexicon.dim() != 3 || lexicon.size(0) != input_ids.size(0) ||
+        lexicon.size(1) != length || lexicon.size(2) != config_.lexicon_features)
+      throw std::invalid_argument("student: the model reads " +
+                                  std::to_string(config_.lexicon_features) +
+                                  " lexicon features per position; the batch has " +
+                                  (lexicon.defined() ? shape_string(lexicon.sizes()) : "none"));
+    // The features as they are (0/1): no dropout, the k-fold lexicons already teach the model
+    // not to trust them blindly.
+    x = torch::cat({x, lexicon.to(x.dtype())}, -1);
+  }
   // Packing keeps the backward direction from starting on padding, so a padded batch gives the
   // same results as one utterance at a time (what the runtime computes).
   const auto lengths = attention_mask.sum(1).to(torch::kCPU, torch::kInt64);
@@ -138,15 +157,15 @@ JointLogits JointBiLSTMImpl::forward(const torch::Tensor& input_ids,
 
 JointModel as_joint_model(JointBiLSTM model) {
   return {model.ptr(), [model](const Batch& b) mutable {
-            return model->forward(b.input_ids, b.attention_mask);
+            return model->forward(b.input_ids, b.attention_mask, b.lexicon);
           }};
 }
 
 nlohmann::json student_config_json(const StudentSpec& spec) {
   nlohmann::json j = spec.model.to_json();
   j["architectures"] = {kArchitecture};
-  j[kSection] = jointnlu_section(
-      kModelType, {spec.labels, spec.max_length, spec.tokenizer, spec.training});
+  j[kSection] = jointnlu_section(kModelType, {spec.labels, spec.max_length, spec.tokenizer,
+                                             spec.training, spec.lexicon_categories});
   return j;
 }
 
@@ -165,6 +184,13 @@ StudentSpec parse_student_config(const nlohmann::json& config, const std::string
     spec.max_length = section.max_length;
     spec.tokenizer = section.tokenizer;
     spec.training = std::move(section.training);
+    spec.lexicon_categories = std::move(section.lexicon_categories);
+    if (spec.model.lexicon_features !=
+        static_cast<int64_t>(kLexiconPositions * spec.lexicon_categories.size()))
+      throw std::invalid_argument("lexicon_features " + std::to_string(spec.model.lexicon_features) +
+                                  " does not match the " +
+                                  std::to_string(spec.lexicon_categories.size()) +
+                                  " lexicon categories (4 features each)");
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(source + ": " + e.what());
@@ -174,8 +200,8 @@ StudentSpec parse_student_config(const nlohmann::json& config, const std::string
 }
 
 CheckpointContents student_checkpoint(const StudentSpec& spec, const Tokenizer& tokenizer,
-                                      StateDict tensors) {
-  return joint_checkpoint(student_config_json(spec), tokenizer, std::move(tensors));
+                                      StateDict tensors, const Lexicon* lexicon) {
+  return joint_checkpoint(student_config_json(spec), tokenizer, std::move(tensors), lexicon);
 }
 
 LoadedStudent load_student(const std::string& dir) {
@@ -194,7 +220,8 @@ LoadedStudent load_student(const std::string& dir) {
   options.error_on_unexpected = true;
   load_state_dict(*model, tensors, options);
   model->eval();
-  return {std::move(spec), std::move(tokenizer), std::move(model)};
+  auto lexicon = read_model_lexicon(dir, spec.lexicon_categories);
+  return {std::move(spec), std::move(tokenizer), std::move(model), std::move(lexicon)};
 }
 
 void set_embeddings(JointBiLSTM& model, const torch::Tensor& source) {

@@ -7,6 +7,7 @@
 // same names):
 //   embeddings.word_embeddings [V,E]
 //   lstm: torch::nn::LSTM (weight_ih_l{k}[_reverse] [4H,in], weight_hh_l{k}[_reverse] [4H,H],
+//         in = E + F for layer 0 (F lexicon features, 0 without a lexicon), 2H above,
 //         bias_ih_l{k}[_reverse], bias_hh_l{k}[_reverse] [4H]; gates i,f,g,o)
 //   attention.proj [A,2H] + bias, attention.context [1,A] (attention pooling only)
 //   domain_classifier [D,2H], intent_classifier [I,2H], slot_classifier [T,2H]
@@ -22,6 +23,7 @@
 #include "train/albert.h"
 #include "train/checkpoint.h"
 #include "train/joint_model.h"
+#include "train/model_section.h"
 
 namespace jointnlu::train {
 
@@ -38,6 +40,9 @@ struct StudentConfig {
   int64_t attention_size = 128;  // attention pooling's hidden size
   double dropout = 0.1;          // on embeddings, between layers, and before the heads
   int64_t pad_token_id = 0;
+  // Lexicon features per position (4 per category: B/M/E/S), 0/1 values concatenated to the char
+  // embedding as layer 0's input. 0: no lexicon.
+  int64_t lexicon_features = 0;
 
   nlohmann::json to_json() const;
   // Throws std::invalid_argument for missing or out-of-range fields.
@@ -62,7 +67,9 @@ TORCH_MODULE(StudentEmbeddings);
 class JointBiLSTMImpl : public torch::nn::Module {
  public:
   JointBiLSTMImpl(const StudentConfig& config, const LabelSpace& labels);
-  JointLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask);
+  // lexicon: [B,L,F] float (Batch::lexicon), required when config.lexicon_features > 0.
+  JointLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                      const torch::Tensor& lexicon = {});
 
   const StudentConfig& config() const { return config_; }
 
@@ -88,6 +95,7 @@ struct StudentSpec {
   TokenizerOptions tokenizer;
   std::size_t max_length = 64;
   nlohmann::json training;  // settings, for the record
+  std::vector<std::string> lexicon_categories;  // feature order; empty: no lexicon
 };
 
 // config.json: the StudentConfig keys, "model_type": "jointnlu-bilstm", "architectures", and the
@@ -98,12 +106,13 @@ StudentSpec parse_student_config(const nlohmann::json& config, const std::string
 bool is_student_config(const nlohmann::json& config);
 
 CheckpointContents student_checkpoint(const StudentSpec& spec, const Tokenizer& tokenizer,
-                                      StateDict tensors);
+                                      StateDict tensors, const Lexicon* lexicon = nullptr);
 
 struct LoadedStudent {
   StudentSpec spec;
   Tokenizer tokenizer;
   JointBiLSTM model;
+  std::shared_ptr<Lexicon> lexicon;  // nullptr without one
 };
 // Every tensor must be present with its shape and dtype (CheckpointError naming it otherwise).
 LoadedStudent load_student(const std::string& dir);

@@ -4,15 +4,17 @@
 
 namespace jointnlu::train {
 
-EncodedExample encode_unlabelled(const Batcher& batcher, const std::string& text) {
+EncodedExample encode_unlabelled(const Batcher& batcher, const std::string& text,
+                                 const Lexicon* lexicon) {
   EncodedExample e;
-  e.input = batcher.input(text);
+  e.input = batcher.input(text, lexicon);
   e.slot_tags.assign(e.input.ids.size(), kIgnoreTag);
   return e;
 }
 
-EncodedExample encode_variant(const Batcher& batcher, const Variant& variant) {
-  EncodedExample e = encode_unlabelled(batcher, variant.example.text);
+EncodedExample encode_variant(const Batcher& batcher, const Variant& variant,
+                              const Lexicon* lexicon) {
+  EncodedExample e = encode_unlabelled(batcher, variant.example.text, lexicon);
   const auto& enc = e.input.encoding;
   const int mask = batcher.tokenizer().mask_id();
   for (std::size_t c : variant.masked) {

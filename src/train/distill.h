@@ -12,10 +12,12 @@
 namespace jointnlu::train {
 
 // An augmented utterance as a training example without gold labels; its masked characters get
-// the tokenizer's [MASK] id (every kept token of the character).
-EncodedExample encode_variant(const Batcher& batcher, const Variant& variant);
+// the tokenizer's [MASK] id (every kept token of the character). `lexicon`: as Batcher::input.
+EncodedExample encode_variant(const Batcher& batcher, const Variant& variant,
+                              const Lexicon* lexicon = nullptr);
 // An unlabelled utterance (e.g. a corpus line).
-EncodedExample encode_unlabelled(const Batcher& batcher, const std::string& text);
+EncodedExample encode_unlabelled(const Batcher& batcher, const std::string& text,
+                                 const Lexicon* lexicon = nullptr);
 
 // Runs the teacher (eval mode, no gradients) over the examples in batches and stores its logits
 // in each example's `soft`. The teacher must read the same ids as the student (same tokenizer,

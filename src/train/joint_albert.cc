@@ -37,8 +37,8 @@ const char* classifier_pooling_name(ClassifierPooling pooling) {
 }
 
 JointAlbertImpl::JointAlbertImpl(const AlbertConfig& config, const LabelSpace& labels,
-                                 ClassifierPooling pooling)
-    : pooling_(pooling) {
+                                 ClassifierPooling pooling, int64_t lexicon_features)
+    : pooling_(pooling), lexicon_features_(lexicon_features) {
   albert = register_module("albert", AlbertModel(config));
   dropout = register_module("dropout", torch::nn::Dropout(config.classifier_dropout_prob));
   const double std = config.initializer_range;
@@ -48,11 +48,29 @@ JointAlbertImpl::JointAlbertImpl(const AlbertConfig& config, const LabelSpace& l
       register_module("intent_classifier", head(config.hidden_size, labels.intents().size(), std));
   slot_classifier =
       register_module("slot_classifier", head(config.hidden_size, labels.tags().size(), std));
+  if (lexicon_features > 0) {
+    lexicon_projection = register_module(
+        "lexicon_projection",
+        torch::nn::Linear(
+            torch::nn::LinearOptions(lexicon_features, config.embedding_size).bias(false)));
+    torch::NoGradGuard no_grad;
+    lexicon_projection->weight.zero_();
+  }
 }
 
 JointLogits JointAlbertImpl::forward(const torch::Tensor& input_ids,
-                                     const torch::Tensor& attention_mask) {
-  const AlbertOutput out = albert->forward(input_ids, attention_mask);
+                                     const torch::Tensor& attention_mask,
+                                     const torch::Tensor& lexicon) {
+  torch::Tensor extra;
+  if (lexicon_features_ > 0) {
+    if (!lexicon.defined() || lexicon.dim() != 3 || lexicon.size(0) != input_ids.size(0) ||
+        lexicon.size(1) != input_ids.size(1) || lexicon.size(2) != lexicon_features_)
+      throw std::invalid_argument("teacher: the model reads " + std::to_string(lexicon_features_) +
+                                  " lexicon features per position; the batch has " +
+                                  (lexicon.defined() ? shape_string(lexicon.sizes()) : "none"));
+    extra = lexicon_projection->forward(lexicon.to(lexicon_projection->weight.dtype()));
+  }
+  const AlbertOutput out = albert->forward(input_ids, attention_mask, {}, {}, extra);
   torch::Tensor sentence = out.pooled_output;
   if (pooling_ == ClassifierPooling::kMean) {
     if (attention_mask.defined()) {
@@ -69,7 +87,7 @@ JointLogits JointAlbertImpl::forward(const torch::Tensor& input_ids,
 
 JointModel as_joint_model(JointAlbert model) {
   return {model.ptr(), [model](const Batch& b) mutable {
-            return model->forward(b.input_ids, b.attention_mask);
+            return model->forward(b.input_ids, b.attention_mask, b.lexicon);
           }};
 }
 
@@ -78,8 +96,8 @@ nlohmann::json teacher_config_json(const TeacherSpec& spec) {
   j["architectures"] = {kArchitecture};
   // Top level, beside HF's keys (which HF ignores when it does not know them).
   j["classifier_pooling"] = classifier_pooling_name(spec.pooling);
-  j[kSection] = jointnlu_section(
-      kModelType, {spec.labels, spec.max_length, spec.tokenizer, spec.training});
+  j[kSection] = jointnlu_section(kModelType, {spec.labels, spec.max_length, spec.tokenizer,
+                                             spec.training, spec.lexicon_categories});
   return j;
 }
 
@@ -100,6 +118,7 @@ TeacherSpec parse_teacher_config(const nlohmann::json& config, const std::string
     spec.max_length = section.max_length;
     spec.tokenizer = section.tokenizer;
     spec.training = std::move(section.training);
+    spec.lexicon_categories = std::move(section.lexicon_categories);
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(source + ": " + e.what());
@@ -109,8 +128,8 @@ TeacherSpec parse_teacher_config(const nlohmann::json& config, const std::string
 }
 
 CheckpointContents teacher_checkpoint(const TeacherSpec& spec, const Tokenizer& tokenizer,
-                                      StateDict tensors) {
-  return joint_checkpoint(teacher_config_json(spec), tokenizer, std::move(tensors));
+                                      StateDict tensors, const Lexicon* lexicon) {
+  return joint_checkpoint(teacher_config_json(spec), tokenizer, std::move(tensors), lexicon);
 }
 
 LoadedTeacher load_teacher(const std::string& dir) {
@@ -123,13 +142,15 @@ LoadedTeacher load_teacher(const std::string& dir) {
     throw std::invalid_argument(dir + ": vocab.txt has " + std::to_string(tokenizer.vocab_size()) +
                                 " tokens, config.json says vocab_size " +
                                 std::to_string(spec.albert.vocab_size));
-  JointAlbert model(spec.albert, spec.labels, spec.pooling);
+  JointAlbert model(spec.albert, spec.labels, spec.pooling,
+                    static_cast<int64_t>(kLexiconPositions * spec.lexicon_categories.size()));
   const auto tensors = read_safetensors((fs::path(dir) / "model.safetensors").string());
   LoadOptions options;
   options.allow_dtype_conversion = true;
   load_state_dict(*model, tensors, options);
   model->eval();
-  return {std::move(spec), std::move(tokenizer), std::move(model)};
+  auto lexicon = read_model_lexicon(dir, spec.lexicon_categories);
+  return {std::move(spec), std::move(tokenizer), std::move(model), std::move(lexicon)};
 }
 
 PretrainedEncoder read_pretrained(const std::string& dir) {

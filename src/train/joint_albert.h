@@ -8,6 +8,10 @@
 //     vector being HF's pooled [CLS] output or the mean of the final hidden states
 //     (ClassifierPooling; the parameters are the same either way)
 //   slot_classifier [T,H]: on dropout(sequence_output)
+//   lexicon_projection [E,F] (no bias; only with a lexicon): the position's 0/1 lexicon features
+//     projected to the embedding size and added to ALBERT's embedding sum before its LayerNorm.
+//     Starts at zero, so a pretrained encoder starts out exactly as it was pretrained. Outside
+//     `albert.`, so the encoder's tensors stay Hugging Face's.
 #pragma once
 
 #include <torch/torch.h>
@@ -23,6 +27,7 @@
 #include "train/albert_config.h"
 #include "train/checkpoint.h"
 #include "train/joint_model.h"
+#include "train/model_section.h"
 
 namespace jointnlu::train {
 
@@ -40,17 +45,22 @@ class JointAlbertImpl : public torch::nn::Module {
   // Head sizes come from the label space; head dropout is config.classifier_dropout_prob (as in
   // HF's AlbertForSequenceClassification / AlbertForTokenClassification).
   JointAlbertImpl(const AlbertConfig& config, const LabelSpace& labels,
-                  ClassifierPooling pooling = ClassifierPooling::kCls);
-  JointLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask);
+                  ClassifierPooling pooling = ClassifierPooling::kCls,
+                  int64_t lexicon_features = 0);
+  // lexicon: [B,L,F] float (Batch::lexicon), required when built with lexicon_features > 0.
+  JointLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                      const torch::Tensor& lexicon = {});
 
   AlbertModel albert{nullptr};
   torch::nn::Dropout dropout{nullptr};
   torch::nn::Linear domain_classifier{nullptr};
   torch::nn::Linear intent_classifier{nullptr};
   torch::nn::Linear slot_classifier{nullptr};
+  torch::nn::Linear lexicon_projection{nullptr};
 
  private:
   ClassifierPooling pooling_;
+  int64_t lexicon_features_ = 0;
 };
 TORCH_MODULE(JointAlbert);
 
@@ -65,6 +75,7 @@ struct TeacherSpec {
   std::size_t max_length = 64;  // longest input, [CLS] and [SEP] included
   ClassifierPooling pooling = ClassifierPooling::kCls;  // "classifier_pooling"; absent: cls
   nlohmann::json training;      // the training settings, for the record (not read back)
+  std::vector<std::string> lexicon_categories;  // feature order; empty: no lexicon
 };
 
 // HF ALBERT keys (AlbertConfig::to_json) + "architectures" + a "jointnlu" section with the label
@@ -78,12 +89,13 @@ TeacherSpec parse_teacher_config(const nlohmann::json& config, const std::string
 // model.safetensors
 // (`tensors`).
 CheckpointContents teacher_checkpoint(const TeacherSpec& spec, const Tokenizer& tokenizer,
-                                      StateDict tensors);
+                                      StateDict tensors, const Lexicon* lexicon = nullptr);
 
 struct LoadedTeacher {
   TeacherSpec spec;
   Tokenizer tokenizer;
   JointAlbert model;
+  std::shared_ptr<Lexicon> lexicon;  // nullptr without one
 };
 // Reads a directory written by teacher_checkpoint; the model is in eval mode. Every tensor must be
 // present with its shape (CheckpointError otherwise).

@@ -48,11 +48,13 @@ std::vector<Prediction> JointPredictor::predict(const std::vector<std::string>& 
 JointPredictor load_predictor(const std::string& dir) {
   if (is_student_config(read_config(dir))) {
     LoadedStudent student = load_student(dir);
-    Batcher batcher(std::move(student.tokenizer), student.spec.labels, student.spec.max_length);
+    Batcher batcher(std::move(student.tokenizer), student.spec.labels, student.spec.max_length,
+                    student.lexicon);
     return JointPredictor(as_joint_model(student.model), std::move(batcher));
   }
   LoadedTeacher teacher = load_teacher(dir);
-  Batcher batcher(std::move(teacher.tokenizer), teacher.spec.labels, teacher.spec.max_length);
+  Batcher batcher(std::move(teacher.tokenizer), teacher.spec.labels, teacher.spec.max_length,
+                  teacher.lexicon);
   return JointPredictor(as_joint_model(teacher.model), std::move(batcher));
 }
 
