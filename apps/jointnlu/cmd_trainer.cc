@@ -123,8 +123,8 @@ std::vector<Command> trainer_commands() {
       {"bench",
        "Latency (1 thread, batch 1: p50/p99) and throughput (all threads) of teacher, student and the student "
        "runtime (fp32, int8) over every utterance of a file, with ratios and the runtime's floor",
-       {Opt::kTeacher, Opt::kStudent, Opt::kData, Opt::kThreads, Opt::kRounds, Opt::kMaxChars,
-        Opt::kJson},
+       {Opt::kTeacher, Opt::kStudent, Opt::kCompareStudent, Opt::kData, Opt::kThreads, Opt::kRounds,
+        Opt::kMaxChars, Opt::kJson},
        [](const Options& o) {
          if (o.data.empty()) throw std::invalid_argument("bench needs --data FILE (utterances to time)");
          return run_in_trainer("bench", o);

@@ -249,6 +249,12 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         cmd.add_option("--student", o.student, "Student: checkpoint directory or exported .safetensors file")
             ->type_name("PATH");
         break;
+      case Opt::kCompareStudent:
+        cmd.add_option("--compare-student", o.compare_student,
+                       "bench: a second student (directory or export) whose runtime is timed in "
+                       "the same rounds, with ratios (e.g. the same student without a lexicon)")
+            ->type_name("PATH");
+        break;
       case Opt::kConfig:
         cmd.add_option("--config", o.config, "Pipeline configuration (JSON; see docs); copied into the run directory")
             ->type_name("FILE");
@@ -318,6 +324,7 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
                        "*.txt as PREFIX.STEM) or jieba[=FILE] (python3-jieba's dictionary by POS). "
                        "Training: the model's categories; predict/serve: entries added to the "
                        "model's categories of those names")
+            ->allow_extra_args(false)  // one SPEC per --lexicon: a positional input may follow
             ->type_name("SPEC");
         break;
       case Opt::kLexiconFromTrain:

@@ -67,6 +67,7 @@ struct Options {
   // The BiLSTM student and distillation.
   std::string teacher;              // teacher checkpoint directory (distill; train-student: its vocabulary)
   std::string student;              // bench: student checkpoint directory or exported file
+  std::string compare_student;      // bench: a second student timed in the same rounds
   int rounds = 5;                   // bench: latency rounds per model (p50 reported per round too)
   std::string config;               // pipeline: configuration file (JSON)
   int hidden_size = 128;            // student: LSTM hidden size per direction
@@ -150,6 +151,7 @@ enum class Opt {
   kClassifierPooling,
   kTeacher,
   kStudent,
+  kCompareStudent,
   kConfig,
   kHiddenSize,
   kLayers,

@@ -281,21 +281,23 @@ int run_bench(const Options& o) {
   if (student_dir) torch_engine("student (libtorch)", o.student);
 
   const fs::path tmp = fs::temp_directory_path() / ("jointnlu-bench-" + std::to_string(::getpid()));
-  if (!o.student.empty()) {
+  // The runtime engines of one student: fp32 and int8 (named `label` fp32 / int8).
+  const auto runtime_engines = [&](const std::string& student, const std::string& label) {
+    const bool dir = fs::is_directory(student);
     // int8 from a directory goes through a temporary export, exactly what users deploy.
-    std::string f32_path = o.student, int8_path;
-    if (student_dir) {
+    std::string f32_path = student, int8_path;
+    if (dir) {
       fs::create_directories(tmp);
-      int8_path = (tmp / "student.int8.safetensors").string();
-      runtime::export_student(o.student, int8_path, true);
+      int8_path = (tmp / (label.substr(0, label.find(' ')) + ".int8.safetensors")).string();
+      runtime::export_student(student, int8_path, true);
     }
-    for (const auto& [name, path] : {std::pair<std::string, std::string>{"runtime fp32", f32_path},
-                                     {"runtime int8", int8_path}}) {
+    for (const auto& [name, path] : {std::pair<std::string, std::string>{label + " fp32", f32_path},
+                                     {label + " int8", int8_path}}) {
       if (path.empty()) continue;
       Timed t;
       t.model = runtime::StudentModel::load(path);
       const bool int8 = t.model->weight_type() == runtime::WeightType::kInt8;
-      t.m.name = student_dir ? name : std::string("runtime ") + (int8 ? "int8" : "fp32");
+      t.m.name = dir ? name : label + (int8 ? " int8" : " fp32");
       t.m.threads = threads;
       ParserOptions single;
       single.max_chars = o.max_chars;
@@ -309,7 +311,10 @@ int run_bench(const Options& o) {
       };
       engines.push_back(std::move(t));
     }
-  }
+  };
+  if (!o.student.empty()) runtime_engines(o.student, "runtime");
+  // A second student timed in the same rounds (e.g. the same architecture without a lexicon).
+  if (!o.compare_student.empty()) runtime_engines(o.compare_student, "compare");
   for (const auto& t : engines) warm_up(texts, t.engine);
   for (int r = 0; r < o.rounds; ++r) {
     for (auto& t : engines) measure_round(texts, t.engine, o.rounds, t.m);
@@ -380,6 +385,8 @@ int run_bench(const Options& o) {
   ratio("student (libtorch)", "runtime fp32");
   ratio("student (libtorch)", "runtime int8");
   ratio("runtime fp32", "runtime int8");
+  ratio("runtime fp32", "compare fp32");
+  ratio("runtime int8", "compare int8");
   nlohmann::json scaling = nlohmann::json::object();
   for (const auto& m : ms) scaling[m.name] = m.scaling();
 

@@ -27,9 +27,19 @@ struct StringHash {
     return std::hash<std::string_view>{}(s);
   }
 };
-using EntryMasks = std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>>;
+// Hashes a category set (for deduplicating the masks of a trie's keys).
+struct MaskHash {
+  std::size_t operator()(const CategoryMask& m) const noexcept {
+    return std::hash<std::uint64_t>{}(m.words[0] ^ (m.words[1] * 0x9E3779B97F4A7C15ull));
+  }
+};
+using EntryMasks = std::unordered_map<std::string, CategoryMask, StringHash, std::equal_to<>>;
 // Categories removed from trie entries since the trie was built, by trie key id.
-using RemovedMasks = std::unordered_map<std::uint32_t, std::uint64_t>;
+using RemovedMasks = std::unordered_map<std::uint32_t, CategoryMask>;
+
+// Feature ids are 16-bit (LexiconFeatures::ids).
+static_assert(kLexiconPositions * kMaxLexiconCategories <=
+              std::numeric_limits<std::uint16_t>::max());
 
 // The bytes of a string's first code points as a number (little-endian, zero-padded): what
 // PrefixFilter hashes. `bytes` is at most 8 (two code points).
@@ -79,9 +89,42 @@ class PrefixFilter {
   std::uint64_t mask_ = 0;
 };
 
+// The categories of each trie key, by key id, as an index into a table of the distinct masks: the
+// keys of a lexicon share few distinct category sets (jieba: 10 over its 333k keys), so a key costs
+// one byte (two or four past 256 or 65536 distinct sets) rather than the 16 of its mask.
+class KeyMasks {
+ public:
+  // `index[id]` is the position in `table` of key id's mask.
+  void assign(std::vector<CategoryMask> table, const std::vector<std::uint32_t>& index) {
+    table_ = std::move(table);
+    width_ = table_.size() <= 0x100 ? 1 : table_.size() <= 0x10000 ? 2 : 4;
+    if (width_ == 1) index8_.assign(index.begin(), index.end());
+    if (width_ == 2) index16_.assign(index.begin(), index.end());
+    if (width_ == 4) index32_ = index;
+  }
+  // The width is fixed per trie, so the branch is always predicted.
+  const CategoryMask& operator[](std::size_t id) const {
+    switch (width_) {
+      case 1:
+        return table_[index8_[id]];
+      case 2:
+        return table_[index16_[id]];
+      default:
+        return table_[index32_[id]];
+    }
+  }
+
+ private:
+  std::vector<CategoryMask> table_;
+  int width_ = 1;  // bytes per index; only that index vector is filled
+  std::vector<std::uint8_t> index8_;
+  std::vector<std::uint16_t> index16_;
+  std::vector<std::uint32_t> index32_;
+};
+
 struct TrieData {
   marisa::Trie trie;
-  std::vector<std::uint64_t> masks;  // categories of each key, by key id
+  KeyMasks masks;  // categories of each key, by key id
   PrefixFilter filter;
   bool single_char_keys = false;  // whether a start's first code point alone may be a key
   // An unbuilt marisa::Trie throws on every search, and building an empty keyset gains nothing.
@@ -101,6 +144,7 @@ struct Snapshot {
 }  // namespace lexicon_internal
 
 using lexicon_internal::EntryMasks;
+using lexicon_internal::MaskHash;
 using lexicon_internal::prefix_window;
 using lexicon_internal::RemovedMasks;
 using lexicon_internal::Snapshot;
@@ -240,13 +284,13 @@ bool trie_id(const TrieData& data, std::string_view key, std::uint32_t& id) {
 }
 
 // The categories `key` (normalised) belongs to in the lexicon made of these parts.
-std::uint64_t entry_mask(const TrieData& trie, const EntryMasks& overlay,
-                         const RemovedMasks& removed, std::string_view key) {
-  std::uint64_t mask = 0;
+CategoryMask entry_mask(const TrieData& trie, const EntryMasks& overlay,
+                        const RemovedMasks& removed, std::string_view key) {
+  CategoryMask mask;
   std::uint32_t id = 0;
   if (trie_id(trie, key, id)) {
     mask = trie.masks[id];
-    if (const auto it = removed.find(id); it != removed.end()) mask &= ~it->second;
+    if (const auto it = removed.find(id); it != removed.end()) mask = mask.and_not(it->second);
   }
   if (const auto it = overlay.find(key); it != overlay.end()) mask |= it->second;
   return mask;
@@ -259,22 +303,22 @@ void for_each_entry(const Snapshot& snap, F&& f) {
     const marisa::Trie& trie = snap.trie->trie;
     marisa::Agent agent;
     for (std::size_t id = 0; id < trie.num_keys(); ++id) {
-      std::uint64_t mask = snap.trie->masks[id];
+      CategoryMask mask = snap.trie->masks[id];
       if (const auto it = snap.removed->find(static_cast<std::uint32_t>(id));
           it != snap.removed->end())
-        mask &= ~it->second;
+        mask = mask.and_not(it->second);
       agent.set_query(id);
       trie.reverse_lookup(agent);
       const std::string_view key(agent.key().ptr(), agent.key().length());
       // An overlay entry is never also a trie entry of the same category (add() checks), but it
       // may be one of another category: fold it in here and skip it below.
       if (const auto it = snap.overlay->find(key); it != snap.overlay->end()) mask |= it->second;
-      if (mask != 0) f(key, mask);
+      if (mask.any()) f(key, mask);
     }
   }
   for (const auto& [key, mask] : *snap.overlay) {
     std::uint32_t id = 0;
-    if (mask != 0 && !trie_id(*snap.trie, key, id)) f(std::string_view(key), mask);
+    if (mask.any() && !trie_id(*snap.trie, key, id)) f(std::string_view(key), mask);
   }
 }
 
@@ -337,11 +381,12 @@ std::string Lexicon::normalize_entry(std::string_view entry) {
 
 namespace {
 
-std::uint64_t category_bit(int category, std::size_t categories) {
+// `category` as an index, checked against the number of categories.
+std::size_t checked_category(int category, std::size_t categories) {
   if (category < 0 || static_cast<std::size_t>(category) >= categories)
     throw std::out_of_range("lexicon: category " + std::to_string(category) + " out of range (" +
                             std::to_string(categories) + " categories)");
-  return std::uint64_t{1} << category;
+  return static_cast<std::size_t>(category);
 }
 
 std::vector<std::string> normalize_all(std::span<const std::string> entries) {
@@ -359,10 +404,10 @@ void Lexicon::add(int category, std::span<const std::string> entries) {
 }
 
 void Lexicon::add_batches(std::span<const std::pair<int, std::span<const std::string>>> batches) {
-  std::vector<std::pair<std::uint64_t, std::vector<std::string>>> normalized;
+  std::vector<std::pair<std::size_t, std::vector<std::string>>> normalized;
   std::size_t total = 0;
   for (const auto& [category, entries] : batches) {
-    normalized.emplace_back(category_bit(category, categories_.size()), normalize_all(entries));
+    normalized.emplace_back(checked_category(category, categories_.size()), normalize_all(entries));
     total += entries.size();
   }
   std::lock_guard<std::mutex> edit(state_->edit_mutex);
@@ -371,19 +416,19 @@ void Lexicon::add_batches(std::span<const std::pair<int, std::span<const std::st
   overlay->reserve(overlay->size() + total);
   std::shared_ptr<RemovedMasks> removed;  // copied only when a removal is undone
   auto next = std::make_shared<Snapshot>(*cur);
-  for (auto& [bit, keys] : normalized) {
+  for (auto& [category, keys] : normalized) {
     for (std::string& key : keys) {
       const RemovedMasks& removed_now = removed ? *removed : *cur->removed;
-      if (entry_mask(*cur->trie, *overlay, removed_now, key) & bit) continue;
+      if (entry_mask(*cur->trie, *overlay, removed_now, key).test(category)) continue;
       std::uint32_t id = 0;
-      if (trie_id(*cur->trie, key, id) && (cur->trie->masks[id] & bit)) {
+      if (trie_id(*cur->trie, key, id) && cur->trie->masks[id].test(category)) {
         // A trie entry removed earlier: lifting the removal restores it.
         if (!removed) removed = std::make_shared<RemovedMasks>(*cur->removed);
         const auto it = removed->find(id);
-        if ((it->second &= ~bit) == 0) removed->erase(it);
+        if (it->second.reset(category).empty()) removed->erase(it);
       } else {
         next->overlay_max_chars = std::max(next->overlay_max_chars, count_chars(key));
-        (*overlay)[std::move(key)] |= bit;
+        (*overlay)[std::move(key)].set(category);
       }
       ++next->size;
     }
@@ -400,7 +445,7 @@ void Lexicon::add(int category, std::string_view entry) {
 }
 
 std::size_t Lexicon::remove(int category, std::span<const std::string> entries) {
-  const std::uint64_t bit = category_bit(category, categories_.size());
+  const std::size_t c = checked_category(category, categories_.size());
   const std::vector<std::string> keys = normalize_all(entries);
   std::lock_guard<std::mutex> edit(state_->edit_mutex);
   const std::shared_ptr<const Snapshot> cur = state_->load();
@@ -409,20 +454,20 @@ std::size_t Lexicon::remove(int category, std::span<const std::string> entries) 
   std::size_t count = 0;
   for (const std::string& key : keys) {
     const EntryMasks& overlay_now = overlay ? *overlay : *cur->overlay;
-    if (const auto it = overlay_now.find(key); it != overlay_now.end() && (it->second & bit)) {
+    if (const auto it = overlay_now.find(key); it != overlay_now.end() && it->second.test(c)) {
       if (!overlay) overlay = std::make_shared<EntryMasks>(*cur->overlay);
       const auto mine = overlay->find(key);
-      if ((mine->second &= ~bit) == 0) overlay->erase(mine);
+      if (mine->second.reset(c).empty()) overlay->erase(mine);
       ++count;
       continue;
     }
     std::uint32_t id = 0;
-    if (!trie_id(*cur->trie, key, id) || !(cur->trie->masks[id] & bit)) continue;
+    if (!trie_id(*cur->trie, key, id) || !cur->trie->masks[id].test(c)) continue;
     const RemovedMasks& removed_now = removed ? *removed : *cur->removed;
-    if (const auto it = removed_now.find(id); it != removed_now.end() && (it->second & bit))
+    if (const auto it = removed_now.find(id); it != removed_now.end() && it->second.test(c))
       continue;
     if (!removed) removed = std::make_shared<RemovedMasks>(*cur->removed);
-    (*removed)[id] |= bit;
+    (*removed)[id].set(c);
     ++count;
   }
   if (count == 0) return 0;
@@ -438,23 +483,28 @@ void Lexicon::compact() {
   std::lock_guard<std::mutex> edit(state_->edit_mutex);
   const std::shared_ptr<const Snapshot> cur = state_->load();
   marisa::Keyset keyset;
-  std::vector<std::uint64_t> key_masks;
+  std::vector<CategoryMask> table;          // the distinct masks
+  std::vector<std::uint32_t> key_mask_ids;  // each keyset entry's mask, in `table`
+  std::unordered_map<CategoryMask, std::uint32_t, MaskHash> table_ids;
   std::size_t size = 0;
-  for_each_entry(*cur, [&](std::string_view key, std::uint64_t mask) {
+  for_each_entry(*cur, [&](std::string_view key, const CategoryMask& mask) {
     keyset.push_back(key.data(), key.size());
-    key_masks.push_back(mask);
-    size += static_cast<std::size_t>(std::popcount(mask));
+    const auto [it, added] = table_ids.try_emplace(mask, static_cast<std::uint32_t>(table.size()));
+    if (added) table.push_back(mask);
+    key_mask_ids.push_back(it->second);
+    size += mask.count();
   });
   auto data = std::make_shared<TrieData>();
-  if (!key_masks.empty()) {
+  if (!key_mask_ids.empty()) {
     // One trie level (no recursion into tries of tails) with the largest cache: ~20% faster
     // common-prefix searches than the defaults for ~25% more space (1.5 MB for jieba).
     data->trie.build(keyset, 1 | static_cast<int>(MARISA_HUGE_CACHE));
-    data->masks.assign(data->trie.num_keys(), 0);
-    data->filter.reset(key_masks.size());
-    for (std::size_t i = 0; i < key_masks.size(); ++i) {
+    // for_each_entry gives each key once, so each key id takes exactly one mask.
+    std::vector<std::uint32_t> index(data->trie.num_keys());
+    data->filter.reset(key_mask_ids.size());
+    for (std::size_t i = 0; i < key_mask_ids.size(); ++i) {
       const marisa::Key& key = keyset[i];
-      data->masks[key.id()] |= key_masks[i];
+      index[key.id()] = key_mask_ids[i];
       std::size_t bytes = utf8_sequence_length(key.ptr()[0]);
       if (bytes < key.length()) {
         bytes += utf8_sequence_length(key.ptr()[bytes]);
@@ -463,6 +513,7 @@ void Lexicon::compact() {
       }
       data->filter.insert(prefix_window(key.ptr(), bytes), bytes);
     }
+    data->masks.assign(std::move(table), index);
     data->built = true;
   }
   auto next = std::make_shared<Snapshot>();
@@ -476,10 +527,10 @@ void Lexicon::compact() {
 std::size_t Lexicon::size() const { return state_->load()->size; }
 
 bool Lexicon::contains(int category, std::string_view entry) const {
-  const std::uint64_t bit = category_bit(category, categories_.size());
+  const std::size_t c = checked_category(category, categories_.size());
   const std::string key = normalize_entry(entry);
   const std::shared_ptr<const Snapshot> snap = state_->load();
-  return (entry_mask(*snap->trie, *snap->overlay, *snap->removed, key) & bit) != 0;
+  return entry_mask(*snap->trie, *snap->overlay, *snap->removed, key).test(c);
 }
 
 void Lexicon::match(std::string_view text, std::vector<LexiconMatch>& out) const {
@@ -540,19 +591,19 @@ void Lexicon::match(std::string_view text, std::vector<LexiconMatch>& out) const
       // Hits come shortest first, so the segment is sorted by end as it grows.
       while (trie.trie.common_prefix_search(agent)) {
         const std::size_t id = agent.key().id();
-        std::uint64_t mask = trie.masks[id];
+        CategoryMask mask = trie.masks[id];
         if (!removed.empty()) {
           if (const auto it = removed.find(static_cast<std::uint32_t>(id)); it != removed.end())
-            mask &= ~it->second;
+            mask = mask.and_not(it->second);
         }
-        if (mask != 0) out.push_back({b, char_at_byte[from + agent.key().length()], mask});
+        if (mask.any()) out.push_back({b, char_at_byte[from + agent.key().length()], mask});
       }
     }
     if (overlay.empty()) continue;
     const std::size_t longest = std::min(snap->overlay_max_chars, n - b);
     for (std::size_t k = 1; k <= longest; ++k) {
       const auto it = overlay.find(std::string_view(lower.data() + from, starts[b + k] - from));
-      if (it == overlay.end() || it->second == 0) continue;
+      if (it == overlay.end() || it->second.empty()) continue;
       const std::size_t end = b + k;
       auto pos =
           std::lower_bound(out.begin() + static_cast<std::ptrdiff_t>(segment), out.end(), end,
@@ -575,17 +626,17 @@ LexiconFeatures Lexicon::features(std::string_view text) const {
   auto set = [&](std::size_t c, std::size_t id) { bits[c * words + id / 64] |= 1ull << (id % 64); };
   std::size_t total = 0;
   for (const LexiconMatch& m : scratch.matches) {
-    for (std::uint64_t cats = m.categories; cats != 0; cats &= cats - 1) {
-      const std::size_t base = kLexiconPositions * static_cast<std::size_t>(std::countr_zero(cats));
+    m.categories.for_each([&](std::size_t category) {
+      const std::size_t base = kLexiconPositions * category;
       if (m.end - m.begin == 1) {
         set(m.begin, base + static_cast<std::size_t>(LexiconPosition::kSingle));
-        continue;
+        return;
       }
       set(m.begin, base + static_cast<std::size_t>(LexiconPosition::kBegin));
       for (std::size_t c = m.begin + 1; c + 1 < m.end; ++c)
         set(c, base + static_cast<std::size_t>(LexiconPosition::kMiddle));
       set(m.end - 1, base + static_cast<std::size_t>(LexiconPosition::kEnd));
-    }
+    });
   }
   for (const std::uint64_t w : bits) total += static_cast<std::size_t>(std::popcount(w));
   LexiconFeatures out;
@@ -605,14 +656,14 @@ std::string Lexicon::to_tsv() const {
   const std::shared_ptr<const Snapshot> snap = state_->load();
   std::vector<std::string> lines;
   lines.reserve(snap->size);
-  for_each_entry(*snap, [&](std::string_view key, std::uint64_t mask) {
-    for (; mask != 0; mask &= mask - 1) {
-      std::string line = categories_[static_cast<std::size_t>(std::countr_zero(mask))];
+  for_each_entry(*snap, [&](std::string_view key, const CategoryMask& mask) {
+    mask.for_each([&](std::size_t c) {
+      std::string line = categories_[c];
       line += '\t';
       line += key;
       line += '\n';
       lines.push_back(std::move(line));
-    }
+    });
   });
   std::sort(lines.begin(), lines.end());
   std::string out;

@@ -14,6 +14,7 @@
 // mutex; matching itself takes no lock).
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -27,8 +28,60 @@
 
 namespace jointnlu {
 
-// Categories are a bit mask in a match: at most 64 per lexicon.
-inline constexpr std::size_t kMaxLexiconCategories = 64;
+// A set of categories of one lexicon, as a bit set: bit c stands for category c. Two words rather
+// than one because real lexicons need more than 64 categories (word lists, gazetteers, jieba's POS
+// groups and one category per slot key of the training data); a fixed width keeps a set a cheap
+// value to copy and combine in the matching loop.
+struct CategoryMask {
+  static constexpr std::size_t kWords = 2;
+  static constexpr std::size_t kBits = 64 * kWords;
+
+  std::uint64_t words[kWords] = {0, 0};  // categories 64 * i + b in bit b of words[i]
+
+  constexpr CategoryMask() = default;
+  // Categories 0..63 from the bits of `low`, 64..127 from those of `high`. Explicit, so that a
+  // category index never silently becomes a mask.
+  explicit constexpr CategoryMask(std::uint64_t low, std::uint64_t high = 0) : words{low, high} {}
+  // The set of category `c` alone (c < kBits).
+  static constexpr CategoryMask of(std::size_t c) { return CategoryMask().set(c); }
+
+  constexpr bool test(std::size_t c) const { return (words[c / 64] >> (c % 64)) & 1; }
+  constexpr CategoryMask& set(std::size_t c) {
+    words[c / 64] |= std::uint64_t{1} << (c % 64);
+    return *this;
+  }
+  constexpr CategoryMask& reset(std::size_t c) {
+    words[c / 64] &= ~(std::uint64_t{1} << (c % 64));
+    return *this;
+  }
+  constexpr bool any() const { return (words[0] | words[1]) != 0; }
+  constexpr bool empty() const { return !any(); }
+  constexpr std::size_t count() const {
+    return static_cast<std::size_t>(std::popcount(words[0]) + std::popcount(words[1]));
+  }
+  constexpr CategoryMask& operator|=(const CategoryMask& o) {
+    words[0] |= o.words[0];
+    words[1] |= o.words[1];
+    return *this;
+  }
+  friend constexpr CategoryMask operator|(CategoryMask a, const CategoryMask& b) { return a |= b; }
+  // The categories of this set that are not in `o`.
+  constexpr CategoryMask and_not(const CategoryMask& o) const {
+    return CategoryMask(words[0] & ~o.words[0], words[1] & ~o.words[1]);
+  }
+  friend constexpr bool operator==(const CategoryMask&, const CategoryMask&) = default;
+
+  // Calls f(c) for every category c in the set, ascending.
+  template <typename F>
+  constexpr void for_each(F&& f) const {
+    for (std::size_t i = 0; i < kWords; ++i)
+      for (std::uint64_t x = words[i]; x != 0; x &= x - 1)
+        f(64 * i + static_cast<std::size_t>(std::countr_zero(x)));
+  }
+};
+
+// Categories of a lexicon: as many as a CategoryMask holds.
+inline constexpr std::size_t kMaxLexiconCategories = CategoryMask::kBits;
 // Longest entry accepted, in bytes of UTF-8 (a longer one is an error, never truncated).
 inline constexpr std::size_t kMaxLexiconEntryBytes = 256;
 
@@ -41,7 +94,7 @@ inline constexpr std::size_t kLexiconPositions = 4;
 struct LexiconMatch {
   std::size_t begin = 0;
   std::size_t end = 0;
-  std::uint64_t categories = 0;  // bit c set: an entry of category c
+  CategoryMask categories;  // category c in it: an entry of category c
 };
 
 // Per-character feature ids, compressed rows: the features of character i are

@@ -187,7 +187,9 @@ PretrainedEncoder read_pretrained(const std::string& dir) {
 
 LoadReport load_pretrained(JointAlbert& model, const PretrainedEncoder& pretrained) {
   LoadOptions options;
-  options.allow_missing_prefixes = {"domain_classifier.", "intent_classifier.", "slot_classifier."};
+  // The heads and the lexicon projection are new: the encoder checkpoint has none of them.
+  options.allow_missing_prefixes = {"domain_classifier.", "intent_classifier.", "slot_classifier.",
+                                    "lexicon_projection."};
   options.allow_dtype_conversion = true;
   try {
     return load_state_dict(*model, pretrained.tensors, options);

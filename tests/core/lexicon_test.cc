@@ -26,12 +26,23 @@ bool operator==(const LexiconMatch& a, const LexiconMatch& b) {
   return std::tie(a.begin, a.end, a.categories) == std::tie(b.begin, b.end, b.categories);
 }
 void PrintTo(const LexiconMatch& m, std::ostream* os) {
-  *os << "[" << m.begin << "," << m.end << "):" << m.categories;
+  *os << "[" << m.begin << "," << m.end << "):{";
+  const char* sep = "";
+  m.categories.for_each([&](std::size_t c) {
+    *os << sep << c;
+    sep = ",";
+  });
+  *os << "}";
 }
 
 namespace {
 
 using Matches = std::vector<LexiconMatch>;
+
+// A match of the categories whose bits are set in `low` (categories 0..63) and `high` (64..127).
+LexiconMatch hit(std::size_t begin, std::size_t end, std::uint64_t low, std::uint64_t high = 0) {
+  return {begin, end, CategoryMask(low, high)};
+}
 using Ids = std::vector<std::uint16_t>;
 
 Matches match_all(const Lexicon& lexicon, std::string_view text) {
@@ -92,10 +103,10 @@ TEST(Lexicon, MatchesEveryStartAndLengthWithUnionOfCategories) {
     if (compacted) lexicon.compact();
     EXPECT_EQ(lexicon.size(), 6u);
     EXPECT_EQ(match_all(lexicon, "北京大学"),
-              (Matches{{0, 2, 3}, {0, 4, 1}, {1, 3, 1}, {2, 4, 1}, {3, 4, 2}}))
+              (Matches{hit(0, 2, 3), hit(0, 4, 1), hit(1, 3, 1), hit(2, 4, 1), hit(3, 4, 2)}))
         << "compacted=" << compacted;
     EXPECT_EQ(match_all(lexicon, "去北京大学吧"),
-              (Matches{{1, 3, 3}, {1, 5, 1}, {2, 4, 1}, {3, 5, 1}, {4, 5, 2}}));
+              (Matches{hit(1, 3, 3), hit(1, 5, 1), hit(2, 4, 1), hit(3, 5, 1), hit(4, 5, 2)}));
     EXPECT_EQ(match_all(lexicon, "北 京"), Matches{});
     EXPECT_EQ(match_all(lexicon, ""), Matches{});
   }
@@ -133,10 +144,10 @@ TEST(Lexicon, MatchesEqualBruteForceOverRandomTexts) {
         std::string sub;
         for (std::size_t e = b + 1; e <= n; ++e) {
           sub += chars[e - 1];
-          std::uint64_t mask = 0;
+          CategoryMask mask;
           for (int c = 0; c < 3; ++c)
-            if (lexicon.contains(c, sub)) mask |= std::uint64_t{1} << c;
-          if (mask != 0) expected.push_back({b, e, mask});
+            if (lexicon.contains(c, sub)) mask.set(static_cast<std::size_t>(c));
+          if (mask.any()) expected.push_back({b, e, mask});
         }
       }
       ASSERT_EQ(match_all(lexicon, text), expected) << text << " compacted=" << compacted;
@@ -150,7 +161,7 @@ TEST(Lexicon, TrieAndOverlayCategoriesOfOneSpanAreMerged) {
   lexicon.compact();
   lexicon.add(2, "北京");  // overlay, same span as a trie entry
   lexicon.add(1, "京");
-  EXPECT_EQ(match_all(lexicon, "北京"), (Matches{{0, 2, 5}, {1, 2, 2}}));
+  EXPECT_EQ(match_all(lexicon, "北京"), (Matches{hit(0, 2, 5), hit(1, 2, 2)}));
   EXPECT_TRUE(lexicon.contains(2, "北京"));
   EXPECT_FALSE(lexicon.contains(1, "北京"));
 }
@@ -164,9 +175,9 @@ TEST(Lexicon, AsciiIsCaseInsensitive) {
   EXPECT_TRUE(lexicon.contains(0, "qq音乐"));
   EXPECT_TRUE(lexicon.contains(0, "Ärger"));
   EXPECT_FALSE(lexicon.contains(0, "ärger"));
-  EXPECT_EQ(match_all(lexicon, "打开Qq音乐"), (Matches{{2, 6, 1}}));
-  EXPECT_EQ(match_all(lexicon, "qQ音乐"), (Matches{{0, 4, 1}}));
-  EXPECT_EQ(match_all(lexicon, "ÄRGER"), (Matches{{0, 5, 1}}));
+  EXPECT_EQ(match_all(lexicon, "打开Qq音乐"), (Matches{hit(2, 6, 1)}));
+  EXPECT_EQ(match_all(lexicon, "qQ音乐"), (Matches{hit(0, 4, 1)}));
+  EXPECT_EQ(match_all(lexicon, "ÄRGER"), (Matches{hit(0, 5, 1)}));
   EXPECT_EQ(match_all(lexicon, "ärger"), Matches{});
 }
 
@@ -192,14 +203,121 @@ TEST(Lexicon, RejectsBadEntriesAndTexts) {
   EXPECT_THROW(Lexicon({"a", "a"}), std::invalid_argument);
   EXPECT_THROW(Lexicon({""}), std::invalid_argument);
   EXPECT_THROW(Lexicon({"a\tb"}), std::invalid_argument);
-  EXPECT_THROW(Lexicon(std::vector<std::string>(kMaxLexiconCategories + 1, "x")),
-               std::invalid_argument);
-  std::vector<std::string> many;
-  for (std::size_t i = 0; i < kMaxLexiconCategories; ++i) many.push_back("c" + std::to_string(i));
-  Lexicon wide(many);
+}
+
+std::vector<std::string> category_names(std::size_t n) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < n; ++i) names.push_back("c" + std::to_string(i));
+  return names;
+}
+
+TEST(Lexicon, AcceptsUpTo128Categories) {
+  EXPECT_EQ(kMaxLexiconCategories, 128u);
+  const std::string too_many =
+      error_of<std::invalid_argument>([] { Lexicon lexicon(category_names(129)); });
+  EXPECT_NE(too_many.find("129 categories, more than the limit of 128"), std::string::npos)
+      << too_many;
+  Lexicon wide(category_names(128));
+  wide.add(127, "最后");
   wide.add(63, "最后");
-  EXPECT_EQ(match_all(wide, "最后"), (Matches{{0, 2, std::uint64_t{1} << 63}}));
-  EXPECT_EQ(wide.feature_count(), 256u);
+  EXPECT_EQ(match_all(wide, "最后"), (Matches{hit(0, 2, std::uint64_t{1} << 63, 1ull << 63)}));
+  EXPECT_EQ(wide.feature_count(), 512u);
+  wide.compact();
+  EXPECT_EQ(match_all(wide, "最后"), (Matches{hit(0, 2, std::uint64_t{1} << 63, 1ull << 63)}));
+  EXPECT_EQ(ids_at(wide.features("最后"), 1), (Ids{254, 510}));  // c63:E, c127:E
+  EXPECT_THROW(wide.add(128, "好的"), std::out_of_range);
+}
+
+TEST(CategoryMask, SetsTestsCombinesAndIterates) {
+  static_assert(CategoryMask::of(64) == CategoryMask(0, 1));
+  static_assert(CategoryMask::of(3).test(3) && !CategoryMask::of(3).test(67));
+  static_assert((CategoryMask::of(0) | CategoryMask::of(127)).count() == 2);
+  static_assert(CategoryMask(5, 6).and_not(CategoryMask(4, 2)) == CategoryMask(1, 4));
+  static_assert(CategoryMask().empty() && CategoryMask::of(100).any());
+  CategoryMask m;
+  m.set(99).set(0).set(64).set(63);
+  std::vector<std::size_t> seen;
+  m.for_each([&](std::size_t c) { seen.push_back(c); });
+  EXPECT_EQ(seen, (std::vector<std::size_t>{0, 63, 64, 99}));
+  EXPECT_TRUE(m.reset(64).reset(99).test(63));
+  EXPECT_EQ(m, CategoryMask(1 | (std::uint64_t{1} << 63)));
+  EXPECT_TRUE(m.reset(0).reset(63).empty());
+}
+
+// Entries of categories on both sides of the 64-bit boundary, in the overlay, in the trie, removed
+// and re-added: the masks of matches and the feature ids 4 * category + position.
+TEST(Lexicon, MoreThan64Categories) {
+  Lexicon lexicon(category_names(100));
+  lexicon.add(0, "北京");
+  lexicon.add(63, std::vector<std::string>{"北京", "大学"});
+  lexicon.add(64, std::vector<std::string>{"北京大学", "京"});
+  lexicon.add(99, std::vector<std::string>{"大学", "学"});
+  EXPECT_EQ(lexicon.feature_count(), 400u);
+  const std::uint64_t c63 = std::uint64_t{1} << 63;
+  const Matches all = {hit(0, 2, 1 | c63),          // 北京: c0, c63
+                       hit(0, 4, 0, 1),             // 北京大学: c64
+                       hit(1, 2, 0, 1),             // 京: c64
+                       hit(2, 4, c63, 1ull << 35),  // 大学: c63, c99
+                       hit(3, 4, 0, 1ull << 35)};   // 学: c99
+  for (const bool compacted : {false, true}) {
+    if (compacted) lexicon.compact();
+    EXPECT_EQ(lexicon.size(), 7u);
+    EXPECT_EQ(match_all(lexicon, "北京大学"), all) << "compacted=" << compacted;
+    const LexiconFeatures f = lexicon.features("北京大学");
+    ASSERT_EQ(f.chars(), 4u);
+    EXPECT_EQ(ids_at(f, 0), (Ids{0, 252, 256}));         // c0:B, c63:B, c64:B
+    EXPECT_EQ(ids_at(f, 1), (Ids{2, 254, 257, 259}));    // c0:E, c63:E, c64:M, c64:S
+    EXPECT_EQ(ids_at(f, 2), (Ids{252, 257, 396}));       // c63:B, c64:M, c99:B
+    EXPECT_EQ(ids_at(f, 3), (Ids{254, 258, 398, 399}));  // c63:E, c64:E, c99:E, c99:S
+    EXPECT_EQ(lexicon.to_tsv(),
+              "c0\t北京\nc63\t北京\nc63\t大学\nc64\t京\nc64\t北京大学\nc99\t大学\nc99\t学\n");
+  }
+
+  EXPECT_EQ(lexicon.remove(64, std::vector<std::string>{"北京大学"}), 1u);  // a trie entry
+  EXPECT_FALSE(lexicon.contains(64, "北京大学"));
+  EXPECT_TRUE(lexicon.contains(64, "京"));
+  lexicon.add(99, "北京");  // an overlay category of a trie entry
+  const Matches edited = {hit(0, 2, 1 | c63, 1ull << 35), hit(1, 2, 0, 1),
+                          hit(2, 4, c63, 1ull << 35), hit(3, 4, 0, 1ull << 35)};
+  EXPECT_EQ(match_all(lexicon, "北京大学"), edited);
+  lexicon.compact();
+  EXPECT_EQ(match_all(lexicon, "北京大学"), edited);
+  EXPECT_EQ(lexicon.size(), 7u);
+  lexicon.add(64, "北京大学");
+  EXPECT_EQ(match_all(lexicon, "北京大学")[1], hit(0, 4, 0, 1));
+}
+
+// A trie stores each key's categories as an index into a table of the distinct sets, 1, 2 or 4
+// bytes wide by the table's size: every width keeps every key's own set.
+TEST(Lexicon, ManyDistinctCategorySetsSurviveCompaction) {
+  for (const std::size_t keys : {200, 300, 70000}) {
+    // Key i ("k" + i) is in category 7 * j for every bit j of i (17 bits: categories 0..112),
+    // so no two keys share a set.
+    Lexicon lexicon(category_names(128));
+    auto mask_of = [](std::size_t i) {
+      CategoryMask m;
+      for (std::size_t j = 0; j < 17; ++j)
+        if ((i >> j) & 1) m.set(7 * j);
+      return m;
+    };
+    std::size_t pairs = 0;
+    for (std::size_t j = 0; j < 17; ++j) {
+      std::vector<std::string> entries;
+      for (std::size_t i = 1; i < keys; ++i)
+        if ((i >> j) & 1) entries.push_back("k" + std::to_string(i));
+      lexicon.add(static_cast<int>(7 * j), entries);
+      pairs += entries.size();
+    }
+    lexicon.compact();
+    EXPECT_EQ(lexicon.size(), pairs);
+    for (std::size_t i = 1; i < keys; i += keys / 150) {
+      const std::string key = "k" + std::to_string(i);
+      const Matches found = match_all(lexicon, key);
+      // The key itself is the longest match from its start; shorter ones are its prefixes.
+      ASSERT_FALSE(found.empty()) << key;
+      EXPECT_EQ(found.back(), (LexiconMatch{0, key.size(), mask_of(i)})) << key;
+    }
+  }
 }
 
 TEST(Lexicon, FeaturesAreBeginMiddleEndSingle) {
@@ -253,21 +371,21 @@ TEST(Lexicon, RunTimeAddAndRemove) {
   Lexicon lexicon = nested_lexicon();
   lexicon.compact();
   lexicon.add(1, "大学");  // after compact: overlay
-  EXPECT_EQ(match_all(lexicon, "大学"), (Matches{{0, 2, 3}, {1, 2, 2}}));
+  EXPECT_EQ(match_all(lexicon, "大学"), (Matches{hit(0, 2, 3), hit(1, 2, 2)}));
   EXPECT_EQ(lexicon.size(), 7u);
 
   const std::vector<std::string> gone = {"北京", "不在", "北京"};
   EXPECT_EQ(lexicon.remove(0, gone), 1u);  // a trie entry of "a"; "b" keeps it
   EXPECT_FALSE(lexicon.contains(0, "北京"));
   EXPECT_TRUE(lexicon.contains(1, "北京"));
-  EXPECT_EQ(match_all(lexicon, "北京"), (Matches{{0, 2, 2}}));
+  EXPECT_EQ(match_all(lexicon, "北京"), (Matches{hit(0, 2, 2)}));
   EXPECT_EQ(lexicon.remove(0, gone), 0u);
   EXPECT_EQ(lexicon.remove(1, gone), 1u);
   EXPECT_EQ(match_all(lexicon, "北京"), Matches{});
   EXPECT_EQ(lexicon.size(), 5u);
 
   lexicon.add(0, "北京");  // re-added: the removal is lifted
-  EXPECT_EQ(match_all(lexicon, "北京"), (Matches{{0, 2, 1}}));
+  EXPECT_EQ(match_all(lexicon, "北京"), (Matches{hit(0, 2, 1)}));
   EXPECT_EQ(lexicon.remove(1, std::vector<std::string>{"大学"}), 1u);  // an overlay entry
   lexicon.add(0, "新词");
   EXPECT_EQ(lexicon.size(), 6u);
@@ -315,8 +433,8 @@ TEST(Lexicon, MatchingDuringEditsSeesWholeSnapshots) {
   lexicon.add(0, pair);
   lexicon.compact();
   const std::string text = "北京大学";
-  const Matches with = {{0, 2, 1}, {1, 3, 1}, {2, 4, 1}};
-  const Matches without = {{0, 2, 1}};
+  const Matches with = {hit(0, 2, 1), hit(1, 3, 1), hit(2, 4, 1)};
+  const Matches without = {hit(0, 2, 1)};
   ASSERT_EQ(match_all(lexicon, text), with);
 
   std::atomic<bool> stop{false};
@@ -496,7 +614,7 @@ TEST(LexiconSource, BuildMergesCategoriesOfTheSameName) {
   EXPECT_EQ(lexicon.categories(), (std::vector<std::string>{"city", "food"}));
   EXPECT_EQ(lexicon.size(), 4u);
   EXPECT_EQ(lexicon.to_tsv(), "city\t上海\ncity\t北京\ncity\t广州\nfood\t北京烤鸭\n");
-  EXPECT_EQ(match_all(lexicon, "北京烤鸭"), (Matches{{0, 2, 1}, {0, 4, 2}}));
+  EXPECT_EQ(match_all(lexicon, "北京烤鸭"), (Matches{hit(0, 2, 1), hit(0, 4, 2)}));
 }
 
 }  // namespace
