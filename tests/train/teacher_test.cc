@@ -338,3 +338,77 @@ TEST(Teacher, InitLoadsAPretrainingCheckpointsEncoder) {
 
 }  // namespace
 }  // namespace jointnlu::train
+
+namespace jointnlu::train {
+namespace {
+
+// A teacher reading lexicon features: the projection starts at zero (the encoder starts exactly as
+// pretrained), learns from the features, and the checkpoint carries the lexicon (lexicon.tsv) so
+// that a loaded teacher predicts as the trained one did.
+TEST(TeacherLexicon, StartsNeutralLearnsAndRoundTrips) {
+  const auto records = jointnlu::testing::toy_records();
+  const auto examples = jointnlu::testing::align_all(records);
+  const LabelSpace labels = LabelSpace::from_examples(examples);
+  const Tokenizer tokenizer = jointnlu::testing::toy_tokenizer(records);
+  auto lexicon = std::make_shared<Lexicon>(std::vector<std::string>{"singer", "city"});
+  lexicon->add(0, std::vector<std::string>{"周杰伦", "王菲"});
+  lexicon->add(1, std::vector<std::string>{"北京", "上海"});
+  lexicon->compact();
+  const Batcher batcher(tokenizer, labels, 24, lexicon);
+  TeacherSpec spec;
+  spec.albert = toy_config(static_cast<int64_t>(tokenizer.vocab_size()));
+  spec.labels = labels;
+  spec.max_length = 24;
+  spec.lexicon_categories = lexicon->categories();
+  torch::manual_seed(5);
+  JointAlbert with(spec.albert, labels, ClassifierPooling::kCls, 8);
+  torch::manual_seed(5);
+  JointAlbert without(spec.albert, labels);
+  with->eval();
+  without->eval();
+  const auto input = batcher.input("播放周杰伦的稻香");
+  ASSERT_FALSE(input.lexicon.ids.empty());
+  const Batch b = batcher.collate_inputs({&input});
+  {
+    torch::NoGradGuard no_grad;
+    // Same seed, same draws for the shared parameters: identical outputs while the projection is 0.
+    EXPECT_TRUE(torch::allclose(with->forward(b.input_ids, b.attention_mask, b.lexicon).slots,
+                                without->forward(b.input_ids, b.attention_mask).slots));
+    EXPECT_THROW(with->forward(b.input_ids, b.attention_mask), std::invalid_argument);
+  }
+  // One step of training moves the projection off zero.
+  with->train();
+  auto encoded = batcher.encode_all(examples);
+  std::vector<const EncodedExample*> members;
+  for (const auto& e : encoded) members.push_back(&e);
+  const Batch train_batch = batcher.collate(members);
+  torch::optim::Adam adam(with->parameters(), 1e-2);
+  const auto out = with->forward(train_batch.input_ids, train_batch.attention_mask,
+                                 train_batch.lexicon);
+  const auto loss = torch::nn::functional::cross_entropy(
+      out.slots.reshape({-1, out.slots.size(-1)}), train_batch.slot_tags.reshape({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreTag));
+  loss.backward();
+  adam.step();
+  EXPECT_GT(with->lexicon_projection->weight.abs().sum().item<double>(), 0.0);
+
+  with->eval();
+  TempDir dir;
+  write_checkpoint_dir(dir.file("t"),
+                       teacher_checkpoint(spec, tokenizer, state_dict(*with), lexicon.get()));
+  ASSERT_TRUE(fs::exists(dir.file("t/lexicon.tsv")));
+  const LoadedTeacher loaded = load_teacher(dir.file("t"));
+  ASSERT_NE(loaded.lexicon, nullptr);
+  EXPECT_EQ(loaded.lexicon->to_tsv(), lexicon->to_tsv());
+  const JointPredictor a(as_joint_model(with), batcher);
+  const JointPredictor c = load_predictor(dir.file("t"));
+  const std::vector<std::string> texts = {"播放周杰伦的稻香", "上海今天下雨吗", "打开微信"};
+  const auto pa = a.predict(texts), pc = c.predict(texts);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(pa[i].frame.slots, pc[i].frame.slots) << texts[i];
+    EXPECT_NEAR(pa[i].domain_score, pc[i].domain_score, 1e-5) << texts[i];
+  }
+}
+
+}  // namespace
+}  // namespace jointnlu::train
