@@ -2,6 +2,8 @@
 # Issue 18's experiments on SMP2019: teacher, student alone and distilled student, each with and
 # without lexicon features, over several seeds, as a resumable background job (every run is cached
 # as $OUT/runs/NAME-sSEED.json; kill and restart at will). Then $OUT/tables.md (mean ± std).
+# Also, with lexicons: the teacher with sqrt class weights (teacher-lex-cw), and students distilled
+# from the ensemble of all seeds' teachers (student-lex-ens: 3 teacher-lex; student-lex-cw-ens).
 #
 #   bench/lexicon.sh PRETRAINED_DIR      # the teacher's encoder, e.g. models/zh-tiny or a pretrain --out
 #
@@ -63,6 +65,22 @@ for seed in $seeds; do
     t=$out/runs/teacher$variant-s$seed
     [[ -f $t/config.json ]] || continue
     wait_slot; student "student$variant" "$seed" "$t" &
+  done
+done
+wait
+# Ensembles: every seed's teacher of a kind as one (soft targets averaged), and the class-weighted teachers.
+for seed in $seeds; do
+  wait_slot; teacher teacher-lex-cw "$seed" "${lexicon[@]}" --class-weights sqrt &
+done
+wait
+for kind in teacher-lex teacher-lex-cw; do
+  ensemble=()
+  for s in $seeds; do [[ -f $out/runs/$kind-s$s/config.json ]] && ensemble+=(--teacher "$out/runs/$kind-s$s"); done
+  (( ${#ensemble[@]} > 1 )) || continue
+  for seed in $seeds; do
+    wait_slot
+    run "student${kind#teacher}-ens" "$seed" "$bin" distill "${ensemble[@]}" "${common[@]}" \
+      --gazetteers "$data/gazetteers" --augment 4 --alpha 0.9 --temperature 1 &
   done
 done
 wait

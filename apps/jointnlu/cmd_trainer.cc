@@ -97,7 +97,7 @@ std::vector<Command> trainer_commands() {
       {"distill",
        "Distill a teacher into the BiLSTM student: soft targets on the training set, augmented variants and "
        "unlabelled lines",
-       {Opt::kTeacher, Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kAlpha, Opt::kTemperature,
+       {Opt::kTeachers, Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kAlpha, Opt::kTemperature,
         Opt::kKdLoss, Opt::kAugment, Opt::kGenerators, Opt::kGazetteers, Opt::kCorpus, Opt::kCorpusLines,
         Opt::kLexicon, Opt::kLexiconFromTrain, Opt::kLexiconFolds,
         Opt::kHiddenSize, Opt::kLayers, Opt::kEmbeddingSize, Opt::kPooling, Opt::kEmbedInit, Opt::kDropout,
@@ -105,7 +105,8 @@ std::vector<Command> trainer_commands() {
         Opt::kPatience, Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain,
         Opt::kJson},
        [](const Options& o) {
-         if (o.teacher.empty()) throw std::invalid_argument("distill needs --teacher DIR");
+         if (o.teachers.empty() && o.teacher.empty())
+           throw std::invalid_argument("distill needs --teacher DIR");
          if (o.train.empty()) throw std::invalid_argument("distill needs --train");
          if (o.out.empty()) throw std::invalid_argument("distill needs --out");
          return run_in_trainer("distill", o);

@@ -245,6 +245,14 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
       case Opt::kTeacher:
         cmd.add_option("--teacher", o.teacher, "Teacher model directory (train-teacher output)")->type_name("DIR");
         break;
+      case Opt::kTeachers:
+        cmd.add_option("--teacher", o.teachers,
+                       "Teacher model directory (train-teacher output); repeat it to distill from an "
+                       "ensemble (soft targets averaged: probabilities at --temperature for kl, "
+                       "logits for mse). All teachers share vocabulary, labels, length and lexicon")
+            ->allow_extra_args(false)
+            ->type_name("DIR");
+        break;
       case Opt::kStudent:
         cmd.add_option("--student", o.student, "Student: checkpoint directory or exported .safetensors file")
             ->type_name("PATH");

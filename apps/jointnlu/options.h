@@ -65,7 +65,8 @@ struct Options {
   double encoder_dropout = -1;      // ALBERT hidden + attention dropout; < 0: the model config's
   std::string classifier_pooling = "cls";  // teacher: domain/intent heads read cls | mean
   // The BiLSTM student and distillation.
-  std::string teacher;              // teacher checkpoint directory (distill; train-student: its vocabulary)
+  std::string teacher;              // teacher checkpoint directory (train-student: its vocabulary; bench)
+  std::vector<std::string> teachers;  // distill: teacher directories, repeatable (soft targets averaged)
   std::string student;              // bench: student checkpoint directory or exported file
   std::string compare_student;      // bench: a second student timed in the same rounds
   int rounds = 5;                   // bench: latency rounds per model (p50 reported per round too)
@@ -150,6 +151,7 @@ enum class Opt {
   kEncoderDropout,
   kClassifierPooling,
   kTeacher,
+  kTeachers,
   kStudent,
   kCompareStudent,
   kConfig,

@@ -63,6 +63,7 @@ struct Setup {
   std::optional<Tokenizer> tokenizer;
   std::optional<train::LoadedTeacher> teacher;
   std::shared_ptr<const TrainingLexicon> lexicon;  // nullptr: the student reads none
+  std::vector<std::string> teacher_dirs;           // distill: every teacher (an ensemble if > 1)
 
   std::shared_ptr<const Lexicon> full_lexicon() const {
     return lexicon ? lexicon->full_ptr() : nullptr;
@@ -123,6 +124,22 @@ train::JointBiLSTM build_student(const Options& o, Setup& s) {
   return model;
 }
 
+// A further teacher of an ensemble must read what the first one read: the same vocabulary, labels,
+// input length and lexicon categories, so its logits line up position by position and class by
+// class.
+void check_same_inputs(const Setup& s, const std::string& dir) {
+  const auto& t = *s.teacher;
+  const auto mismatch = [&](const std::string& what) {
+    return std::invalid_argument("teacher " + dir + ": its " + what + " differs from that of " +
+                                 s.teacher_dirs.front() + " (an ensemble shares them)");
+  };
+  if (t.tokenizer.vocab() != s.tokenizer->vocab()) throw mismatch("vocabulary");
+  if (t.spec.labels.to_json() != s.spec.labels.to_json()) throw mismatch("label space");
+  if (t.spec.max_length != s.spec.max_length) throw mismatch("max_length");
+  if (t.spec.lexicon_categories != s.spec.lexicon_categories)
+    throw mismatch("lexicon (categories)");
+}
+
 void restore_for_resume(const Options& o, Setup& s) {
   const auto saved = train::parse_student_config(train::read_config(o.out), o.out + "/config.json");
   if (saved.labels.to_json() != s.spec.labels.to_json())
@@ -150,7 +167,9 @@ int train_student(const Options& o, Setup& s, train::JointBiLSTM& model,
   const double lr = o.lr > 0 ? o.lr : kStudentLr;
   s.spec.training = {{"train", o.train},
                      {"dev", o.dev},
-                     {"teacher", o.teacher},
+                     {"teacher", s.teacher_dirs.size() > 1    ? nlohmann::json(s.teacher_dirs)
+                                 : s.teacher_dirs.size() == 1 ? nlohmann::json(s.teacher_dirs[0])
+                                                              : nlohmann::json(o.teacher)},
                      {"embed_init", o.embed_init},
                      {"loss_weights", weights.to_string()},
                      {"class_weights", train::class_weighting_name(weighting)},
@@ -229,7 +248,9 @@ int run_distill(const Options& o) {
   log_environment(o.threads);
   const auto examples = read_training(o.train, o.read_options());
   Setup s;
-  s.teacher = train::load_teacher(o.teacher);
+  s.teacher_dirs = o.teachers.empty() ? std::vector<std::string>{o.teacher} : o.teachers;
+  const std::string& first = s.teacher_dirs.front();
+  s.teacher = train::load_teacher(first);
   // The student reads exactly what the teacher read: same vocabulary, labels and length, so the
   // teacher's logits line up with the student's positions and classes.
   s.spec.labels = s.teacher->spec.labels;
@@ -238,7 +259,7 @@ int run_distill(const Options& o) {
   if (s.teacher->lexicon) {
     // ... and the same lexicon features.
     if (!o.lexicon.empty() || o.lexicon_from_train)
-      throw std::invalid_argument("the teacher " + o.teacher +
+      throw std::invalid_argument("the teacher " + first +
                                   " has a lexicon, which the student reads too: give no --lexicon "
                                   "or --lexicon-from-train");
     s.lexicon = TrainingLexicon::from_full(s.teacher->lexicon, examples,
@@ -302,18 +323,34 @@ int run_distill(const Options& o) {
     corpus_count = lines.size();
     spdlog::info("corpus: {} lines sampled ({} unusable lines skipped)", corpus_count, skipped);
   }
-  spdlog::info("teacher {}: computing soft targets for {} examples ({} gold, {} augmented, {} corpus)",
-               o.teacher, encoded.size(), gold_count, variant_count, corpus_count);
-  const auto started = std::chrono::steady_clock::now();
-  train::attach_teacher_logits(train::as_joint_model(s.teacher->model), batcher, encoded, 64);
-  spdlog::info("soft targets ready in {:.1f} s",
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  s.teacher.reset();  // frozen and no longer needed: free its memory before training
-
   train::DistillOptions d;
   d.alpha = o.alpha;
   d.temperature = o.temperature;
   d.loss = train::parse_distill_loss(o.kd_loss);
+  spdlog::info("{} teacher(s): computing soft targets for {} examples ({} gold, {} augmented, {} "
+               "corpus)",
+               s.teacher_dirs.size(), encoded.size(), gold_count, variant_count, corpus_count);
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::vector<train::SoftTargets>> per_teacher;
+  for (std::size_t k = 0; k < s.teacher_dirs.size(); ++k) {
+    if (k > 0) {
+      s.teacher = train::load_teacher(s.teacher_dirs[k]);
+      check_same_inputs(s, s.teacher_dirs[k]);
+    }
+    train::attach_teacher_logits(train::as_joint_model(s.teacher->model), batcher, encoded, 64);
+    s.teacher.reset();  // frozen and no longer needed: free its memory before the next one
+    if (s.teacher_dirs.size() > 1) {
+      auto& soft = per_teacher.emplace_back();
+      for (auto& e : encoded) soft.push_back(std::move(*e.soft));
+    }
+  }
+  if (per_teacher.size() > 1) {
+    auto averaged = train::average_soft_targets(per_teacher, d);
+    per_teacher.clear();
+    for (std::size_t i = 0; i < encoded.size(); ++i) encoded[i].soft = std::move(averaged[i]);
+  }
+  spdlog::info("soft targets ready in {:.1f} s",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return train_student(o, s, model, encoded, examples, batcher, d);
 }
 

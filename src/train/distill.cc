@@ -51,4 +51,40 @@ void attach_teacher_logits(const JointModel& teacher, const Batcher& batcher,
   }
 }
 
+namespace {
+
+torch::Tensor average(const std::vector<torch::Tensor>& logits, const DistillOptions& options) {
+  if (options.loss == DistillLoss::kMse) return torch::stack(logits).mean(0);
+  const double t = options.temperature;
+  const auto p = torch::softmax(torch::stack(logits) / t, -1).mean(0);
+  return t * torch::log(p.clamp_min(1e-30));  // clamp: a class every teacher gives 0 stays finite
+}
+
+}  // namespace
+
+std::vector<SoftTargets> average_soft_targets(
+    const std::vector<std::vector<SoftTargets>>& per_teacher, const DistillOptions& options) {
+  if (per_teacher.empty()) throw std::invalid_argument("average_soft_targets: no teacher");
+  const std::size_t n = per_teacher.front().size();
+  for (const auto& t : per_teacher)
+    if (t.size() != n)
+      throw std::invalid_argument("average_soft_targets: the teachers scored different examples");
+  std::vector<SoftTargets> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<torch::Tensor> domain, intent, slots;
+    for (const auto& t : per_teacher) {
+      if (!t[i].domain.sizes().equals(per_teacher[0][i].domain.sizes()) ||
+          !t[i].intent.sizes().equals(per_teacher[0][i].intent.sizes()) ||
+          !t[i].slots.sizes().equals(per_teacher[0][i].slots.sizes()))
+        throw std::invalid_argument("average_soft_targets: example " + std::to_string(i) +
+                                    " has soft targets of different shapes");
+      domain.push_back(t[i].domain);
+      intent.push_back(t[i].intent);
+      slots.push_back(t[i].slots);
+    }
+    out[i] = {average(domain, options), average(intent, options), average(slots, options)};
+  }
+  return out;
+}
+
 }  // namespace jointnlu::train

@@ -7,6 +7,7 @@
 
 #include "core/augment.h"
 #include "train/batching.h"
+#include "train/joint_loss.h"
 #include "train/joint_model.h"
 
 namespace jointnlu::train {
@@ -25,5 +26,13 @@ EncodedExample encode_unlabelled(const Batcher& batcher, const std::string& text
 void attach_teacher_logits(const JointModel& teacher, const Batcher& batcher,
                            std::vector<EncodedExample>& examples, std::size_t batch_size = 64,
                            const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+// Several teachers as one (an ensemble): combines the soft targets `per_teacher[k][i]` of example i
+// into one set whose distillation target is the teachers' average. KL: the probabilities at the
+// distillation temperature T are averaged, and stored as T·log(p̄), which the loss's softmax(·/T)
+// turns back into p̄ exactly. MSE: the logits are averaged. Every teacher must have scored every
+// example (same shapes); throws std::invalid_argument otherwise.
+std::vector<SoftTargets> average_soft_targets(
+    const std::vector<std::vector<SoftTargets>>& per_teacher, const DistillOptions& options);
 
 }  // namespace jointnlu::train

@@ -269,3 +269,36 @@ TEST(Distill, VariantMasksTheTokensOfMaskedCharacters) {
 
 }  // namespace
 }  // namespace jointnlu::train
+
+namespace jointnlu::train {
+namespace {
+
+// An ensemble's target is the teachers' average: of the probabilities at the temperature for KL
+// (the stored logits give them back through the loss's softmax(z / T)), of the logits for MSE.
+TEST(TeacherEnsemble, AveragesProbabilitiesForKlAndLogitsForMse) {
+  torch::manual_seed(11);
+  std::vector<std::vector<SoftTargets>> per_teacher(3);
+  for (auto& t : per_teacher)
+    t.push_back({torch::randn({4}) * 3, torch::randn({5}) * 3, torch::randn({6, 7}) * 3});
+  DistillOptions kl;
+  kl.temperature = 2.0;
+  const auto a = average_soft_targets(per_teacher, kl);
+  ASSERT_EQ(a.size(), 1u);
+  auto want = torch::zeros({6, 7});
+  for (const auto& t : per_teacher) want += torch::softmax(t[0].slots / 2.0, -1) / 3.0;
+  EXPECT_TRUE(torch::allclose(torch::softmax(a[0].slots / 2.0, -1), want, 1e-5, 1e-6));
+  auto want_domain = torch::zeros({4});
+  for (const auto& t : per_teacher) want_domain += torch::softmax(t[0].domain / 2.0, -1) / 3.0;
+  EXPECT_TRUE(torch::allclose(torch::softmax(a[0].domain / 2.0, -1), want_domain, 1e-5, 1e-6));
+  DistillOptions mse;
+  mse.loss = DistillLoss::kMse;
+  const auto m = average_soft_targets(per_teacher, mse);
+  EXPECT_TRUE(torch::allclose(
+      m[0].intent,
+      (per_teacher[0][0].intent + per_teacher[1][0].intent + per_teacher[2][0].intent) / 3.0));
+  per_teacher[1].push_back(per_teacher[1][0]);
+  EXPECT_THROW(average_soft_targets(per_teacher, kl), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace jointnlu::train
