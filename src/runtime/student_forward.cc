@@ -101,13 +101,34 @@ void StudentModel::check_features(std::span<const int> ids,
                                   std::to_string(config_.lexicon_features()));
 }
 
+namespace {
+
+// g[width] += the rows `ids` of table [*, width]. Cloned per ISA (GCC picks at load time): the
+// baseline build would add 4 floats at a time, AVX-512 adds 16. A block of g stays in registers
+// while every active row is added to it, so g is read and written once.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows(
+    const float* table, const std::uint16_t* ids, std::size_t n, std::size_t width, float* g) {
+  constexpr std::size_t kBlock = 64;
+  std::size_t j = 0;
+  for (; j + kBlock <= width; j += kBlock) {
+    float acc[kBlock];
+    for (std::size_t k = 0; k < kBlock; ++k) acc[k] = g[j + k];
+    for (std::size_t i = 0; i < n; ++i) {
+      const float* row = table + static_cast<std::size_t>(ids[i]) * width + j;
+      for (std::size_t k = 0; k < kBlock; ++k) acc[k] += row[k];
+    }
+    for (std::size_t k = 0; k < kBlock; ++k) g[j + k] = acc[k];
+  }
+  for (; j < width; ++j)
+    for (std::size_t i = 0; i < n; ++i) g[j] += table[static_cast<std::size_t>(ids[i]) * width + j];
+}
+
+}  // namespace
+
 void StudentModel::add_lexicon(const Direction& dir, std::span<const std::uint16_t> active,
                                float* g) const {
-  const std::size_t h4 = 4 * config_.hidden_size;
-  for (const std::uint16_t f : active) {
-    const float* row = dir.lexicon.data() + f * h4;
-    for (std::size_t j = 0; j < h4; ++j) g[j] += row[j];
-  }
+  if (active.empty()) return;
+  add_rows(dir.lexicon.data(), active.data(), active.size(), 4 * config_.hidden_size, g);
 }
 
 void StudentModel::check_ids(std::span<const int> ids) const {
