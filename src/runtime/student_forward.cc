@@ -123,12 +123,40 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows(
     for (std::size_t i = 0; i < n; ++i) g[j] += table[static_cast<std::size_t>(ids[i]) * width + j];
 }
 
+// The same for int8 rows: g[k] += scale[k] * sum of the rows' k-th values (the integer sum is
+// exact in float up to 2^24 / 127 rows, far more than a position has features).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows_int8(
+    const std::int8_t* table, const float* scale, const std::uint16_t* ids, std::size_t n,
+    std::size_t width, float* g) {
+  constexpr std::size_t kBlock = 64;
+  std::size_t j = 0;
+  for (; j + kBlock <= width; j += kBlock) {
+    float acc[kBlock] = {};
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int8_t* row = table + static_cast<std::size_t>(ids[i]) * width + j;
+      for (std::size_t k = 0; k < kBlock; ++k) acc[k] += static_cast<float>(row[k]);
+    }
+    for (std::size_t k = 0; k < kBlock; ++k) g[j + k] += acc[k] * scale[j + k];
+  }
+  for (; j < width; ++j) {
+    float sum = 0.0f;
+    for (std::size_t i = 0; i < n; ++i)
+      sum += static_cast<float>(table[static_cast<std::size_t>(ids[i]) * width + j]);
+    g[j] += sum * scale[j];
+  }
+}
+
 }  // namespace
 
 void StudentModel::add_lexicon(const Direction& dir, std::span<const std::uint16_t> active,
                                float* g) const {
   if (active.empty()) return;
-  add_rows(dir.lexicon.data(), active.data(), active.size(), 4 * config_.hidden_size, g);
+  const std::size_t h4 = 4 * config_.hidden_size;
+  if (!dir.lexicon_q.empty())
+    add_rows_int8(dir.lexicon_q.data(), dir.lexicon_scale.data(), active.data(), active.size(), h4,
+                  g);
+  else
+    add_rows(dir.lexicon.data(), active.data(), active.size(), h4, g);
 }
 
 void StudentModel::check_ids(std::span<const int> ids) const {

@@ -95,12 +95,12 @@ class StudentModel::Loader {
 
   // Layer 0's W_ih with a lexicon: the first `keep` columns (the embedding's) packed as matrix()
   // packs them; the rest (the lexicon features') as floats transposed to [cols - keep, rows].
-  PackedMatrix split_matrix(const std::string& name, std::size_t keep, std::vector<float>& rest) {
+  PackedMatrix split_matrix(const std::string& name, std::size_t keep, Direction& dir) {
     const TensorInfo& info = file_.get(name);
     const auto rows = static_cast<std::size_t>(info.shape[0]);
     const auto cols = static_cast<std::size_t>(info.shape[1]);
     const std::size_t extra = cols - keep;
-    rest.assign(extra * rows, 0.0f);
+    std::vector<float>& rest = dir.lexicon;
     PackedMatrix packed;
     try {
       if (int8_) {
@@ -108,14 +108,19 @@ class StudentModel::Loader {
         const auto* q = reinterpret_cast<const std::int8_t*>(bytes.data());
         const std::vector<float> scales = vector(scale_name(name));
         std::vector<std::int8_t> left(rows * keep);
+        dir.lexicon_q.assign(extra * rows, 0);
         for (std::size_t r = 0; r < rows; ++r) {
           std::copy_n(q + r * cols, keep, left.data() + r * keep);
-          for (std::size_t j = 0; j < extra; ++j)
-            rest[j * rows + r] = static_cast<float>(q[r * cols + keep + j]) * scales[r];
+          for (std::size_t j = 0; j < extra; ++j) dir.lexicon_q[j * rows + r] = q[r * cols + keep + j];
         }
+        for (const float v : scales)
+          if (!std::isfinite(v))
+            throw ModelError(file_.name() + ": tensor '" + scale_name(name) + "' is not finite");
+        dir.lexicon_scale = scales;
         packed = PackedMatrix::from_int8(left, scales, rows, keep);
         release_pages(bytes);
       } else {
+        rest.assign(extra * rows, 0.0f);
         const float* w = floats(name);
         std::vector<float> left(rows * keep);
         for (std::size_t r = 0; r < rows; ++r) {
@@ -167,7 +172,7 @@ class StudentModel::Loader {
         const std::string suffix = std::to_string(k) + (d ? "_reverse" : "");
         Direction& dir = layer.dir[d];
         if (k == 0 && c.lexicon_features() > 0)
-          dir.w_ih = split_matrix("lstm.weight_ih_l" + suffix, c.embedding_size, dir.lexicon);
+          dir.w_ih = split_matrix("lstm.weight_ih_l" + suffix, c.embedding_size, dir);
         else
           dir.w_ih = matrix("lstm.weight_ih_l" + suffix);
         dir.w_hh = matrix("lstm.weight_hh_l" + suffix);

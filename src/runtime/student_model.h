@@ -140,9 +140,14 @@ class StudentModel {
     PackedMatrix w_ih;
     PackedMatrix w_hh;
     std::vector<float> bias;  // b_ih + b_hh: one addition fewer per step
-    // Layer 0 with a lexicon: W_ih's lexicon columns, transposed to [F, 4H] floats. Features are
-    // 0/1, so their product is a sum of the rows of the active features (a few per position).
+    // Layer 0 with a lexicon: W_ih's lexicon columns, transposed to [F, 4H]. Features are 0/1,
+    // so their product is a sum of the rows of the active features. fp32 models: `lexicon` holds
+    // the floats. int8 models: `lexicon_q` the int8 values as exported and `lexicon_scale` [4H]
+    // W_ih's per-row scales; the rows are summed as integers and scaled once (a quarter of the
+    // bytes to read, which is what this sum costs).
     std::vector<float> lexicon;
+    std::vector<std::int8_t> lexicon_q;
+    std::vector<float> lexicon_scale;
   };
   struct Layer {
     Direction dir[2];  // forward, reverse
