@@ -50,8 +50,10 @@ const Setup& setup() {
         s.texts.push_back(record.at("text").get<std::string>());
       std::printf("texts: %zu utterances of %s\n", s.texts.size(), data.c_str());
     } else {
-      s.texts = {"黑米红豆粥的做法。", "湖南卫视娱乐节目。", "怎么去泉城广场",     "中央台五套",
-                 "到北京的火车班次",   "播放周杰伦的稻香",   "明天上海天气怎么样", "打开QQ音乐"};
+      // Our own sentences (never evaluation texts).
+      s.texts = {"小米粥要煮多久",   "今晚有什么综艺节目",   "怎么去西湖断桥",
+                 "播放新闻联播",     "去广州的高铁还有票吗", "播放周杰伦的稻香",
+                 "后天杭州会下雨吗", "打开网易云音乐"};
       std::printf("texts: %s absent, %zu built-in sentences\n", data.c_str(), s.texts.size());
     }
     if (!std::filesystem::exists(kJiebaDictionary)) {

@@ -17,6 +17,7 @@
 #include "cli_runner.h"
 #include "core/dataset.h"
 #include "core/file_io.h"
+#include "server_process.h"
 #include "test_util.h"
 
 namespace jointnlu {
@@ -24,46 +25,9 @@ namespace {
 
 using nlohmann::json;
 using testing::run_cli;
+using testing::Server;
 using testing::source_path;
 using testing::TempDir;
-
-// `jointnlu serve ...` in a child process; the port it prints; SIGKILL at the end of the scope.
-class Server {
- public:
-  Server(const std::vector<std::string>& args, const std::string& log) : log_(log) {
-    std::ofstream(log, std::ios::trunc).flush();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 2);
-      std::vector<char*> argv{const_cast<char*>(JOINTNLU_BINARY)};
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(JOINTNLU_BINARY, argv.data());
-      ::_exit(127);
-    }
-    const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
-    for (int i = 0; i < 600 && port_ == 0; ++i) {  // up to 60 s on a loaded machine
-      std::smatch m;
-      const std::string err = read_file(log_);
-      if (std::regex_search(err, m, listening))
-        port_ = std::stoi(m[1]);
-      else
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-  ~Server() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  int port() const { return port_; }
-  std::string log() const { return read_file(log_); }
-
- private:
-  std::string log_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
 
 // Names of the demo set's telephone and message slots: the contact list the student trains with.
 std::vector<std::string> demo_contacts() {
@@ -92,11 +56,11 @@ class LexiconCli : public ::testing::Test {
     std::string contacts;
     for (const auto& n : demo_contacts()) contacts += n + "\n";
     write_file_atomic(dir_->file("contacts.txt"), contacts);
-    const auto r = run_cli(
-        "train-student --train " + source_path("data/demo/train.json") + " --dev " +
-        source_path("data/demo/dev.json") + " --out " + dir_->file("student") +
-        " --lexicon contact=" + dir_->file("contacts.txt") +
-        " --hidden-size 48 --epochs 20 --patience 20 --seed 3 --threads 1");
+    const auto r =
+        run_cli("train-student --train " + source_path("data/demo/train.json") + " --dev " +
+                source_path("data/demo/dev.json") + " --out " + dir_->file("student") +
+                " --lexicon contact=" + dir_->file("contacts.txt") +
+                " --hidden-size 48 --epochs 20 --patience 20 --seed 3 --threads 1");
     trained_ = r.exit_code == 0;
     log_ = r.err;
   }
@@ -125,7 +89,7 @@ TEST_F(LexiconCli, ContactAddedAtRunTimeIsExtractedWithoutRetraining) {
   Server server({"serve", "--model", dir_->file("s8.safetensors"), "--port", "0", "--threads", "2",
                  "--admin-token", token},
                 dir_->file("serve.log"));
-  ASSERT_GT(server.port(), 0) << server.log();
+  ASSERT_GT(server.port(), 0) << server.stderr_text();
   httplib::Client client("127.0.0.1", server.port());
   client.set_read_timeout(30);
   const auto parse = [&](const std::string& text) {
@@ -137,10 +101,10 @@ TEST_F(LexiconCli, ContactAddedAtRunTimeIsExtractedWithoutRetraining) {
   // Names no training utterance holds, in a frame the model knows. The model may guess some from
   // context alone; the point is made with one it does not extract.
   const std::vector<std::pair<std::string, std::string>> candidates = {
-      {"给亮亮打电话", "亮亮"},         {"打电话给小红帽", "小红帽"},
-      {"拨打黄一鸣的手机", "黄一鸣"},   {"给欧阳娜娜发短信说我到了", "欧阳娜娜"},
-      {"呼叫司马光", "司马光"},         {"给诸葛青云打个电话", "诸葛青云"},
-      {"打给梅长苏", "梅长苏"},         {"给令狐冲发消息说明天见", "令狐冲"}};
+      {"给亮亮打电话", "亮亮"},       {"打电话给小红帽", "小红帽"},
+      {"拨打黄一鸣的手机", "黄一鸣"}, {"给欧阳娜娜发短信说我到了", "欧阳娜娜"},
+      {"呼叫司马光", "司马光"},       {"给诸葛青云打个电话", "诸葛青云"},
+      {"打给梅长苏", "梅长苏"},       {"给令狐冲发消息说明天见", "令狐冲"}};
   for (const auto& [text, name] : candidates)
     for (const auto& known : demo_contacts()) ASSERT_EQ(known.find(name), std::string::npos);
   std::string text, name;
@@ -187,17 +151,17 @@ TEST_F(LexiconCli, ContactAddedAtRunTimeIsExtractedWithoutRetraining) {
   // predict takes entries at load the same way (--lexicon NAME=FILE adds to the model's category).
   write_file_atomic(dir_->file("new.txt"), name + "\n");
   write_file_atomic(dir_->file("in.txt"), text + "\n");
-  const auto before = run_cli("predict --model " + dir_->file("s8.safetensors") + " " +
-                              dir_->file("in.txt"));
-  const auto after = run_cli("predict --model " + dir_->file("s8.safetensors") +
-                             " --lexicon contact=" + dir_->file("new.txt") + " " +
-                             dir_->file("in.txt"));
+  const auto before =
+      run_cli("predict --model " + dir_->file("s8.safetensors") + " " + dir_->file("in.txt"));
+  const auto after =
+      run_cli("predict --model " + dir_->file("s8.safetensors") +
+              " --lexicon contact=" + dir_->file("new.txt") + " " + dir_->file("in.txt"));
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_NE(slot_value(json::parse(before.out), "name"), json(name).dump());
   EXPECT_EQ(slot_value(json::parse(after.out), "name"), json(name).dump());
-  const auto unknown = run_cli("predict --model " + dir_->file("s8.safetensors") +
-                               " --lexicon song=" + dir_->file("new.txt") + " " +
-                               dir_->file("in.txt"));
+  const auto unknown =
+      run_cli("predict --model " + dir_->file("s8.safetensors") +
+              " --lexicon song=" + dir_->file("new.txt") + " " + dir_->file("in.txt"));
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_NE(unknown.err.find("no lexicon category 'song'"), std::string::npos) << unknown.err;
 }
@@ -206,7 +170,7 @@ TEST_F(LexiconCli, AdminEndpointsAreOffWithoutAToken) {
   ASSERT_TRUE(trained_) << log_;
   Server server({"serve", "--model", dir_->file("student"), "--port", "0", "--threads", "1"},
                 dir_->file("serve2.log"));
-  ASSERT_GT(server.port(), 0) << server.log();
+  ASSERT_GT(server.port(), 0) << server.stderr_text();
   httplib::Client client("127.0.0.1", server.port());
   const auto res = client.Put("/v1/lexicons/contact", {{"Authorization", "Bearer x"}},
                               R"({"entries": ["a"]})", "application/json");
