@@ -65,10 +65,19 @@ std::vector<Command> trainer_commands() {
         Opt::kMinutes, Opt::kSteps, Opt::kResume, Opt::kBatchSize, Opt::kMaxLength, Opt::kLr, Opt::kWarmup,
         Opt::kOptimizer, Opt::kMaxNgram, Opt::kSop, Opt::kNoIsolateLines, Opt::kUnitProjectionInit, Opt::kPositionInit,
         Opt::kEncoderDropout, Opt::kCheckpointMinutes,
-        Opt::kSeed, Opt::kThreads},
+        Opt::kSeed, Opt::kThreads, Opt::kDevice},
        [](const Options& o) {
          if (o.corpus.empty()) throw std::invalid_argument("pretrain needs --corpus");
          return run_in_trainer("pretrain", o);
+       }},
+      {"release-encoder",
+       "Write the encoder of a pretraining run (--model) as a small Hugging Face ALBERT checkpoint (--out): "
+       "albert.* tensors only, stored as --dtype",
+       {Opt::kModel, Opt::kOut, Opt::kDtype, Opt::kJson},
+       [](const Options& o) {
+         if (o.model.empty() || o.out.empty())
+           throw std::invalid_argument("release-encoder needs --model RUN and --out DIR");
+         return run_in_trainer("release-encoder", o);
        }},
       {"train-teacher",
        "Fine-tune the ALBERT teacher jointly on domain, intent and slots (from --init or a --size preset)",

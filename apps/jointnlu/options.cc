@@ -161,6 +161,17 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->check(CLI::NonNegativeNumber)
             ->capture_default_str();
         break;
+      case Opt::kDevice:
+        cmd.add_option("--device", o.device,
+                       "Training device: cpu, cuda or cuda:N (cuda needs a build against a CUDA "
+                       "libtorch)")
+            ->capture_default_str();
+        break;
+      case Opt::kDtype:
+        cmd.add_option("--dtype", o.dtype, "Storage of the released weights (loaders widen to f32)")
+            ->check(CLI::IsMember({"f16", "bf16", "f32"}))
+            ->capture_default_str();
+        break;
       case Opt::kResume:
         cmd.add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
         break;

@@ -47,6 +47,7 @@ struct Options {
   int patience = 5;                 // early stopping: epochs without dev improvement
   std::uint64_t seed = 42;          // random seed; the same seed repeats a run exactly
   int threads = 0;                  // compute threads; 0: all cores
+  std::string device = "cpu";       // training device: cpu | cuda | cuda:N
   bool resume = false;              // continue from the checkpoint in --out
   // Pretraining.
   std::vector<std::string> corpus;  // unlabelled text files, one utterance per line; PATH:WEIGHT oversamples
@@ -90,6 +91,7 @@ struct Options {
   int lexicon_folds = 5;            // training: k-fold split of those values (1: none)
   std::string admin_token;          // serve: enables PUT/DELETE /v1/lexicons/NAME with this bearer token
   // Runtime: export and serve.
+  std::string dtype = "f16";        // release-encoder: f16 | bf16 | f32 storage of the weights
   bool int8 = false;                // export: int8 weight matrices (per-row scales) instead of fp32
   std::string host = "127.0.0.1";   // serve: address to listen on
   int port = 8080;                  // serve: TCP port; 0 picks a free one (printed on stderr)
@@ -133,6 +135,8 @@ enum class Opt {
   kPatience,
   kSeed,
   kThreads,
+  kDevice,
+  kDtype,
   kRounds,
   kResume,
   kCorpus,

@@ -7,6 +7,7 @@ namespace jointnlu::cli {
 
 int run_info(const Options& o);
 int run_pretrain(const Options& o);       // train_pretrain.cc
+int run_release_encoder(const Options& o);  // train_pretrain.cc
 int run_train_teacher(const Options& o);  // train_teacher.cc
 int run_train_student(const Options& o);  // train_student.cc
 int run_distill(const Options& o);        // train_student.cc

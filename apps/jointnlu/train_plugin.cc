@@ -24,6 +24,7 @@ extern "C" int jointnlu_trainer_run(const char* command, const jointnlu::cli::Op
   static const std::map<std::string, std::function<int(const Options&)>> kCommands = {
       {"info", run_info},
       {"pretrain", run_pretrain},
+      {"release-encoder", run_release_encoder},
       {"train-teacher", run_train_teacher},
       {"train-student", run_train_student},
       {"distill", run_distill},

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "core/corpus.h"
+#include "train/encoder_release.h"
 #include "train/pretrain.h"
 #include "train_commands.h"
 
@@ -39,6 +40,7 @@ int run_pretrain(const Options& o) {
   c.checkpoint_minutes = o.checkpoint_minutes;
   c.seed = o.seed;
   c.threads = o.threads;
+  c.device = o.device;
   if (const char* s = std::getenv("JOINTNLU_PRETRAIN_SYNTHETIC"); s && std::string(s) == "1")
     c.synthetic = true;
   const auto r = train::run_pretraining(c);
@@ -50,6 +52,18 @@ int run_pretrain(const Options& o) {
             << ", \"eval_mlm_accuracy\": " << r.eval_mlm_accuracy
             << ", \"eval_mask_accuracy\": " << r.eval_mask_accuracy
             << ", \"stopped_by_signal\": " << (r.stopped_by_signal ? "true" : "false") << "}\n";
+  return 0;
+}
+
+int run_release_encoder(const Options& o) {
+  const auto r = train::write_encoder_release(o.model, o.out, train::parse_release_dtype(o.dtype));
+  std::cerr << "released " << o.model << " -> " << o.out << ": " << r.tensors << " tensors, "
+            << r.parameters << " parameters, " << r.bytes << " bytes (" << o.dtype
+            << "), largest rounding " << r.max_abs_rounding << "\n";
+  if (o.json)
+    std::cout << "{\"tensors\": " << r.tensors << ", \"parameters\": " << r.parameters
+              << ", \"bytes\": " << r.bytes << ", \"max_abs_rounding\": " << r.max_abs_rounding
+              << "}\n";
   return 0;
 }
 

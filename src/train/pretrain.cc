@@ -89,7 +89,7 @@ struct BatchTensors {
   PackedLayout layout;    // defined only when some row holds isolated lines
 };
 
-BatchTensors to_tensors(const Batch& b, std::int32_t mask_id) {
+BatchTensors to_tensors(const Batch& b, std::int32_t mask_id, const torch::Device& device) {
   const auto opt = torch::TensorOptions().dtype(torch::kInt64);
   BatchTensors t;
   auto copy = [&](const std::vector<std::int64_t>& v, std::vector<int64_t> shape) {
@@ -107,6 +107,10 @@ BatchTensors to_tensors(const Batch& b, std::int32_t mask_id) {
     t.layout.position_ids = copy(b.position_ids, {b.batch, b.length});
     t.layout.attention_blocks = copy(b.attention_blocks, {b.batch, b.length});
   }
+  if (device.is_cpu()) return t;
+  for (auto* x : {&t.ids, &t.mask, &t.types, &t.positions, &t.targets, &t.sop, &t.at_mask,
+                  &t.layout.position_ids, &t.layout.attention_blocks})
+    if (x->defined()) *x = x->to(device);
   return t;
 }
 
@@ -122,9 +126,10 @@ Batch synthetic_batch(const TokenIds& ids, const PretrainConfig& c) {
     s.ids.push_back(ids.cls);
     for (int i = 1; i + 1 < c.max_length; ++i) {
       const bool line_end = i % (kLineTokens + 1) == 0;
-      s.ids.push_back(line_end ? ids.sep
-                               : ids.first_normal + static_cast<std::int32_t>(
-                                                        rng() % (ids.vocab_size - ids.first_normal)));
+      s.ids.push_back(line_end
+                          ? ids.sep
+                          : ids.first_normal + static_cast<std::int32_t>(
+                                                   rng() % (ids.vocab_size - ids.first_normal)));
     }
     s.ids.push_back(ids.sep);
     s.token_types.assign(s.ids.size(), 0);
@@ -178,7 +183,7 @@ struct EvalResult {
 };
 
 EvalResult evaluate(AlbertForPreTraining& model, const std::vector<Sequence>& seqs,
-                    const TokenIds& ids) {
+                    const TokenIds& ids, const torch::Device& device) {
   torch::NoGradGuard no_grad;
   model->eval();
   double loss_sum = 0;
@@ -187,7 +192,7 @@ EvalResult evaluate(AlbertForPreTraining& model, const std::vector<Sequence>& se
     std::vector<Sequence> part(
         seqs.begin() + static_cast<std::ptrdiff_t>(i),
         seqs.begin() + static_cast<std::ptrdiff_t>(std::min(seqs.size(), i + kEvalBatch)));
-    const auto t = to_tensors(make_batch(part, ids.pad), ids.mask);
+    const auto t = to_tensors(make_batch(part, ids.pad), ids.mask, device);
     if (t.targets.size(0) == 0) continue;
     auto out = model->forward(t.ids, t.mask, t.types, t.positions, t.layout);
     loss_sum += torch::nn::functional::cross_entropy(
@@ -317,6 +322,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   if (c.corpus.empty() && !c.synthetic) throw std::invalid_argument("--corpus: no files given");
   StopSignal::install();
   const int threads = configure_threads(c.threads);
+  const torch::Device device = resolve_device(c.device);
   const fs::path out(c.out_dir);
   const fs::path state_path = out / kStateFile;
 
@@ -390,6 +396,8 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     if (c.unit_projection_init) init_embedding_projection_unit_scale(*model->albert);
     init_position_embeddings(*model->albert, parse_position_init(c.position_init));
   }
+  // Before the optimizer captures the parameters: its moments are made alike (same device).
+  model->to(device);
   model->train();
   OptimizerConfig opt_config;
   opt_config.kind = parse_optimizer(c.optimizer);
@@ -438,10 +446,10 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   }
 
   spdlog::info(
-      "model {}: {} parameters, vocab {}, {} threads; batch {} x {} tokens, {} lr {:.2e}, "
+      "model {} on {}: {} parameters, vocab {}, {} threads; batch {} x {} tokens, {} lr {:.2e}, "
       "span masking up to {}, SOP {}, lines {}, dropout {}, positions {}",
-      c.size, n_params, tokenizer.vocab_size(), threads, c.batch_size, c.max_length, c.optimizer,
-      c.lr, c.max_ngram, c.sop ? "on" : "off",
+      c.size, device.str(), n_params, tokenizer.vocab_size(), threads, c.batch_size, c.max_length,
+      c.optimizer, c.lr, c.max_ngram, c.sop ? "on" : "off",
       c.isolate_lines && !c.sop ? "isolated" : "attend across", model_config.hidden_dropout_prob,
       c.resume ? "resumed" : c.position_init);
 
@@ -452,7 +460,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     if (c.steps > 0) {
       run.total_steps = c.steps;
     } else if (c.minutes > 0) {
-      const auto t = to_tensors(synthetic_batch(ids, c), ids.mask);
+      const auto t = to_tensors(synthetic_batch(ids, c), ids.mask, device);
       double secs = 0;
       for (int i = 0; i <= kCalibrationSteps; ++i) {
         const auto t0 = Clock::now();
@@ -504,7 +512,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
 
   const auto do_eval = [&] {
     if (heldout.empty()) return;
-    last_eval_result = evaluate(model, heldout, ids);
+    last_eval_result = evaluate(model, heldout, ids, device);
     curve->row({"eval", std::to_string(run.step), std::to_string(run.tokens_seen),
                 fmt(run.train_seconds, 1), "", fmt(last_eval_result.loss),
                 fmt(last_eval_result.loss), fmt(last_eval_result.accuracy), "", "", "",
@@ -532,7 +540,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     if (c.stop_after > 0 && run.step - first_step >= c.stop_after) break;
     const auto t0 = Clock::now();
     const Batch batch = pipeline ? pipeline->next_batch() : synthetic;
-    const auto t = to_tensors(batch, ids.mask);
+    const auto t = to_tensors(batch, ids.mask, device);
     pipeline_seconds += seconds_since(t0);
     const double lr = schedule.at(run.step);
     const StepStats s = forward_backward(model, t, c.sop);

@@ -54,6 +54,10 @@ struct PretrainConfig {
   // Fresh runs: hidden and attention dropout of the encoder; < 0 keeps the preset's / file's.
   double encoder_dropout = -1;
   int threads = 0;  // compute threads (0: all cores)
+  // Where the model trains: "cpu", "cuda" or "cuda:N" (resolve_device). The data pipeline, the
+  // checkpoints and the held-out metrics stay on the host; an exact --resume is promised on CPU
+  // (a GPU's kernels need not be bitwise repeatable).
+  std::string device = "cpu";
   // Benchmark: train on one synthetic batch of the same shape, repeated (no corpus reading), to
   // measure bare forward+backward throughput against the real pipeline.
   bool synthetic = false;

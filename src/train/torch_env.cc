@@ -7,6 +7,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -90,6 +91,28 @@ int configure_threads(int n) {
   torch::set_num_threads(n);
   set_blas_threads(n);
   return torch::get_num_threads();
+}
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name != "cuda" && name.rfind("cuda:", 0) != 0)
+    throw std::invalid_argument("device '" + name + "': expected cpu, cuda or cuda:N");
+  if (!torch::cuda::is_available())
+    throw std::invalid_argument(
+        "device '" + name +
+        "': no CUDA GPU is usable (this libtorch has no CUDA support, or no "
+        "GPU is visible); build against a CUDA libtorch (DEVELOPERS.md)");
+  torch::Device device = torch::kCPU;
+  try {
+    device = torch::Device(name);  // parses the index
+  } catch (const c10::Error&) {
+    throw std::invalid_argument("device '" + name + "': expected cpu, cuda or cuda:N");
+  }
+  const auto count = static_cast<int>(torch::cuda::device_count());
+  if (device.has_index() && device.index() >= count)
+    throw std::invalid_argument("device '" + name + "': only " + std::to_string(count) +
+                                " CUDA device(s) visible");
+  return device;
 }
 
 }  // namespace jointnlu::train

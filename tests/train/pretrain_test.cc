@@ -11,8 +11,11 @@
 #include "core/file_io.h"
 #include "test_util.h"
 #include "train/checkpoint.h"
+#include "train/encoder_release.h"
+#include "train/joint_albert.h"
 #include "train/lamb.h"
 #include "train/mlm_metrics.h"
+#include "train/torch_env.h"
 
 namespace jointnlu::train {
 namespace {
@@ -127,6 +130,52 @@ TEST(Pretrain, WritesAHuggingFaceStyleCheckpoint) {
   EXPECT_THROW(run_pretraining(tiny_run(dir, out)), std::invalid_argument);
 }
 
+// The release keeps the encoder only, stores it as F16, and reads back (widened to F32) within
+// F16's rounding of the run's own weights.
+TEST(EncoderRelease, KeepsTheEncoderAsF16AndLoadsBackWithinRounding) {
+  TempDir dir;
+  const std::string run = dir.path() + "/run";
+  run_pretraining(tiny_run(dir, run));
+  const std::string release = dir.path() + "/release";
+  const auto summary = write_encoder_release(run, release, ReleaseDType::kF16);
+  EXPECT_GT(summary.tensors, 0);
+  EXPECT_LE(summary.max_abs_rounding, 1e-3);
+  const auto original = read_safetensors(run + "/model.safetensors");
+  std::map<std::string, std::string> metadata;
+  const auto released = read_safetensors(release + "/model.safetensors", &metadata);
+  EXPECT_EQ(metadata.at("source_step"), "6");
+  EXPECT_EQ(released.size(), static_cast<std::size_t>(summary.tensors));
+  for (const auto& [name, t] : released) {
+    EXPECT_EQ(name.rfind("albert.", 0), 0u) << name;  // no MLM / SOP heads
+    EXPECT_EQ(t.scalar_type(), torch::kFloat16) << name;
+    EXPECT_TRUE(torch::allclose(t.to(torch::kFloat32), original.at(name), 0, 1e-3)) << name;
+  }
+  EXPECT_EQ(read_config(release).at("architectures")[0], "AlbertModel");
+  // Fine-tuning's loader takes it: every encoder weight is the released one, widened.
+  const auto pretrained = read_pretrained(release);
+  const LabelSpace labels({"d"}, {"i"}, {"k"}, {{"d", "i"}});
+  JointAlbert model(pretrained.config, labels);
+  load_pretrained(model, pretrained);
+  const auto loaded = state_dict(*model);
+  const auto& w = loaded.at("albert.embeddings.word_embeddings.weight");
+  EXPECT_EQ(w.scalar_type(), torch::kFloat32);
+  EXPECT_TRUE(
+      torch::equal(w, released.at("albert.embeddings.word_embeddings.weight").to(torch::kFloat32)));
+  EXPECT_THROW(parse_release_dtype("f8"), std::invalid_argument);
+}
+
+TEST(TorchEnv, ResolvesDevicesAndRejectsUnusableOnes) {
+  EXPECT_TRUE(resolve_device("cpu").is_cpu());
+  EXPECT_THROW(resolve_device("tpu"), std::invalid_argument);
+  EXPECT_THROW(resolve_device("cudax"), std::invalid_argument);
+  if (torch::cuda::is_available()) {
+    EXPECT_TRUE(resolve_device("cuda").is_cuda());
+    EXPECT_THROW(resolve_device("cuda:999"), std::invalid_argument);
+  } else {
+    EXPECT_THROW(resolve_device("cuda"), std::invalid_argument);
+  }
+}
+
 TEST(Pretrain, ResumeContinuesExactly) {
   TempDir dir;
   const std::string straight = dir.path() + "/straight";
@@ -160,7 +209,8 @@ TEST(Pretrain, LearnsOnARepetitiveCorpus) {
 
 TEST(MlmMetrics, SplitsAccuracyAtMaskInputsFromTheRest) {
   // Four targets; the argmax of the rows is 2, 0, 1, 1.
-  const auto logits = torch::tensor({{0.f, 1.f, 5.f}, {3.f, 1.f, 0.f}, {0.f, 2.f, 1.f}, {0.f, 4.f, 1.f}});
+  const auto logits =
+      torch::tensor({{0.f, 1.f, 5.f}, {3.f, 1.f, 0.f}, {0.f, 2.f, 1.f}, {0.f, 4.f, 1.f}});
   const auto targets = torch::tensor({2, 1, 1, 1}, torch::kInt64);
   const auto at_mask = torch::tensor({true, true, false, false});
   MlmHits h = score_mlm(logits, targets, at_mask);
