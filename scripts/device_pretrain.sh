@@ -8,12 +8,10 @@ LOG=$OUT/log.txt; exec > >(tee -a "$LOG") 2>&1
 source scripts/device_env.sh
 nvidia-smi -L; g++ --version | head -1; cmake --version | head -1
 TORCH_CMAKE=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-TORCH_ROOT=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')
 python3 -c 'import torch;print("torch", torch.__version__, torch.version.cuda)'
 common=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DJOINTNLU_BUILD_TESTS=OFF -DJOINTNLU_BUILD_BENCH=OFF -DPKG_CONFIG_EXECUTABLE=$PKG_CONFIG_BIN)
 if ! cmake -S . -B build-cuda "${common[@]}" -DCMAKE_PREFIX_PATH="$TORCH_CMAKE;$DEPS_PREFIX" > $OUT/configure.log 2>&1; then
-  tail -30 $OUT/configure.log; echo "find_package(Torch) failed; linking by hand"; rm -rf build-cuda
-  cmake -S . -B build-cuda "${common[@]}" -DCMAKE_PREFIX_PATH="$DEPS_PREFIX" -DJOINTNLU_TORCH_ROOT=$TORCH_ROOT > $OUT/configure2.log 2>&1 || { tail -30 $OUT/configure2.log; exit 1; }
+  tail -30 $OUT/configure.log; exit 1
 fi
 cmake --build build-cuda -j16 > $OUT/build.log 2>&1 || { grep -m20 -E "error" $OUT/build.log; tail -20 $OUT/build.log; exit 1; }
 echo "built at $(( $(date +%s) - T0 )) s"
