@@ -228,6 +228,28 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->check(CLI::IsMember({"sinusoidal", "normal"}))
             ->capture_default_str();
         break;
+      case Opt::kObjective:
+        cmd.add_option("--objective", o.objective,
+                       "Pretraining objective: mlm (masked LM) or rtd (ELECTRA's replaced-token "
+                       "detection: a small generator fills the masked positions and the encoder "
+                       "judges every token; the checkpoint's albert.* is the discriminator)")
+            ->check(CLI::IsMember({"mlm", "rtd"}))
+            ->capture_default_str();
+        break;
+      case Opt::kGeneratorFraction:
+        cmd.add_option("--generator-fraction", o.generator_fraction,
+                       "rtd: the generator's hidden size, FFN size and heads as a fraction of the "
+                       "encoder's (same depth, shared embeddings)")
+            ->check(CLI::Range(0.01, 1.0))
+            ->capture_default_str();
+        break;
+      case Opt::kRtdWeight:
+        cmd.add_option("--rtd-weight", o.rtd_weight,
+                       "rtd: weight of the discriminator's loss against the generator's masked-LM "
+                       "loss (ELECTRA: 50)")
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
+        break;
       case Opt::kClassifierPooling:
         cmd.add_option("--classifier-pooling", o.classifier_pooling,
                        "What the teacher's domain and intent classifiers read: cls (HF's pooler on "
