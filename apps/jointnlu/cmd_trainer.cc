@@ -66,7 +66,7 @@ std::vector<Command> trainer_commands() {
         Opt::kMinutes, Opt::kSteps, Opt::kResume, Opt::kBatchSize, Opt::kMaxLength, Opt::kLr, Opt::kWarmup,
         Opt::kOptimizer, Opt::kMaxNgram, Opt::kSop, Opt::kNoIsolateLines, Opt::kUnitProjectionInit, Opt::kPositionInit,
         Opt::kEncoderDropout, Opt::kCheckpointMinutes, Opt::kObjective, Opt::kGeneratorFraction,
-        Opt::kRtdWeight, Opt::kSeed, Opt::kThreads},
+        Opt::kRtdWeight, Opt::kMasking, Opt::kWordList, Opt::kSeed, Opt::kThreads},
        [](const Options& o) {
          if (o.corpus.empty()) throw std::invalid_argument("pretrain needs --corpus");
          return run_in_trainer("pretrain", o);

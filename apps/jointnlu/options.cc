@@ -250,6 +250,21 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->check(CLI::NonNegativeNumber)
             ->capture_default_str();
         break;
+      case Opt::kMasking:
+        cmd.add_option("--masking", o.masking,
+                       "Pretraining: mask spans of characters (char) or of whole words (word: "
+                       "words found by forward maximum matching against --word-list; --max-ngram "
+                       "then counts words)")
+            ->check(CLI::IsMember({"char", "word"}))
+            ->capture_default_str();
+        break;
+      case Opt::kWordList:
+        cmd.add_option("--word-list", o.word_list,
+                       "--masking word: one word per line, anything after a tab or space ignored "
+                       "(the default is jieba's dictionary, Debian package python3-jieba)")
+            ->type_name("FILE")
+            ->capture_default_str();
+        break;
       case Opt::kClassifierPooling:
         cmd.add_option("--classifier-pooling", o.classifier_pooling,
                        "What the teacher's domain and intent classifiers read: cls (HF's pooler on "

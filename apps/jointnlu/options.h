@@ -68,6 +68,8 @@ struct Options {
   std::string objective = train::PretrainConfig{}.objective;  // mlm | rtd
   double generator_fraction = train::PretrainConfig{}.generator_fraction;
   double rtd_weight = train::PretrainConfig{}.rtd_weight;
+  std::string masking = train::PretrainConfig{}.masking;      // char | word
+  std::string word_list = train::PretrainConfig{}.word_list;  // word masking: the words
   std::string classifier_pooling = "cls";  // teacher: domain/intent heads read cls | mean
   // The BiLSTM student and distillation.
   std::string teacher;              // teacher checkpoint directory (train-student: its vocabulary; bench)
@@ -157,6 +159,8 @@ enum class Opt {
   kObjective,
   kGeneratorFraction,
   kRtdWeight,
+  kMasking,
+  kWordList,
   kClassifierPooling,
   kTeacher,
   kTeachers,

@@ -40,6 +40,8 @@ int run_pretrain(const Options& o) {
   c.objective = o.objective;
   c.generator_fraction = o.generator_fraction;
   c.rtd_weight = o.rtd_weight;
+  c.masking = o.masking;
+  c.word_list = o.word_list;
   c.seed = o.seed;
   c.threads = o.threads;
   if (const char* s = std::getenv("JOINTNLU_PRETRAIN_SYNTHETIC"); s && std::string(s) == "1")

@@ -283,6 +283,8 @@ std::vector<std::string> rtd_cells(double loss, const RtdHits& h) {
 void check_objective(const PretrainConfig& c) {
   if (c.objective != "mlm" && c.objective != "rtd")
     throw std::invalid_argument("objective must be mlm or rtd, got '" + c.objective + "'");
+  if (c.masking != "char" && c.masking != "word")
+    throw std::invalid_argument("masking must be char or word, got '" + c.masking + "'");
   if (c.objective != "rtd") return;
   if (c.sop) throw std::invalid_argument("objective rtd does not combine with sop");
   if (!(c.rtd_weight >= 0)) throw std::invalid_argument("rtd_weight must not be negative");
@@ -321,7 +323,9 @@ nlohmann::json hyper_of(const PretrainConfig& c) {
           {"synthetic", c.synthetic},
           {"objective", c.objective},
           {"generator_fraction", c.generator_fraction},
-          {"rtd_weight", c.rtd_weight}};
+          {"rtd_weight", c.rtd_weight},
+          {"masking", c.masking},
+          {"word_list", c.word_list}};
 }
 
 // Settings that cannot change on --resume are taken from the saved state.
@@ -348,6 +352,8 @@ PretrainConfig resumed_config(PretrainConfig c, const nlohmann::json& hyper) {
   c.objective = hyper.value("objective", std::string("mlm"));
   c.generator_fraction = hyper.value("generator_fraction", c.generator_fraction);
   c.rtd_weight = hyper.value("rtd_weight", c.rtd_weight);
+  c.masking = hyper.value("masking", std::string("char"));
+  c.word_list = hyper.value("word_list", c.word_list);
   return c;
 }
 
@@ -516,6 +522,13 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   pc.sop = c.sop;
   pc.isolate_lines = c.isolate_lines;
   pc.mask.max_ngram = c.max_ngram;
+  if (c.masking == "word" && !c.synthetic) {
+    pc.words = std::make_shared<const WordSegmenter>(WordSegmenter::read_word_list(c.word_list),
+                                                     tokenizer.vocab());
+    pc.mask.whole_words = true;
+    spdlog::info("whole-word masking: {} words of 2-{} characters from {}", pc.words->size(),
+                 WordSegmenter::kMaxWordTokens, c.word_list);
+  }
   const auto warn = [](const std::string& m) { spdlog::warn("{}", m); };
   std::unique_ptr<PretrainPipeline> pipeline;
   std::vector<Sequence> heldout;
@@ -525,7 +538,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   } else {
     pipeline = std::make_unique<PretrainPipeline>(c.corpus, tokenizer, pc, warn);
     heldout = heldout_sequences(c.corpus, tokenizer, c.max_length, c.eval_sequences, pc.mask,
-                                c.seed, warn, pc.isolate_lines && !pc.sop);
+                                c.seed, warn, pc.isolate_lines && !pc.sop, pc.words.get());
     for (std::size_t i = 0; i < c.corpus.size(); ++i)
       spdlog::info("corpus {} weight {} share {:.1f}%", c.corpus[i].path, c.corpus[i].weight,
                    100 * pipeline->file_shares()[i]);
@@ -548,9 +561,9 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
 
   spdlog::info(
       "model {}: {} parameters, vocab {}, {} threads; batch {} x {} tokens, {} lr {:.2e}, "
-      "span masking up to {}, SOP {}, lines {}, dropout {}, positions {}, objective {}",
+      "{} masking up to {}, SOP {}, lines {}, dropout {}, positions {}, objective {}",
       c.size, n_params, tokenizer.vocab_size(), threads, c.batch_size, c.max_length, c.optimizer,
-      c.lr, c.max_ngram, c.sop ? "on" : "off",
+      c.lr, c.masking == "word" ? "whole-word" : "span", c.max_ngram, c.sop ? "on" : "off",
       c.isolate_lines && !c.sop ? "isolated" : "attend across", model_config.hidden_dropout_prob,
       c.resume ? "resumed" : c.position_init,
       rtd ? "rtd (generator x" + fmt(c.generator_fraction, 2) + ", weight " + fmt(c.rtd_weight, 1) +

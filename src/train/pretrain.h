@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/corpus.h"
+#include "core/lexicon_sources.h"
 
 namespace jointnlu::train {
 
@@ -37,7 +38,7 @@ struct PretrainConfig {
   double lr = 1e-3;             // peak learning rate
   double warmup = 0.05;         // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
   std::string optimizer = "adamw";  // adamw | lamb
-  int max_ngram = 3;                // longest masked span
+  int max_ngram = 3;                // longest masked span (in words with masking "word")
   bool sop = false;                 // sentence-order prediction
   // Without SOP: each packed line attends only to itself, at its own positions (PipelineConfig).
   bool isolate_lines = true;
@@ -65,6 +66,10 @@ struct PretrainConfig {
   std::string objective = "mlm";
   double generator_fraction = 0.25;  // rtd: generator hidden, intermediate and heads / encoder's
   double rtd_weight = 50;            // rtd: weight of the discriminator loss (ELECTRA's lambda)
+  // "char": spans of tokens (characters). "word": spans of whole words, found by forward maximum
+  // matching against word_list (core/word_segmenter.h); the 15% budget still counts tokens.
+  std::string masking = "char";
+  std::string word_list = std::string(kJiebaDictionary);  // one word per line; "word" masking only
 };
 
 struct PretrainSummary {

@@ -320,6 +320,52 @@ TEST(PretrainRtd, RejectsBadSettings) {
   EXPECT_THROW(run_pretraining(c), std::invalid_argument);
 }
 
+// ---- whole-word masking ----
+
+TEST(PretrainWordMasking, RecordsTheSettingAndResumesExactly) {
+  TempDir dir;
+  const std::string words = dir.write("words.txt", "今天 3 t\n天气\t2\tn\n很好\n明天\n");
+  const auto run = [&](const std::string& out) {
+    PretrainConfig c = tiny_run(dir, out);
+    c.masking = "word";
+    c.word_list = words;
+    c.max_ngram = 1;
+    return c;
+  };
+  const std::string straight = dir.path() + "/straight";
+  const std::string split = dir.path() + "/split";
+  run_pretraining(run(straight));
+  const auto hyper = nlohmann::json::parse(read_file(straight + "/trainer_state.json")).at("hyper");
+  EXPECT_EQ(hyper.at("masking"), "word");
+  EXPECT_EQ(hyper.at("word_list"), words);
+  PretrainConfig first = run(split);
+  first.stop_after = 3;
+  run_pretraining(first);
+  PretrainConfig second = tiny_run(dir, split);  // masking "char" here: the saved setting wins
+  second.resume = true;
+  second.build_vocab = false;
+  second.steps = 0;
+  EXPECT_EQ(run_pretraining(second).step, 6);
+  const auto a = read_safetensors(straight + "/model.safetensors");
+  const auto b = read_safetensors(split + "/model.safetensors");
+  for (const auto& [name, t] : a) EXPECT_TRUE(torch::equal(t, b.at(name))) << name;
+}
+
+TEST(PretrainWordMasking, AMissingWordListIsAnErrorNamingTheFile) {
+  TempDir dir;
+  PretrainConfig c = tiny_run(dir, dir.path() + "/run");
+  c.masking = "word";
+  c.word_list = dir.path() + "/no-such-words.txt";
+  try {
+    run_pretraining(c);
+    FAIL() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("no-such-words.txt"), std::string::npos) << e.what();
+  }
+  c.masking = "words";
+  EXPECT_THROW(run_pretraining(c), std::invalid_argument);
+}
+
 TEST(MlmMetrics, SplitsAccuracyAtMaskInputsFromTheRest) {
   // Four targets; the argmax of the rows is 2, 0, 1, 1.
   const auto logits = torch::tensor({{0.f, 1.f, 5.f}, {3.f, 1.f, 0.f}, {0.f, 2.f, 1.f}, {0.f, 4.f, 1.f}});
