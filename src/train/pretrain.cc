@@ -645,19 +645,19 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
                                     "",
                                     "",
                                     fmt(e.mask_accuracy)};
-    if (rtd) {
+    if (rtd)
       row.insert(row.end(), {fmt(e.rtd_loss), fmt(e.rtd_accuracy), fmt(e.rtd_original_accuracy),
                              fmt(e.rtd_replaced_accuracy), fmt(e.rtd_replaced_share)});
-      spdlog::info(
-          "step {}: held-out discriminator accuracy {:.2f}% ({:.2f}% original, {:.2f}% replaced; "
-          "{:.2f}% replaced)",
-          run.step, 100 * e.rtd_accuracy, 100 * e.rtd_original_accuracy,
-          100 * e.rtd_replaced_accuracy, 100 * e.rtd_replaced_share);
-    }
     curve->row(row);
     spdlog::info("step {}: held-out MLM loss {:.4f}, accuracy {:.2f}% ({:.2f}% at [MASK] inputs)",
                  run.step, last_eval_result.loss, 100 * last_eval_result.accuracy,
                  100 * last_eval_result.mask_accuracy);
+    if (rtd)
+      spdlog::info(
+          "step {}: held-out discriminator accuracy {:.2f}% ({:.2f}% on original tokens, {:.2f}% "
+          "on the replaced ones, which are {:.2f}% of all)",
+          run.step, 100 * e.rtd_accuracy, 100 * e.rtd_original_accuracy,
+          100 * e.rtd_replaced_accuracy, 100 * e.rtd_replaced_share);
     last_eval = Clock::now();
   };
   const auto do_save = [&] {
