@@ -60,12 +60,13 @@ std::vector<Command> trainer_commands() {
       {"info", "Show the compute environment: BLAS library (OpenBLAS?), threads, sgemm speed", {Opt::kThreads},
        in_trainer("info")},
       {"pretrain",
-       "Pretrain an ALBERT with masked-LM (+ sentence order) on unlabelled text; resumable, stops on SIGINT/SIGTERM",
+       "Pretrain an ALBERT with masked-LM (+ sentence order) or replaced-token detection on unlabelled text; "
+       "resumable, stops on SIGINT/SIGTERM",
        {Opt::kCorpus, Opt::kOut, Opt::kVocab, Opt::kBuildVocab, Opt::kTrain, Opt::kMinCount, Opt::kSize,
         Opt::kMinutes, Opt::kSteps, Opt::kResume, Opt::kBatchSize, Opt::kMaxLength, Opt::kLr, Opt::kWarmup,
         Opt::kOptimizer, Opt::kMaxNgram, Opt::kSop, Opt::kNoIsolateLines, Opt::kUnitProjectionInit, Opt::kPositionInit,
-        Opt::kEncoderDropout, Opt::kCheckpointMinutes,
-        Opt::kSeed, Opt::kThreads, Opt::kDevice},
+        Opt::kEncoderDropout, Opt::kCheckpointMinutes, Opt::kObjective, Opt::kGeneratorFraction,
+        Opt::kRtdWeight, Opt::kMasking, Opt::kWordList, Opt::kSeed, Opt::kThreads, Opt::kDevice},
        [](const Options& o) {
          if (o.corpus.empty()) throw std::invalid_argument("pretrain needs --corpus");
          return run_in_trainer("pretrain", o);

@@ -239,6 +239,43 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->check(CLI::IsMember({"sinusoidal", "normal"}))
             ->capture_default_str();
         break;
+      case Opt::kObjective:
+        cmd.add_option("--objective", o.objective,
+                       "Pretraining objective: mlm (masked LM) or rtd (ELECTRA's replaced-token "
+                       "detection: a small generator fills the masked positions and the encoder "
+                       "judges every token; the checkpoint's albert.* is the discriminator)")
+            ->check(CLI::IsMember({"mlm", "rtd"}))
+            ->capture_default_str();
+        break;
+      case Opt::kGeneratorFraction:
+        cmd.add_option("--generator-fraction", o.generator_fraction,
+                       "rtd: the generator's hidden size, FFN size and heads as a fraction of the "
+                       "encoder's (same depth, shared embeddings)")
+            ->check(CLI::Range(0.01, 1.0))
+            ->capture_default_str();
+        break;
+      case Opt::kRtdWeight:
+        cmd.add_option("--rtd-weight", o.rtd_weight,
+                       "rtd: weight of the discriminator's loss against the generator's masked-LM "
+                       "loss (ELECTRA: 50)")
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kMasking:
+        cmd.add_option("--masking", o.masking,
+                       "Pretraining: mask spans of characters (char) or of whole words (word: "
+                       "words found by forward maximum matching against --word-list; --max-ngram "
+                       "then counts words)")
+            ->check(CLI::IsMember({"char", "word"}))
+            ->capture_default_str();
+        break;
+      case Opt::kWordList:
+        cmd.add_option("--word-list", o.word_list,
+                       "--masking word: one word per line, anything after a tab or space ignored "
+                       "(the default is jieba's dictionary, Debian package python3-jieba)")
+            ->type_name("FILE")
+            ->capture_default_str();
+        break;
       case Opt::kClassifierPooling:
         cmd.add_option("--classifier-pooling", o.classifier_pooling,
                        "What the teacher's domain and intent classifiers read: cls (HF's pooler on "

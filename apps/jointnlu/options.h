@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/dataset.h"
+#include "train/pretrain.h"  // torch-free: the pretraining defaults below come from it
 
 namespace jointnlu::cli {
 
@@ -64,6 +65,12 @@ struct Options {
   bool unit_projection_init = false;  // pretraining: embedding projection at unit output scale
   std::string position_init = "sinusoidal";  // fresh ALBERT: position embeddings normal | sinusoidal
   double encoder_dropout = -1;      // ALBERT hidden + attention dropout; < 0: the model config's
+  // Pretraining objective and its generator (defaults: train::PretrainConfig, defined once there).
+  std::string objective = train::PretrainConfig{}.objective;  // mlm | rtd
+  double generator_fraction = train::PretrainConfig{}.generator_fraction;
+  double rtd_weight = train::PretrainConfig{}.rtd_weight;
+  std::string masking = train::PretrainConfig{}.masking;      // char | word
+  std::string word_list = train::PretrainConfig{}.word_list;  // word masking: the words
   std::string classifier_pooling = "cls";  // teacher: domain/intent heads read cls | mean
   // The BiLSTM student and distillation.
   std::string teacher;              // teacher checkpoint directory (train-student: its vocabulary; bench)
@@ -153,6 +160,11 @@ enum class Opt {
   kUnitProjectionInit,
   kPositionInit,
   kEncoderDropout,
+  kObjective,
+  kGeneratorFraction,
+  kRtdWeight,
+  kMasking,
+  kWordList,
   kClassifierPooling,
   kTeacher,
   kTeachers,

@@ -38,6 +38,11 @@ int run_pretrain(const Options& o) {
   c.position_init = o.position_init;
   c.encoder_dropout = o.encoder_dropout;
   c.checkpoint_minutes = o.checkpoint_minutes;
+  c.objective = o.objective;
+  c.generator_fraction = o.generator_fraction;
+  c.rtd_weight = o.rtd_weight;
+  c.masking = o.masking;
+  c.word_list = o.word_list;
   c.seed = o.seed;
   c.threads = o.threads;
   c.device = o.device;
@@ -50,8 +55,13 @@ int run_pretrain(const Options& o) {
             << ", \"pipeline_fraction\": " << r.pipeline_fraction
             << ", \"eval_mlm_loss\": " << r.eval_mlm_loss
             << ", \"eval_mlm_accuracy\": " << r.eval_mlm_accuracy
-            << ", \"eval_mask_accuracy\": " << r.eval_mask_accuracy
-            << ", \"stopped_by_signal\": " << (r.stopped_by_signal ? "true" : "false") << "}\n";
+            << ", \"eval_mask_accuracy\": " << r.eval_mask_accuracy;
+  if (r.objective == "rtd")
+    std::cout << ", \"eval_rtd_accuracy\": " << r.eval_rtd_accuracy
+              << ", \"eval_rtd_original_accuracy\": " << r.eval_rtd_original_accuracy
+              << ", \"eval_rtd_replaced_accuracy\": " << r.eval_rtd_replaced_accuracy
+              << ", \"eval_rtd_replaced_share\": " << r.eval_rtd_replaced_share;
+  std::cout << ", \"stopped_by_signal\": " << (r.stopped_by_signal ? "true" : "false") << "}\n";
   return 0;
 }
 

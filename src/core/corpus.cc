@@ -349,11 +349,84 @@ void isolate_lines(Sequence& seq, std::int32_t sep_id) {
   }
 }
 
+namespace {
+
+// Span length n in [1, max_ngram] with probability proportional to 1/n.
+int draw_span_length(const MaskConfig& config, std::mt19937_64& rng) {
+  const int max_ngram = std::max(1, config.max_ngram);
+  double norm = 0;
+  for (int k = 1; k <= max_ngram; ++k) norm += 1.0 / k;
+  int len = 1;
+  double u = uniform01(rng) * norm;
+  for (int k = 1; k <= max_ngram; ++k) {
+    len = k;
+    u -= 1.0 / k;
+    if (u < 0) break;
+  }
+  return len;
+}
+
+// Token spans: shuffled start tokens, each opening a span of up to max_ngram tokens.
+void select_token_spans(std::vector<std::size_t> starts, std::size_t budget,
+                        const MaskConfig& config, const std::function<bool(std::size_t)>& maskable,
+                        std::vector<bool>& selected, std::mt19937_64& rng) {
+  const std::size_t n = selected.size();
+  for (std::size_t i = starts.size(); i > 1; --i) std::swap(starts[i - 1], starts[below(rng, i)]);
+  std::size_t count = 0;
+  for (const std::size_t start : starts) {
+    if (count >= budget) break;
+    if (selected[start]) continue;
+    const auto len = std::min<std::size_t>(static_cast<std::size_t>(draw_span_length(config, rng)),
+                                           budget - count);
+    for (std::size_t i = start; i < start + len && i < n; ++i) {
+      if (!maskable(i) || selected[i]) break;  // a span stops at a special token or a chosen one
+      selected[i] = true;
+      ++count;
+    }
+  }
+}
+
+// Word spans: shuffled start words, each opening a span of up to max_ngram whole words.
+void select_word_spans(const Sequence& seq, std::size_t budget, const MaskConfig& config,
+                       const std::function<bool(std::size_t)>& maskable,
+                       std::vector<bool>& selected, std::mt19937_64& rng) {
+  std::vector<std::pair<std::size_t, std::size_t>> words;  // [begin, end) of maskable tokens
+  for (std::size_t i = 0; i < seq.ids.size(); ++i) {
+    if (!maskable(i)) continue;
+    if (!words.empty() && words.back().second == i && seq.words[i] == seq.words[i - 1])
+      ++words.back().second;
+    else
+      words.emplace_back(i, i + 1);
+  }
+  std::vector<std::size_t> order(words.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[below(rng, i)]);
+  std::size_t count = 0;
+  for (const std::size_t first : order) {
+    if (count >= budget) break;
+    if (selected[words[first].first]) continue;
+    const auto len = static_cast<std::size_t>(draw_span_length(config, rng));
+    for (std::size_t w = first; w < first + len && w < words.size(); ++w) {
+      const auto [begin, end] = words[w];
+      // A span stops at a special token, at a chosen word, and before a word that would overrun
+      // the budget (never a part of one; the first word of a sequence is always allowed).
+      if (w > first && begin != words[w - 1].second) break;
+      if (selected[begin] || (count > 0 && count + (end - begin) > budget)) break;
+      for (std::size_t i = begin; i < end; ++i) selected[i] = true;
+      count += end - begin;
+    }
+  }
+}
+
+}  // namespace
+
 void mask_sequence(Sequence& seq, const TokenIds& ids, const MaskConfig& config,
                    std::mt19937_64& rng) {
   const std::size_t n = seq.ids.size();
+  if (config.whole_words && seq.words.size() != n)
+    throw std::invalid_argument("whole-word masking needs a word id per token");
   seq.mlm_labels.assign(n, static_cast<std::int32_t>(kIgnoreLabel));
-  const auto maskable = [&](std::size_t i) {
+  const std::function<bool(std::size_t)> maskable = [&](std::size_t i) {
     const auto id = seq.ids[i];
     return id != ids.cls && id != ids.sep && id != ids.pad;
   };
@@ -364,31 +437,11 @@ void mask_sequence(Sequence& seq, const TokenIds& ids, const MaskConfig& config,
   const auto budget = std::max<std::size_t>(
       1,
       static_cast<std::size_t>(std::lround(config.mask_prob * static_cast<double>(starts.size()))));
-  for (std::size_t i = starts.size(); i > 1; --i) std::swap(starts[i - 1], starts[below(rng, i)]);
-
-  // Span length n in [1, max_ngram] with probability proportional to 1/n.
-  const int max_ngram = std::max(1, config.max_ngram);
-  double norm = 0;
-  for (int k = 1; k <= max_ngram; ++k) norm += 1.0 / k;
   std::vector<bool> selected(n, false);
-  std::size_t count = 0;
-  for (const std::size_t start : starts) {
-    if (count >= budget) break;
-    if (selected[start]) continue;
-    int len = 1;
-    double u = uniform01(rng) * norm;
-    for (int k = 1; k <= max_ngram; ++k) {
-      len = k;
-      u -= 1.0 / k;
-      if (u < 0) break;
-    }
-    len = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(len), budget - count));
-    for (std::size_t i = start; i < start + static_cast<std::size_t>(len) && i < n; ++i) {
-      if (!maskable(i) || selected[i]) break;  // a span stops at a special token or a chosen one
-      selected[i] = true;
-      ++count;
-    }
-  }
+  if (config.whole_words)
+    select_word_spans(seq, budget, config, maskable, selected, rng);
+  else
+    select_token_spans(std::move(starts), budget, config, maskable, selected, rng);
   const std::int32_t random_range = std::max(1, ids.vocab_size - ids.first_normal);
   for (std::size_t i = 0; i < n; ++i) {
     if (!selected[i]) continue;
@@ -493,8 +546,11 @@ PretrainPipeline::Chunk PretrainPipeline::read_chunk() {
 
 Sequence PretrainPipeline::to_sequence(const Chunk& chunk, bool sop) {
   Sequence s;
+  const WordSegmenter* words = config_.words.get();
+  std::int32_t next_word = 0;
   s.ids.push_back(ids_.cls);
   s.token_types.push_back(0);
+  if (words) s.words.push_back(next_word++);
   std::size_t split = chunk.size();
   bool swap = false;
   if (sop && chunk.size() >= 2) {
@@ -510,6 +566,10 @@ Sequence PretrainPipeline::to_sequence(const Chunk& chunk, bool sop) {
       }
       s.ids.push_back(ids_.sep);
       s.token_types.push_back(type);
+      if (words) {
+        next_word = words->segment(chunk[i], next_word, s.words);
+        s.words.push_back(next_word++);  // the [SEP]
+      }
     }
   };
   if (swap) {
@@ -597,7 +657,8 @@ void PretrainPipeline::restore(const nlohmann::json& state) {
 std::vector<Sequence> heldout_sequences(const std::vector<CorpusFile>& files,
                                         const Tokenizer& tokenizer, int max_length,
                                         std::size_t max_sequences, const MaskConfig& mask,
-                                        std::uint64_t seed, const WarningSink& warn, bool isolate) {
+                                        std::uint64_t seed, const WarningSink& warn, bool isolate,
+                                        const WordSegmenter* words) {
   std::vector<double> shares;
   double total = 0;
   for (const auto& f : files) {
@@ -624,23 +685,32 @@ std::vector<Sequence> heldout_sequences(const std::vector<CorpusFile>& files,
   const TokenIds ids = TokenIds::of(tokenizer);
   std::vector<Sequence> out;
   Sequence cur;
+  std::int32_t next_word = 0;  // word ids (whole-word masking) restart with every sequence
   const auto flush = [&] {
     if (cur.ids.size() > 1) out.push_back(std::move(cur));
     cur = Sequence{};
+    next_word = 0;
   };
   const auto room = [&] { return static_cast<std::size_t>(max_length) - cur.ids.size(); };
   for (const auto& line : lines) {
     std::size_t pos = 0;
     while (pos < line.size()) {
-      if (cur.ids.empty()) cur.ids.push_back(ids.cls);
+      if (cur.ids.empty()) {
+        cur.ids.push_back(ids.cls);
+        if (words) cur.words.push_back(next_word++);
+      }
       if (room() < 2) {
         flush();
         continue;
       }
       const std::size_t take = std::min(line.size() - pos, room() - 1);
-      cur.ids.insert(cur.ids.end(), line.begin() + static_cast<std::ptrdiff_t>(pos),
-                     line.begin() + static_cast<std::ptrdiff_t>(pos + take));
+      const auto piece = std::span<const std::int32_t>(line).subspan(pos, take);
+      cur.ids.insert(cur.ids.end(), piece.begin(), piece.end());
       cur.ids.push_back(ids.sep);
+      if (words) {
+        next_word = words->segment(piece, next_word, cur.words);
+        cur.words.push_back(next_word++);
+      }
       pos += take;
     }
   }

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "core/tokenizer.h"
+#include "core/word_segmenter.h"
 
 namespace jointnlu {
 
@@ -83,8 +84,12 @@ struct MaskConfig {
   // ...this fraction a random token; the rest stay unchanged.
   double replace_random = 0.1;
   // Longest masked span (ALBERT's n-gram masking: span length n has probability proportional to
-  // 1/n); 1 masks single tokens.
+  // 1/n); 1 masks single tokens. With whole_words the span length counts words.
   int max_ngram = 3;
+  // Select whole words (Sequence::words) instead of single tokens: a word is masked entirely or not
+  // at all. The budget still counts tokens (a word that would overrun it is left out, unless
+  // nothing is selected yet); the 80/10/10 replacement is still drawn per token.
+  bool whole_words = false;
 };
 
 // A packed sequence ready for the model (no padding).
@@ -98,6 +103,9 @@ struct Sequence {
   // 0, 1, ... (the plain packed layout).
   std::vector<std::int32_t> blocks;
   std::vector<std::int32_t> positions;
+  // Per token: the id of the word it belongs to (WordSegmenter; [CLS] and [SEP] are words of their
+  // own), for whole-word masking. Empty without a word list.
+  std::vector<std::int32_t> words;
 };
 
 // Special token ids and the range random replacements are drawn from.
@@ -117,7 +125,8 @@ struct TokenIds {
 void isolate_lines(Sequence& seq, std::int32_t sep_id);
 
 // Masks seq.ids in place (positions holding [CLS]/[SEP]/[PAD] are never selected) and fills
-// seq.mlm_labels. Deterministic given the generator state.
+// seq.mlm_labels. Deterministic given the generator state. config.whole_words needs seq.words
+// (one per token; throws std::invalid_argument otherwise).
 void mask_sequence(Sequence& seq, const TokenIds& ids, const MaskConfig& config,
                    std::mt19937_64& rng);
 
@@ -158,6 +167,9 @@ struct PipelineConfig {
   // needs its two segments to see each other, so with sop the sequence stays one block.
   bool isolate_lines = true;
   MaskConfig mask;
+  // Word boundaries for whole-word masking (mask.whole_words): each line (or the piece of a cut
+  // line a sequence holds) is segmented on its own. Null: Sequence::words stays empty.
+  std::shared_ptr<const WordSegmenter> words;
 };
 
 struct PipelineStats {
@@ -215,11 +227,12 @@ class PretrainPipeline {
 // The held-out evaluation set: held-out lines (is_heldout_line) read from the start of each file,
 // each file contributing in proportion to its share, packed into sequences (no SOP) and masked with
 // a generator of its own (seeded from `seed`), so every evaluation sees the same positions. Reads
-// only as far as needed to collect max_sequences. `isolate`: as PipelineConfig::isolate_lines.
+// only as far as needed to collect max_sequences. `isolate`: as PipelineConfig::isolate_lines;
+// `words`: as PipelineConfig::words (needed when mask.whole_words).
 std::vector<Sequence> heldout_sequences(const std::vector<CorpusFile>& files,
                                         const Tokenizer& tokenizer, int max_length,
                                         std::size_t max_sequences, const MaskConfig& mask,
                                         std::uint64_t seed, const WarningSink& warn = {},
-                                        bool isolate = false);
+                                        bool isolate = false, const WordSegmenter* words = nullptr);
 
 }  // namespace jointnlu

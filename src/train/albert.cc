@@ -309,6 +309,20 @@ AlbertModelImpl::AlbertModelImpl(AlbertConfig config) : config_(std::move(config
   init_weights_hf(*this, config_.initializer_range);
 }
 
+torch::Tensor additive_attention_mask(const torch::Tensor& attention_mask,
+                                      const PackedLayout& layout, torch::ScalarType dtype) {
+  if (layout.attention_blocks.defined()) {
+    // [B,1,L,L]: query i may see key j only inside its own block (and never padding).
+    auto visible = layout.attention_blocks.unsqueeze(2) == layout.attention_blocks.unsqueeze(1);
+    if (attention_mask.defined()) visible = visible & (attention_mask != 0).unsqueeze(1);
+    return ((1.0 - visible.to(dtype)) * lowest_of(dtype)).unsqueeze(1);
+  }
+  if (!attention_mask.defined()) return {};
+  const auto keep = attention_mask.to(dtype);
+  // [B,1,1,L]: broadcast over heads and query positions; masks keys only, as HF does.
+  return ((1.0 - keep) * lowest_of(dtype)).unsqueeze(1).unsqueeze(2);
+}
+
 AlbertOutput AlbertModelImpl::forward(const torch::Tensor& input_ids,
                                       const torch::Tensor& attention_mask,
                                       const torch::Tensor& token_type_ids,
@@ -324,18 +338,8 @@ AlbertOutput AlbertModelImpl::forward(const torch::Tensor& input_ids,
   check_batch_tensor(layout.position_ids, "position_ids", input_ids);
   check_batch_tensor(layout.attention_blocks, "attention_blocks", input_ids);
 
-  torch::Tensor additive_mask;
-  const auto dtype = embeddings->word_embeddings->weight.scalar_type();
-  if (layout.attention_blocks.defined()) {
-    // [B,1,L,L]: query i may see key j only inside its own block (and never padding).
-    auto visible = layout.attention_blocks.unsqueeze(2) == layout.attention_blocks.unsqueeze(1);
-    if (attention_mask.defined()) visible = visible & (attention_mask != 0).unsqueeze(1);
-    additive_mask = ((1.0 - visible.to(dtype)) * lowest_of(dtype)).unsqueeze(1);
-  } else if (attention_mask.defined()) {
-    const auto keep = attention_mask.to(dtype);
-    // [B,1,1,L]: broadcast over heads and query positions; masks keys only, as HF does.
-    additive_mask = ((1.0 - keep) * lowest_of(dtype)).unsqueeze(1).unsqueeze(2);
-  }
+  const auto additive_mask = additive_attention_mask(
+      attention_mask, layout, embeddings->word_embeddings->weight.scalar_type());
   const auto embedded =
       embeddings->forward(input_ids, token_type_ids, layout.position_ids, embedding_extra);
   AlbertOutput out;

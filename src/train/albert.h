@@ -136,6 +136,12 @@ struct PackedLayout {
   torch::Tensor attention_blocks;
 };
 
+// The additive attention mask AlbertModel feeds its encoder: [B,1,L,L] with blocks, [B,1,1,L] with
+// padding only, undefined without either. Public so that another encoder over the same embeddings
+// (ELECTRA's generator, train/electra.h) masks exactly alike.
+torch::Tensor additive_attention_mask(const torch::Tensor& attention_mask,
+                                      const PackedLayout& layout, torch::ScalarType dtype);
+
 // Hugging Face's AlbertModel (with the pooling layer). Initialised as HF does.
 class AlbertModelImpl : public torch::nn::Module {
  public:

@@ -17,6 +17,7 @@
 #include "train/albert.h"
 #include "train/albert_config.h"
 #include "train/checkpoint.h"
+#include "train/electra.h"
 #include "train/lamb.h"
 #include "train/mlm_metrics.h"
 #include "train/torch_env.h"
@@ -148,6 +149,8 @@ struct StepStats {
   double loss = 0, mlm_loss = 0, sop_loss = 0;
   std::int64_t sop_n = 0, sop_correct = 0, tokens = 0;
   MlmHits mlm;
+  double rtd_loss = 0;  // objective rtd: the discriminator's, summed over judged tokens
+  RtdHits rtd;
 };
 
 // Forward + backward (no optimizer step). Returns the statistics of the batch.
@@ -180,6 +183,9 @@ StepStats forward_backward(AlbertForPreTraining& model, const BatchTensors& t, b
 struct EvalResult {
   double loss = 0, accuracy = 0;
   double mask_accuracy = 0;  // at [MASK] inputs only (see BatchTensors::at_mask)
+  // Objective rtd (loss and accuracies above are then the generator's).
+  double rtd_loss = 0, rtd_accuracy = 0, rtd_original_accuracy = 0, rtd_replaced_accuracy = 0;
+  double rtd_replaced_share = 0;
 };
 
 EvalResult evaluate(AlbertForPreTraining& model, const std::vector<Sequence>& seqs,
@@ -210,6 +216,88 @@ EvalResult evaluate(AlbertForPreTraining& model, const std::vector<Sequence>& se
           ratio(total.at_mask_correct, total.at_mask)};
 }
 
+// ---- replaced-token detection (train/electra.h) ----
+
+RtdBatch rtd_batch(const BatchTensors& t, const TokenIds& ids) {
+  return {t.ids, t.mask, t.types, t.positions, t.targets, t.at_mask, t.layout, ids.cls, ids.sep};
+}
+
+StepStats rtd_forward_backward(ElectraForPreTraining& model, const BatchTensors& t,
+                               const TokenIds& ids, double rtd_weight) {
+  auto out = model->forward(rtd_batch(t, ids), rtd_weight);
+  out.loss.backward();
+  StepStats s;
+  s.loss = out.loss.item<double>();
+  s.mlm_loss = out.mlm_loss.item<double>();
+  s.mlm = out.mlm;
+  s.rtd_loss = out.rtd_loss.item<double>() * static_cast<double>(out.rtd.tokens);
+  s.rtd = out.rtd;
+  return s;
+}
+
+double ratio(std::int64_t a, std::int64_t b) {
+  return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+}
+
+EvalResult evaluate_rtd(ElectraForPreTraining& model, const std::vector<Sequence>& seqs,
+                        const TokenIds& ids, double rtd_weight, std::uint64_t seed,
+                        const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  // A generator of its own: every evaluation draws the same replacements, and evaluating (at
+  // wall-clock times) never moves the training stream, which --resume must reproduce.
+  const auto sampler = at::detail::createCPUGenerator(seed);
+  double mlm_sum = 0, rtd_sum = 0;
+  MlmHits mlm;
+  RtdHits rtd;
+  for (std::size_t i = 0; i < seqs.size(); i += kEvalBatch) {
+    std::vector<Sequence> part(
+        seqs.begin() + static_cast<std::ptrdiff_t>(i),
+        seqs.begin() + static_cast<std::ptrdiff_t>(std::min(seqs.size(), i + kEvalBatch)));
+    const auto t = to_tensors(make_batch(part, ids.pad), ids.mask, device);
+    if (t.targets.size(0) == 0) continue;
+    const auto out = model->forward(rtd_batch(t, ids), rtd_weight, sampler);
+    mlm_sum += out.mlm_loss.item<double>() * static_cast<double>(out.mlm.targets);
+    rtd_sum += out.rtd_loss.item<double>() * static_cast<double>(out.rtd.tokens);
+    mlm += out.mlm;
+    rtd += out.rtd;
+  }
+  model->train();
+  EvalResult r;
+  if (mlm.targets == 0) return r;
+  r.loss = mlm_sum / static_cast<double>(mlm.targets);
+  r.accuracy = ratio(mlm.correct, mlm.targets);
+  r.mask_accuracy = ratio(mlm.at_mask_correct, mlm.at_mask);
+  r.rtd_loss = rtd.tokens ? rtd_sum / static_cast<double>(rtd.tokens) : 0;
+  r.rtd_accuracy = ratio(rtd.correct, rtd.tokens);
+  r.rtd_original_accuracy = ratio(rtd.original_correct(), rtd.original());
+  r.rtd_replaced_accuracy = ratio(rtd.replaced_correct, rtd.replaced);
+  r.rtd_replaced_share = ratio(rtd.replaced, rtd.tokens);
+  return r;
+}
+
+// The curve.csv columns an rtd run appends (an mlm run's file keeps its columns).
+const std::vector<std::string> kRtdColumns = {"rtd_loss", "rtd_acc", "rtd_original_acc",
+                                              "rtd_replaced_acc", "rtd_replaced_share"};
+
+std::vector<std::string> rtd_cells(double loss, const RtdHits& h) {
+  return {fmt(loss), fmt(ratio(h.correct, h.tokens)),
+          fmt(ratio(h.original_correct(), h.original())),
+          fmt(ratio(h.replaced_correct, h.replaced)), fmt(ratio(h.replaced, h.tokens))};
+}
+
+void check_objective(const PretrainConfig& c) {
+  if (c.objective != "mlm" && c.objective != "rtd")
+    throw std::invalid_argument("objective must be mlm or rtd, got '" + c.objective + "'");
+  if (c.masking != "char" && c.masking != "word")
+    throw std::invalid_argument("masking must be char or word, got '" + c.masking + "'");
+  if (c.objective != "rtd") return;
+  if (c.sop) throw std::invalid_argument("objective rtd does not combine with sop");
+  if (!(c.rtd_weight >= 0)) throw std::invalid_argument("rtd_weight must not be negative");
+  if (!(c.generator_fraction > 0 && c.generator_fraction <= 1))
+    throw std::invalid_argument("generator_fraction must be in (0, 1]");
+}
+
 // ---- run state ----
 
 struct RunState {
@@ -238,7 +326,12 @@ nlohmann::json hyper_of(const PretrainConfig& c) {
           {"seed", c.seed},
           {"unit_projection_init", c.unit_projection_init},
           {"position_init", c.position_init},
-          {"synthetic", c.synthetic}};
+          {"synthetic", c.synthetic},
+          {"objective", c.objective},
+          {"generator_fraction", c.generator_fraction},
+          {"rtd_weight", c.rtd_weight},
+          {"masking", c.masking},
+          {"word_list", c.word_list}};
 }
 
 // Settings that cannot change on --resume are taken from the saved state.
@@ -261,6 +354,12 @@ PretrainConfig resumed_config(PretrainConfig c, const nlohmann::json& hyper) {
   c.isolate_lines = hyper.value("isolate_lines", false);  // runs saved before it existed: packed
   c.seed = hyper.at("seed").get<std::uint64_t>();
   c.synthetic = hyper.at("synthetic").get<bool>();
+  // Runs saved before RTD existed were masked-LM runs.
+  c.objective = hyper.value("objective", std::string("mlm"));
+  c.generator_fraction = hyper.value("generator_fraction", c.generator_fraction);
+  c.rtd_weight = hyper.value("rtd_weight", c.rtd_weight);
+  c.masking = hyper.value("masking", std::string("char"));
+  c.word_list = hyper.value("word_list", c.word_list);
   return c;
 }
 
@@ -269,12 +368,13 @@ class Saver {
   Saver(const PretrainConfig& c, const AlbertConfig& model_config, const Tokenizer& tokenizer)
       : config_(c), model_config_(model_config), tokenizer_(tokenizer) {}
 
-  void save(AlbertForPreTraining& model, const AdamLamb& optimizer, const RunState& run,
+  void save(const torch::nn::Module& model, const AdamLamb& optimizer, const RunState& run,
             const nlohmann::json& pipeline, std::optional<CsvLog>& curve,
             const std::vector<std::string>& columns) {
     CheckpointContents c;
     auto cfg = model_config_.to_json();
-    cfg["architectures"] = {"AlbertForPreTraining"};
+    // An rtd checkpoint's config describes the discriminator, a plain ALBERT under albert.*.
+    cfg["architectures"] = {config_.objective == "rtd" ? "AlbertModel" : "AlbertForPreTraining"};
     c.files["config.json"] = cfg.dump(2) + "\n";
     std::string vocab;
     for (const auto& t : tokenizer_.vocab()) vocab += t + "\n";
@@ -293,7 +393,7 @@ class Saver {
     c.files[kStateFile] = state.dump() + "\n";
     const fs::path curve_path = fs::path(config_.out_dir) / kCurveFile;
     if (fs::exists(curve_path)) c.files[kCurveFile] = read_file(curve_path.string());
-    c.tensors = state_dict(*model);
+    c.tensors = state_dict(model);
     c.metadata["format"] = "pt";
     c.metadata["step"] = std::to_string(run.step);
     auto opt = optimizer.state();
@@ -320,6 +420,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   PretrainConfig c = input;
   if (c.out_dir.empty()) throw std::invalid_argument("--out is required");
   if (c.corpus.empty() && !c.synthetic) throw std::invalid_argument("--corpus: no files given");
+  check_objective(c);
   StopSignal::install();
   const int threads = configure_threads(c.threads);
   const torch::Device device = resolve_device(c.device);
@@ -346,6 +447,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
       throw CheckpointError(state_path.string() + ": malformed trainer state: " + e.what());
     }
     if (input.steps > 0) run.total_steps = input.steps;  // extend (or shorten) a finished schedule
+    check_objective(c);
   } else {
     if (fs::exists(state_path))
       throw std::invalid_argument(c.out_dir +
@@ -391,21 +493,35 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     model_config.hidden_dropout_prob = c.encoder_dropout;
     model_config.attention_probs_dropout_prob = c.encoder_dropout;
   }
-  AlbertForPreTraining model(model_config);
+  // One of the two is built; `net` is whichever it is, for what both share (parameters, state).
+  const bool rtd = c.objective == "rtd";
+  AlbertForPreTraining model{nullptr};
+  ElectraForPreTraining electra{nullptr};
+  if (rtd)
+    electra =
+        ElectraForPreTraining(model_config, generator_config(model_config, c.generator_fraction));
+  else
+    model = AlbertForPreTraining(model_config);
+  torch::nn::Module& net = rtd ? static_cast<torch::nn::Module&>(*electra) : *model;
+  AlbertModelImpl& encoder = rtd ? *electra->albert : *model->albert;
   if (!c.resume) {
-    if (c.unit_projection_init) init_embedding_projection_unit_scale(*model->albert);
-    init_position_embeddings(*model->albert, parse_position_init(c.position_init));
+    if (c.unit_projection_init) init_embedding_projection_unit_scale(encoder);
+    init_position_embeddings(encoder, parse_position_init(c.position_init));
   }
   // Before the optimizer captures the parameters: its moments are made alike (same device).
-  model->to(device);
-  model->train();
+  net.to(device);
+  net.train();
   OptimizerConfig opt_config;
   opt_config.kind = parse_optimizer(c.optimizer);
   std::vector<std::pair<std::string, torch::Tensor>> params;
-  for (const auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  for (const auto& p : net.named_parameters()) params.emplace_back(p.key(), p.value());
   AdamLamb optimizer(params, opt_config);
   std::int64_t n_params = 0;
-  for (const auto& p : model->parameters()) n_params += p.numel();
+  for (const auto& p : net.parameters()) n_params += p.numel();
+  const auto train_step = [&](const BatchTensors& t) {
+    return rtd ? rtd_forward_backward(electra, t, ids, c.rtd_weight)
+               : forward_backward(model, t, c.sop);
+  };
 
   // Data.
   PipelineConfig pc;
@@ -415,6 +531,13 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   pc.sop = c.sop;
   pc.isolate_lines = c.isolate_lines;
   pc.mask.max_ngram = c.max_ngram;
+  if (c.masking == "word" && !c.synthetic) {
+    pc.words = std::make_shared<const WordSegmenter>(WordSegmenter::read_word_list(c.word_list),
+                                                     tokenizer.vocab());
+    pc.mask.whole_words = true;
+    spdlog::info("whole-word masking: {} words of 2-{} characters from {}", pc.words->size(),
+                 WordSegmenter::kMaxWordTokens, c.word_list);
+  }
   const auto warn = [](const std::string& m) { spdlog::warn("{}", m); };
   std::unique_ptr<PretrainPipeline> pipeline;
   std::vector<Sequence> heldout;
@@ -424,7 +547,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   } else {
     pipeline = std::make_unique<PretrainPipeline>(c.corpus, tokenizer, pc, warn);
     heldout = heldout_sequences(c.corpus, tokenizer, c.max_length, c.eval_sequences, pc.mask,
-                                c.seed, warn, pc.isolate_lines && !pc.sop);
+                                c.seed, warn, pc.isolate_lines && !pc.sop, pc.words.get());
     for (std::size_t i = 0; i < c.corpus.size(); ++i)
       spdlog::info("corpus {} weight {} share {:.1f}%", c.corpus[i].path, c.corpus[i].weight,
                    100 * pipeline->file_shares()[i]);
@@ -432,7 +555,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   }
 
   if (saved) {
-    load_state_dict(*model, read_safetensors((out / "model.safetensors").string()));
+    load_state_dict(net, read_safetensors((out / "model.safetensors").string()));
     auto opt_state = read_safetensors((out / kOptimizerFile).string());
     optimizer.load_state(opt_state);
     if (auto it = opt_state.find(kTorchRng); it != opt_state.end()) {
@@ -447,11 +570,15 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
 
   spdlog::info(
       "model {} on {}: {} parameters, vocab {}, {} threads; batch {} x {} tokens, {} lr {:.2e}, "
-      "span masking up to {}, SOP {}, lines {}, dropout {}, positions {}",
+      "{} masking up to {}, SOP {}, lines {}, dropout {}, positions {}, objective {}",
       c.size, device.str(), n_params, tokenizer.vocab_size(), threads, c.batch_size, c.max_length,
-      c.optimizer, c.lr, c.max_ngram, c.sop ? "on" : "off",
+      c.optimizer, c.lr, c.masking == "word" ? "whole-word" : "span", c.max_ngram,
+      c.sop ? "on" : "off",
       c.isolate_lines && !c.sop ? "isolated" : "attend across", model_config.hidden_dropout_prob,
-      c.resume ? "resumed" : c.position_init);
+      c.resume ? "resumed" : c.position_init,
+      rtd ? "rtd (generator x" + fmt(c.generator_fraction, 2) + ", weight " + fmt(c.rtd_weight, 1) +
+                ")"
+          : "mlm");
 
   // Schedule: a fresh run derives its total from --steps, or from --minutes and a measured step
   // time.
@@ -464,7 +591,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
       double secs = 0;
       for (int i = 0; i <= kCalibrationSteps; ++i) {
         const auto t0 = Clock::now();
-        forward_backward(model, t, c.sop);
+        train_step(t);
         optimizer.zero_grad();
         if (i > 0) secs += seconds_since(t0);  // the first step warms up allocations
       }
@@ -484,9 +611,10 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
       run.total_steps > 0 ? run.total_steps : std::numeric_limits<std::int64_t>::max()};
 
   fs::create_directories(out);
-  const std::vector<std::string> columns = {"kind",     "step",    "tokens",       "elapsed_s",
-                                            "lr",       "loss",    "mlm_loss",     "mlm_acc",
-                                            "sop_loss", "sop_acc", "tokens_per_s", "mask_acc"};
+  std::vector<std::string> columns = {"kind",     "step",    "tokens",       "elapsed_s",
+                                      "lr",       "loss",    "mlm_loss",     "mlm_acc",
+                                      "sop_loss", "sop_acc", "tokens_per_s", "mask_acc"};
+  if (rtd) columns.insert(columns.end(), kRtdColumns.begin(), kRtdColumns.end());
   if (c.resume) {
     const std::size_t dropped = drop_csv_rows_after((out / kCurveFile).string(), 1, run.step);
     if (dropped > 0)
@@ -512,18 +640,38 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
 
   const auto do_eval = [&] {
     if (heldout.empty()) return;
-    last_eval_result = evaluate(model, heldout, ids, device);
-    curve->row({"eval", std::to_string(run.step), std::to_string(run.tokens_seen),
-                fmt(run.train_seconds, 1), "", fmt(last_eval_result.loss),
-                fmt(last_eval_result.loss), fmt(last_eval_result.accuracy), "", "", "",
-                fmt(last_eval_result.mask_accuracy)});
+    last_eval_result = rtd ? evaluate_rtd(electra, heldout, ids, c.rtd_weight, c.seed, device)
+                           : evaluate(model, heldout, ids, device);
+    const auto& e = last_eval_result;
+    std::vector<std::string> row = {"eval",
+                                    std::to_string(run.step),
+                                    std::to_string(run.tokens_seen),
+                                    fmt(run.train_seconds, 1),
+                                    "",
+                                    fmt(e.loss),
+                                    fmt(e.loss),
+                                    fmt(e.accuracy),
+                                    "",
+                                    "",
+                                    "",
+                                    fmt(e.mask_accuracy)};
+    if (rtd)
+      row.insert(row.end(), {fmt(e.rtd_loss), fmt(e.rtd_accuracy), fmt(e.rtd_original_accuracy),
+                             fmt(e.rtd_replaced_accuracy), fmt(e.rtd_replaced_share)});
+    curve->row(row);
     spdlog::info("step {}: held-out MLM loss {:.4f}, accuracy {:.2f}% ({:.2f}% at [MASK] inputs)",
                  run.step, last_eval_result.loss, 100 * last_eval_result.accuracy,
                  100 * last_eval_result.mask_accuracy);
+    if (rtd)
+      spdlog::info(
+          "step {}: held-out discriminator accuracy {:.2f}% ({:.2f}% on original tokens, {:.2f}% "
+          "on the replaced ones, which are {:.2f}% of all)",
+          run.step, 100 * e.rtd_accuracy, 100 * e.rtd_original_accuracy,
+          100 * e.rtd_replaced_accuracy, 100 * e.rtd_replaced_share);
     last_eval = Clock::now();
   };
   const auto do_save = [&] {
-    saver.save(model, optimizer, run, pipeline ? pipeline->state() : nlohmann::json{}, curve,
+    saver.save(net, optimizer, run, pipeline ? pipeline->state() : nlohmann::json{}, curve,
                columns);
     spdlog::info("checkpoint saved: {} (step {})", c.out_dir, run.step);
     last_save = Clock::now();
@@ -543,8 +691,8 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     const auto t = to_tensors(batch, ids.mask, device);
     pipeline_seconds += seconds_since(t0);
     const double lr = schedule.at(run.step);
-    const StepStats s = forward_backward(model, t, c.sop);
-    torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+    const StepStats s = train_step(t);
+    torch::nn::utils::clip_grad_norm_(net.parameters(), 1.0);
     optimizer.step(lr);
     optimizer.zero_grad();
     const double dt = seconds_since(t0);
@@ -560,6 +708,8 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     window.sop_n += s.sop_n;
     window.sop_correct += s.sop_correct;
     window.tokens += batch.real_tokens;
+    window.rtd_loss += s.rtd_loss;
+    window.rtd += s.rtd;
     ++window_steps;
     const double tps = static_cast<double>(tokens_this_run) / std::max(1e-9, step_seconds_total);
     const double acc = static_cast<double>(window.mlm.correct) /
@@ -579,13 +729,27 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     if (window_steps >= c.log_every) {
       const double wtps =
           static_cast<double>(window.tokens) / std::max(1e-9, seconds_since(window_start));
-      curve->row({"train", std::to_string(run.step), std::to_string(run.tokens_seen),
-                  fmt(run.train_seconds, 1), fmt(lr, 8), fmt(window.loss / ws),
-                  fmt(window.mlm_loss / ws), fmt(acc),
-                  window.sop_n ? fmt(window.sop_loss / static_cast<double>(window.sop_n)) : "",
-                  window.sop_n ? fmt(sop_acc) : "", fmt(wtps, 1),
-                  fmt(static_cast<double>(window.mlm.at_mask_correct) /
-                      static_cast<double>(std::max<std::int64_t>(1, window.mlm.at_mask)))});
+      std::vector<std::string> row = {
+          "train",
+          std::to_string(run.step),
+          std::to_string(run.tokens_seen),
+          fmt(run.train_seconds, 1),
+          fmt(lr, 8),
+          fmt(window.loss / ws),
+          fmt(window.mlm_loss / ws),
+          fmt(acc),
+          window.sop_n ? fmt(window.sop_loss / static_cast<double>(window.sop_n)) : "",
+          window.sop_n ? fmt(sop_acc) : "",
+          fmt(wtps, 1),
+          fmt(static_cast<double>(window.mlm.at_mask_correct) /
+              static_cast<double>(std::max<std::int64_t>(1, window.mlm.at_mask)))};
+      if (rtd) {
+        const auto cells = rtd_cells(
+            window.rtd_loss / static_cast<double>(std::max<std::int64_t>(1, window.rtd.tokens)),
+            window.rtd);
+        row.insert(row.end(), cells.begin(), cells.end());
+      }
+      curve->row(row);
       window = StepStats{};
       window_steps = 0;
       window_start = Clock::now();
@@ -600,6 +764,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   do_save();
 
   PretrainSummary summary;
+  summary.objective = c.objective;
   summary.step = run.step;
   summary.total_steps = run.total_steps;
   summary.tokens_seen = run.tokens_seen;
@@ -610,6 +775,10 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   summary.eval_mlm_loss = last_eval_result.loss;
   summary.eval_mlm_accuracy = last_eval_result.accuracy;
   summary.eval_mask_accuracy = last_eval_result.mask_accuracy;
+  summary.eval_rtd_accuracy = last_eval_result.rtd_accuracy;
+  summary.eval_rtd_original_accuracy = last_eval_result.rtd_original_accuracy;
+  summary.eval_rtd_replaced_accuracy = last_eval_result.rtd_replaced_accuracy;
+  summary.eval_rtd_replaced_share = last_eval_result.rtd_replaced_share;
   summary.stopped_by_signal = stopped;
   if (stopped)
     spdlog::warn("stopped by signal {} at step {}; checkpoint saved, continue with --resume",

@@ -1,9 +1,10 @@
-// Masked-LM (+ sentence-order) pretraining of an ALBERT on unlabelled text, resumable exactly.
+// Masked-LM (+ sentence-order) or replaced-token-detection pretraining of an ALBERT on unlabelled
+// text, resumable exactly.
 //
 // The output directory is a Hugging Face-style AlbertForPreTraining checkpoint after every save:
 //   config.json (AlbertConfig, model_type albert), vocab.txt, tokenizer_config.json,
 //   model.safetensors (albert.*, predictions.*, sop_classifier.*; train-teacher --init loads
-//   albert.*),
+//   albert.*; objective rtd: albert.*, generator.*, discriminator_predictions.*),
 // plus the trainer's state for --resume:
 //   optimizer.safetensors (moments, step, the torch generator), trainer_state.json (step, schedule,
 //   tokens seen, the data pipeline's position and generator), curve.csv (the learning curve).
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "core/corpus.h"
+#include "core/lexicon_sources.h"
 
 namespace jointnlu::train {
 
@@ -36,7 +38,7 @@ struct PretrainConfig {
   double lr = 1e-3;             // peak learning rate
   double warmup = 0.05;         // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
   std::string optimizer = "adamw";  // adamw | lamb
-  int max_ngram = 3;                // longest masked span
+  int max_ngram = 3;                // longest masked span (in words with masking "word")
   bool sop = false;                 // sentence-order prediction
   // Without SOP: each packed line attends only to itself, at its own positions (PipelineConfig).
   bool isolate_lines = true;
@@ -61,6 +63,17 @@ struct PretrainConfig {
   // Benchmark: train on one synthetic batch of the same shape, repeated (no corpus reading), to
   // measure bare forward+backward throughput against the real pipeline.
   bool synthetic = false;
+  // "mlm": the masked LM above. "rtd": ELECTRA's replaced-token detection (train/electra.h): a
+  // generator of generator_fraction the width fills the masked positions with samples and the
+  // encoder learns to tell them from the original tokens; the loss is the generator's masked-LM
+  // loss + rtd_weight x the discriminator's mean binary cross-entropy over the real tokens.
+  std::string objective = "mlm";
+  double generator_fraction = 0.25;  // rtd: generator hidden, intermediate and heads / encoder's
+  double rtd_weight = 50;            // rtd: weight of the discriminator loss (ELECTRA's lambda)
+  // "char": spans of tokens (characters). "word": spans of whole words, found by forward maximum
+  // matching against word_list (core/word_segmenter.h); the 15% budget still counts tokens.
+  std::string masking = "char";
+  std::string word_list = std::string(kJiebaDictionary);  // one word per line; "word" masking only
 };
 
 struct PretrainSummary {
@@ -74,6 +87,15 @@ struct PretrainSummary {
   double eval_mlm_accuracy = 0;    // over every predicted position (kept and random ones too)
   double eval_mask_accuracy = 0;   // over positions whose input was [MASK]: the contextual skill
   bool stopped_by_signal = false;  // SIGINT/SIGTERM: saved and stopped early
+  // The run's objective (a resumed run's is the saved one).
+  std::string objective;
+  // rtd only (the eval_mlm_* figures are then the generator's): the discriminator's accuracy over
+  // all judged tokens, over those left original and over those replaced, and the replaced share
+  // (1 - share is the accuracy of always answering "original").
+  double eval_rtd_accuracy = 0;
+  double eval_rtd_original_accuracy = 0;
+  double eval_rtd_replaced_accuracy = 0;
+  double eval_rtd_replaced_share = 0;
 };
 
 // Runs (or resumes) pretraining. Throws std::invalid_argument for bad settings, IoError / DataError
