@@ -92,12 +92,13 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         cmd.add_option("--test", o.test, "Test data, scored at the end")->type_name("FILE");
         break;
       case Opt::kInit:
-        cmd.add_option("--init", o.init, "Initialise from this checkpoint directory (Hugging Face ALBERT layout)")
+        cmd.add_option("--init", o.init, "Initialise from this checkpoint directory (Hugging Face ALBERT layout); default: the shipped "
+                       "encoder models/zh-tiny; none: train from scratch (--size)")
             ->type_name("DIR");
         break;
       case Opt::kSize:
         cmd.add_option("--size", o.size,
-                       "Model size when not initialised from a checkpoint: a preset (tiny, small, "
+                       "Model size when trained from scratch (train-teacher: with --init none; default tiny): a preset (tiny, small, "
                        "base, each also -unshared) or a Hugging Face ALBERT config.json path")
             // The names of train::AlbertConfig::preset_names(); this file is also built without torch.
             ->check(CLI::IsMember({"tiny", "small", "base", "tiny-unshared", "small-unshared",

@@ -37,7 +37,8 @@ struct Options {
   std::string dev;                  // development data file (model selection, early stopping)
   std::string test;                 // test data file
   std::string init;                 // initialise from this checkpoint directory (e.g. a pretrained ALBERT)
-  std::string size = "tiny";        // model size preset: tiny | small | base
+  std::string size;                 // model size preset (tiny | small | base ...); empty: the command's
+                                    // default (pretrain: tiny; train-teacher: the --init encoder's shape)
   std::string weights = "1,1,2";    // loss weights domain,intent,slots
   std::string class_weights = "none";  // none | inverse | sqrt (imbalance adjustment per head)
   int epochs = 30;                  // maximum epochs

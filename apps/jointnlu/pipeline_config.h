@@ -1,7 +1,7 @@
 // The one configuration file of `jointnlu pipeline` (JSON), and how it maps onto the commands'
 // options. Every key is optional; an unknown key is an error (a typo must not be ignored).
 //
-//   {"teacher": {"size": "tiny", "epochs": 30, "lr": 0, "batch_size": 32, "weights": "1,1,2",
+//   {"teacher": {"size": "", "epochs": 30, "lr": 0, "batch_size": 32, "weights": "1,1,2",
 //                "class_weights": "none", "patience": 5, "max_length": 64,
 //                "position_init": "sinusoidal", "encoder_dropout": -1, "classifier_pooling": "cls"},
 //    "student": {"hidden_size": 128, "layers": 1, "pooling": "max", "embed_init": "random",

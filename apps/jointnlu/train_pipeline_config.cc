@@ -5,7 +5,7 @@ namespace jointnlu::cli {
 namespace {
 
 nlohmann::json teacher_defaults() {
-  return {{"size", "tiny"},          {"epochs", 30},     {"lr", 0.0},
+  return {{"size", ""},              {"epochs", 30},     {"lr", 0.0},
           {"batch_size", 32},        {"weights", "1,1,2"}, {"class_weights", "none"},
           {"patience", 5},           {"max_length", 64}, {"warmup", 0.1},
           {"position_init", "sinusoidal"}, {"encoder_dropout", -1.0}, {"classifier_pooling", "cls"}};

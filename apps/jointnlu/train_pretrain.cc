@@ -22,7 +22,7 @@ int run_pretrain(const Options& o) {
   c.build_vocab = o.build_vocab;
   c.train_data = o.train;
   c.min_count = o.min_count;
-  c.size = o.size;
+  if (!o.size.empty()) c.size = o.size;
   c.minutes = o.minutes;
   c.steps = o.steps;
   c.resume = o.resume;

@@ -2,6 +2,8 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -34,6 +36,8 @@ namespace fs = std::filesystem;
 // in docs/RESULTS.md; not tuned further).
 constexpr double kLrFromScratch = 5e-4;
 constexpr double kLrPretrained = 1e-4;
+// The shape of a teacher trained from scratch (--init none) when --size is not given.
+constexpr const char* kScratchPreset = "tiny";
 
 void log_load_report(const train::LoadReport& r, const std::string& dir) {
   spdlog::info(
@@ -55,13 +59,53 @@ nlohmann::json class_weight_summary(const torch::Tensor& w) {
   return {{"min", w.min().item<double>()}, {"max", w.max().item<double>()}};
 }
 
+// The encoder train-teacher starts from when --init is not given: the project's released one
+// (models/zh-tiny, its card in models/zh-tiny/MODEL.md). Looked up beside the binary first, so a
+// copied tree (bin + models) works, then in the source tree this plugin was built from.
+std::string shipped_encoder_dir() {
+  constexpr const char* kName = "zh-tiny";
+  std::vector<fs::path> candidates;
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) candidates.push_back(fs::path(std::string(exe, static_cast<std::size_t>(n)))
+                                      .parent_path()
+                                      .parent_path() /
+                                  "models" / kName);
+#ifdef JOINTNLU_MODELS_DIR
+  candidates.push_back(fs::path(JOINTNLU_MODELS_DIR) / kName);
+#endif
+  std::string tried;
+  for (const auto& c : candidates) {
+    if (fs::exists(c / "config.json")) return c.string();
+    tried += (tried.empty() ? "" : ", ") + c.string();
+  }
+  throw std::invalid_argument("no --init given and the shipped encoder " + std::string(kName) +
+                              " is not there (looked in " + tried +
+                              "): give --init DIR, or --init none to train from scratch");
+}
+
+// Where the encoder comes from: "" = a fresh initialisation of the --size preset (--init none),
+// else a directory in the Hugging Face ALBERT layout (--init DIR, by default the shipped encoder).
+std::string resolve_init(const Options& o) {
+  if (o.resume) {
+    if (!o.init.empty()) throw std::invalid_argument("--resume continues --out; do not give --init");
+    return "";
+  }
+  if (o.init == "none") return "";
+  if (!o.size.empty())
+    throw std::invalid_argument("--size " + o.size +
+                                " shapes a teacher trained from scratch: give --init none with it "
+                                "(otherwise the encoder's own shape is used)");
+  return o.init.empty() ? shipped_encoder_dir() : o.init;
+}
+
 }  // namespace
 
 int run_train_teacher(const Options& o) {
   if (o.out.empty())
     throw std::invalid_argument("train-teacher needs --out DIR (the model directory)");
-  if (o.resume && !o.init.empty())
-    throw std::invalid_argument("--resume continues --out; do not give --init");
+  const std::string init = resolve_init(o);
+  const std::string scratch_size = o.size.empty() ? kScratchPreset : o.size;
   log_environment(o.threads);
   const ReadOptions read = o.read_options();
   const auto train_examples = read_training(o.train, read);
@@ -90,14 +134,14 @@ int run_train_teacher(const Options& o) {
       throw std::invalid_argument("--resume: the lexicon flags give other categories than those of "
                                   "the model in " + o.out + " (give the same --lexicon flags)");
     tokenizer = Tokenizer::from_vocab_file(o.out + "/vocab.txt", saved.tokenizer);
-  } else if (!o.init.empty()) {
-    pretrained = train::read_pretrained(o.init);
+  } else if (!init.empty()) {
+    pretrained = train::read_pretrained(init);
     spec.albert = pretrained->config;
     tokenizer = pretrained->tokenizer;
   } else {
     tokenizer = build_vocabulary(train_examples);
     const auto v = static_cast<int64_t>(tokenizer->vocab_size());
-    spec.albert = train::AlbertConfig::from_preset_or_file(o.size, v);
+    spec.albert = train::AlbertConfig::from_preset_or_file(scratch_size, v);
   }
   if (!o.resume && o.encoder_dropout >= 0) {
     spec.albert.hidden_dropout_prob = o.encoder_dropout;
@@ -115,7 +159,7 @@ int run_train_teacher(const Options& o) {
   torch::manual_seed(o.seed);
   train::JointAlbert model(spec.albert, spec.labels, spec.pooling,
                            lexicon ? static_cast<int64_t>(lexicon->full().feature_count()) : 0);
-  if (pretrained) log_load_report(train::load_pretrained(model, *pretrained), o.init);
+  if (pretrained) log_load_report(train::load_pretrained(model, *pretrained), init);
   else if (!o.resume)
     train::init_position_embeddings(*model->albert, train::parse_position_init(o.position_init));
   pretrained.reset();  // the checkpoint's tensors are copied into the model
@@ -150,9 +194,9 @@ int run_train_teacher(const Options& o) {
 
   spec.training = {{"train", o.train},
                    {"dev", o.dev},
-                   {"init", o.init},
-                   {"size", o.init.empty() ? o.size : ""},
-                   {"position_init", o.init.empty() ? o.position_init : ""},
+                   {"init", o.resume ? "(resumed)" : init.empty() ? "none" : init},
+                   {"size", init.empty() && !o.resume ? scratch_size : ""},
+                   {"position_init", init.empty() ? o.position_init : ""},
                    {"encoder_dropout", spec.albert.hidden_dropout_prob},
                    {"loss_weights", weights.to_string()},
                    {"class_weights", train::class_weighting_name(weighting)},

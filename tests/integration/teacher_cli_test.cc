@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli_runner.h"
+#include "core/file_io.h"
 #include "demo_inputs.h"
 #include "test_util.h"
 
@@ -25,8 +26,12 @@ TEST(TeacherCli, TrainPredictEvalOnDemoData) {
   const auto train =
       run_cli("train-teacher --train " + small_train(tmp) + " --dev " + demo("dev") + " --test " +
               demo("test") + " --out " + model +
-              " --size tiny --max-length 24 --epochs 2 --batch-size 32 --threads 1 --seed 1");
+              " --max-length 24 --epochs 2 --batch-size 32 --threads 1 --seed 1");
   ASSERT_EQ(train.exit_code, 0) << train.err;
+  // Without --init, the teacher starts from the shipped encoder.
+  const std::string shipped = std::string(JOINTNLU_SOURCE_DIR) + "/models/zh-tiny";
+  EXPECT_NE(train.err.find("--init " + shipped + ": "), std::string::npos) << train.err;
+  EXPECT_EQ(read_file(model + "/vocab.txt"), read_file(shipped + "/vocab.txt"));
   for (const char* f : {"config.json", "vocab.txt", "model.safetensors", "training.csv"})
     EXPECT_TRUE(fs::exists(model + "/" + f)) << f;
   EXPECT_NE(train.out.find("sentence_acc"), std::string::npos) << train.out;  // the test figures
@@ -38,6 +43,7 @@ TEST(TeacherCli, TrainPredictEvalOnDemoData) {
   EXPECT_EQ(config["hidden_size"], 312);
   EXPECT_GE(config["jointnlu"]["labels"]["domains"].size(), 5u);
   EXPECT_EQ(config["jointnlu"]["max_length"], 24);
+  EXPECT_EQ(config["jointnlu"]["training"]["init"], shipped);
 
   // predict: plain text and JSON lines in, one JSON object per line out.
   const std::string input =
@@ -114,6 +120,25 @@ TEST(TeacherCli, BadInputFailsNamingTheFile) {
                                    tmp.path() + "/m --weights 1,2");
   EXPECT_NE(bad_weights.exit_code, 0);
   EXPECT_NE(bad_weights.err.find("--weights"), std::string::npos) << bad_weights.err;
+}
+
+TEST(TeacherCli, InitNoneTrainsFromScratchAtTheGivenSize) {
+  TempDir tmp;
+  const std::string model = tmp.path() + "/scratch";
+  const auto train = run_cli("train-teacher --train " + small_train(tmp) + " --out " + model +
+                             " --init none --size tiny --max-length 24 --epochs 1 --threads 1");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_EQ(train.err.find("--init "), std::string::npos) << train.err;  // nothing loaded
+  const auto config = nlohmann::json::parse(std::ifstream(model + "/config.json"));
+  EXPECT_EQ(config["jointnlu"]["training"]["init"], "none");
+  EXPECT_EQ(config["jointnlu"]["training"]["size"], "tiny");
+  EXPECT_LT(config["vocab_size"].get<int>(), 2000);  // built from the training data
+
+  // --size shapes a model from scratch only: with the default encoder it is a mistake, said so.
+  const auto size_alone = run_cli("train-teacher --train " + small_train(tmp) + " --out " +
+                                  tmp.path() + "/m --size small");
+  EXPECT_NE(size_alone.exit_code, 0);
+  EXPECT_NE(size_alone.err.find("--init none"), std::string::npos) << size_alone.err;
 }
 
 #endif  // JOINTNLU_WITH_TRAINING
