@@ -35,6 +35,10 @@ constexpr const char* kCurveFile = "curve.csv";
 constexpr const char* kTorchRng = "rng.torch_cpu";
 constexpr int kEvalBatch = 64;
 constexpr int kCalibrationSteps = 3;
+// A --minutes run re-plans its total from its real pace once this share of the first plan has run:
+// the calibration batch is synthetic and leaves out the data pipeline and host-device copies, which
+// made a GPU run's first plan 1.7x too long (its rate then never reached zero).
+constexpr double kReplanAt = 0.03;
 // Time not spent in training steps (evaluation, checkpoints, logging), as a fraction of step time;
 // used to derive the total step count from --minutes.
 constexpr double kOverhead = 0.04;
@@ -606,7 +610,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
                      : static_cast<std::int64_t>(c.warmup);
   }
   // Without a total (neither --steps nor --minutes) the rate stays at its peak after warm-up.
-  const LinearSchedule schedule{
+  LinearSchedule schedule{
       run.peak_lr, run.warmup_steps,
       run.total_steps > 0 ? run.total_steps : std::numeric_limits<std::int64_t>::max()};
 
@@ -678,6 +682,12 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   };
 
   if (!saved) do_eval();
+  // Only a fresh --minutes run re-plans (a resumed one keeps the schedule it saved).
+  std::int64_t replan_at =
+      !saved && c.steps <= 0 && c.minutes > 0
+          ? std::max<std::int64_t>(
+                20, static_cast<std::int64_t>(kReplanAt * static_cast<double>(run.total_steps)))
+          : 0;
   bool stopped = false;
   while (run.total_steps <= 0 || run.step < run.total_steps) {
     if (StopSignal::requested()) {
@@ -686,6 +696,16 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     }
     if (c.minutes > 0 && seconds_since(start) >= c.minutes * 60) break;
     if (c.stop_after > 0 && run.step - first_step >= c.stop_after) break;
+    if (replan_at > 0 && run.step >= replan_at) {
+      const auto planned = run.total_steps;
+      run.total_steps =
+          replan_total_steps(first_step, run.step, seconds_since(start), c.minutes * 60);
+      schedule.total = run.total_steps;
+      progress.set_total(run.total_steps);
+      spdlog::info("re-planned on the real pace after {} steps: {} steps in {} minutes (was {})",
+                   run.step, run.total_steps, c.minutes, planned);
+      replan_at = 0;
+    }
     const auto t0 = Clock::now();
     const Batch batch = pipeline ? pipeline->next_batch() : synthetic;
     const auto t = to_tensors(batch, ids.mask, device);

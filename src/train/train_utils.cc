@@ -191,4 +191,12 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
+std::int64_t replan_total_steps(std::int64_t first, std::int64_t done, double elapsed,
+                                double budget) {
+  const auto steps = std::max<std::int64_t>(1, done - first);
+  const double per_step = std::max(1e-9, elapsed) / static_cast<double>(steps);
+  const double left = std::max(0.0, budget - elapsed) / per_step;
+  return done + std::max<std::int64_t>(1, static_cast<std::int64_t>(left));
+}
+
 }  // namespace jointnlu::train

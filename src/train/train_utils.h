@@ -30,6 +30,7 @@ class Progress {
   void update(std::int64_t done, const std::string& tail, bool force = false);
   void finish(const std::string& tail);
   double elapsed_seconds() const;
+  void set_total(std::int64_t total) { total_ = total; }  // when a plan is revised mid-run
 
  private:
   std::string label_;
@@ -68,6 +69,12 @@ struct LinearSchedule {
   std::int64_t total = 1;
   double at(std::int64_t step) const;
 };
+
+// The total step count of a time-boxed run, re-planned from its own measured pace: `done` steps
+// took `elapsed` seconds (evaluations and checkpoints included) since step `first`; the run may
+// use `budget` seconds in all. At least one more step than already done.
+std::int64_t replan_total_steps(std::int64_t first, std::int64_t done, double elapsed,
+                                double budget);
 
 // Formats seconds as "1h02m", "3m05s" or "12s".
 std::string format_duration(double seconds);

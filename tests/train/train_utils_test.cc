@@ -57,5 +57,20 @@ TEST(CsvLog, RefusesAnUnrelatedHeader) {
   EXPECT_EQ(read_file(path), "x,y\n1,2\n");  // untouched
 }
 
+TEST(LinearSchedule, ReplanFollowsTheMeasuredPace) {
+  // 100 steps from step 0 took 60 s of a 600 s budget: 900 more fit.
+  EXPECT_EQ(replan_total_steps(0, 100, 60.0, 600.0), 1000);
+  // A resumed start counts only this run's steps: 50 steps (from 200) in 100 s, 200 s left.
+  EXPECT_EQ(replan_total_steps(200, 250, 100.0, 300.0), 350);
+  // Out of time already: one more step, never fewer than done.
+  EXPECT_EQ(replan_total_steps(0, 10, 700.0, 600.0), 11);
+  // The revised total ends the rate at zero exactly there.
+  LinearSchedule s{1e-3, 10, 1000};
+  s.total = replan_total_steps(0, 100, 60.0, 300.0);
+  EXPECT_EQ(s.total, 500);
+  EXPECT_GT(s.at(499), 0.0);
+  EXPECT_EQ(s.at(500), 0.0);
+}
+
 }  // namespace
 }  // namespace jointnlu::train
