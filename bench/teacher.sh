@@ -20,4 +20,4 @@ done
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 set -x
 "$bin" train-teacher --train "$data/train.json" --dev "$data/dev.json" --test "$data/test.json" \
-  --out "$out" --size tiny "$@"
+  --out "$out" --init none --size tiny "$@"

@@ -119,6 +119,64 @@ TEST(PretrainCli, SigtermSavesACheckpointAndExitsZero) {
   EXPECT_LT(state.at("step").get<int>(), 1000000);
 }
 
+// Long runs go in pieces: a run stopped by SIGTERM and resumed ends exactly where an uninterrupted
+// one does (same weights, same data position), and its curve goes on in the same file.
+TEST(PretrainCli, ResumeAfterSigtermMatchesAnUninterruptedRun) {
+  Fixture f;
+  constexpr int kSteps = 120;
+  const std::string straight = f.dir.path() + "/straight";
+  std::string straight_args = f.common();
+  straight_args.replace(straight_args.find(f.out), f.out.size(), straight);
+  auto r = run_cli(straight_args + " --build-vocab --steps " + std::to_string(kSteps));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const std::string err_path = f.dir.path() + "/stderr";
+  const std::string cmd = std::string("exec ") + JOINTNLU_BINARY + " " + f.common() +
+                          " --build-vocab --steps " + std::to_string(kSteps) +
+                          " > /dev/null 2> " + err_path;
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (slurp(err_path).find("steps |") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(err_path);
+  const auto stopped_at =
+      nlohmann::json::parse(slurp(f.out + "/trainer_state.json")).at("step").get<int>();
+  if (stopped_at >= kSteps) GTEST_SKIP() << "the run finished before the signal arrived";
+
+  r = run_cli(f.common() + " --resume");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto a = nlohmann::json::parse(slurp(f.out + "/trainer_state.json"));
+  const auto b = nlohmann::json::parse(slurp(straight + "/trainer_state.json"));
+  EXPECT_EQ(a.at("step"), kSteps);
+  EXPECT_EQ(a.at("tokens_seen"), b.at("tokens_seen"));
+  EXPECT_TRUE(slurp(f.out + "/model.safetensors") == slurp(straight + "/model.safetensors"))
+      << "stopped at step " << stopped_at << ": the resumed weights differ";
+
+  // One curve: one header, train rows in step order across the stop, the last at the end.
+  std::istringstream curve(slurp(f.out + "/curve.csv"));
+  std::string line;
+  int headers = 0, last_step = -1, rows_after_stop = 0;
+  while (std::getline(curve, line)) {
+    if (line.rfind("kind,", 0) == 0) ++headers;
+    if (line.rfind("train,", 0) != 0) continue;
+    const int step = std::stoi(line.substr(6, line.find(',', 6) - 6));
+    EXPECT_GT(step, last_step) << line;
+    last_step = step;
+    rows_after_stop += step > stopped_at ? 1 : 0;
+  }
+  EXPECT_EQ(headers, 1);
+  EXPECT_GT(rows_after_stop, 0);
+}
+
 TEST(PretrainCli, MissingCorpusFileIsAnErrorNamingIt) {
   Fixture f;
   const auto r = run_cli("pretrain --corpus " + f.dir.path() + "/nope.txt --train " + f.train +
