@@ -76,6 +76,18 @@ std::optional<std::string> encoder_prefix(const std::vector<std::string>& names)
   return found;
 }
 
+// `name` moved from the encoder prefix `from` to `to` when it is one of AlbertModel's children under
+// `from`; nullopt for every other key (task heads, pretraining heads).
+std::optional<std::string> move_encoder_key(const std::string& name, std::string_view from,
+                                            std::string_view to) {
+  if (!starts_with(name, from)) return std::nullopt;
+  const std::string_view rest = std::string_view(name).substr(from.size());
+  for (const auto child : kEncoderChildren) {
+    if (starts_with(rest, child)) return std::string(to) + std::string(rest);
+  }
+  return std::nullopt;
+}
+
 bool is_known_hf_buffer(const std::string& name) {
   for (const auto tail : kKnownHfBuffers) {
     if (ends_with_component(name, tail)) return true;
@@ -431,6 +443,18 @@ StateDict state_dict(const torch::nn::Module& module, bool include_tied_aliases)
   return out;
 }
 
+StateDict encoder_tensors_under(const StateDict& tensors, const std::string& prefix) {
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : tensors) names.push_back(name);
+  const auto from = encoder_prefix(names);
+  StateDict out;
+  if (!from) return out;
+  for (const auto& [name, tensor] : tensors) {
+    if (const auto moved = move_encoder_key(name, *from, prefix)) out.emplace(*moved, tensor);
+  }
+  return out;
+}
+
 LoadReport load_state_dict(torch::nn::Module& module, const StateDict& checkpoint,
                            const LoadOptions& options) {
   LoadReport report;
@@ -457,13 +481,8 @@ LoadReport load_state_dict(torch::nn::Module& module, const StateDict& checkpoin
   const StateDict* source = &checkpoint;
   if (module_prefix && checkpoint_prefix && *module_prefix != *checkpoint_prefix) {
     for (const auto& [name, tensor] : checkpoint) {
-      std::string target = name;
-      if (starts_with(name, *checkpoint_prefix)) {
-        const std::string_view rest = std::string_view(name).substr(checkpoint_prefix->size());
-        for (const auto child : kEncoderChildren) {
-          if (starts_with(rest, child)) target = *module_prefix + std::string(rest);
-        }
-      }
+      const std::string target =
+          move_encoder_key(name, *checkpoint_prefix, *module_prefix).value_or(name);
       if (!remapped.emplace(target, tensor).second) {
         throw CheckpointError(target + ": present in the checkpoint both with and without the '" +
                               *checkpoint_prefix + "' prefix");

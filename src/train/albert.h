@@ -300,6 +300,11 @@ struct LoadReport {
   bool prefix_remapped = false;
 };
 
+// A checkpoint's encoder (AlbertModel's embeddings., encoder., pooler.) renamed under `prefix`
+// (e.g. "albert."), wherever the checkpoint put it (found by its word embeddings, as
+// load_state_dict does); every other tensor is left out. Empty without exactly one encoder.
+StateDict encoder_tensors_under(const StateDict& tensors, const std::string& prefix);
+
 // Copies `checkpoint` into the module's parameters and buffers (under NoGradGuard, onto the
 // module's device and dtype). Every expected tensor must be present with the same shape and dtype;
 // all checks run before anything is copied, so a failed load leaves the module untouched. Throws

@@ -25,21 +25,6 @@ torch::ScalarType scalar_type(ReleaseDType d) {
   throw std::logic_error("unknown release dtype");
 }
 
-// The encoder's tensors under the prefix fine-tuning loads ("albert."), whichever prefix the source
-// used: AlbertForPreTraining writes "albert.*", a bare AlbertModel has none.
-StateDict encoder_tensors(const StateDict& all) {
-  constexpr std::string_view kPrefix = "albert.";
-  StateDict out;
-  for (const auto& [name, t] : all)
-    if (name.rfind(kPrefix, 0) == 0) out.emplace(name, t);
-  if (!out.empty()) return out;
-  for (const auto& [name, t] : all)
-    if (name.rfind("embeddings.", 0) == 0 || name.rfind("encoder.", 0) == 0 ||
-        name.rfind("pooler.", 0) == 0)
-      out.emplace(std::string(kPrefix) + name, t);
-  return out;
-}
-
 }  // namespace
 
 ReleaseDType parse_release_dtype(const std::string& name) {
@@ -52,11 +37,12 @@ ReleaseDType parse_release_dtype(const std::string& name) {
 ReleaseSummary write_encoder_release(const std::string& source_dir, const std::string& out_dir,
                                      ReleaseDType dtype) {
   const PretrainedEncoder source = read_pretrained(source_dir);
-  StateDict tensors = encoder_tensors(source.tensors);
+  // Under the prefix fine-tuning loads ("albert."), whichever the source used.
+  StateDict tensors = encoder_tensors_under(source.tensors, "albert.");
   if (tensors.empty())
     throw CheckpointError(source_dir +
-                          "/model.safetensors: no encoder tensors (albert.*, or "
-                          "embeddings.* / encoder.* of a bare AlbertModel)");
+                          "/model.safetensors: no encoder tensors (one set of embeddings.* / "
+                          "encoder.*, under any prefix)");
   ReleaseSummary summary;
   for (auto& [name, t] : tensors) {
     if (t.is_floating_point()) {
