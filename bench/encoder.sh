@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # How good is a pretrained encoder downstream? Fine-tunes the SMP2019 teacher from it over several seeds
 # (Table 6's teacher: weights 1,1,2, lr LR, encoder dropout 0.1), distils a student from each seed's
-# teacher and one from the ensemble of all of them, and prints mean ± std (bench/summarize.py). Resumable:
+# teacher and one from the ensemble of all of them (or of ENSEMBLE_SEEDS'), and prints mean ± std (bench/summarize.py). Resumable:
 # every run is cached as $OUT/runs/NAME-sSEED.json; kill and restart at will.
 #
 #   bench/encoder.sh ENCODER_DIR          # e.g. models/zh-tiny, or a pretrain --out / release-encoder dir
 #
 # Environment: JOINTNLU, SMP2019, OUT (default runs/encoder/<basename of ENCODER_DIR>), SEEDS (default
-# "1 2 3"), LR (teacher peak rate, default 5e-4), TEACHER_FLAGS (more train-teacher flags), STAGES
+# "1 2 3"), ENSEMBLE_SEEDS, LR (teacher peak rate, default 5e-4), TEACHER_FLAGS (more train-teacher flags), STAGES
 # (default "teacher student ensemble"), THREADS (per run, default 1), JOBS (default 2).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,12 +63,16 @@ if [[ " $stages " == *" student "* ]]; then
   wait
 fi
 if [[ " $stages " == *" ensemble "* ]]; then
+  # The teachers of ENSEMBLE_SEEDS (default: SEEDS) as one; the run is named student-ensN (N teachers).
   ensemble=()
-  for s in $seeds; do [[ -f $out/runs/teacher-s$s/config.json ]] && ensemble+=(--teacher "$out/runs/teacher-s$s"); done
-  if (( ${#ensemble[@]} > 1 )); then
+  for s in ${ENSEMBLE_SEEDS:-$seeds}; do
+    [[ -f $out/runs/teacher-s$s/config.json ]] && ensemble+=(--teacher "$out/runs/teacher-s$s")
+  done
+  if (( ${#ensemble[@]} > 2 )); then
     for seed in $seeds; do
       wait_slot
-      run student-ens "$seed" "$bin" distill "${ensemble[@]}" "${common[@]}" "${distill[@]}" &
+      run "student-ens$(( ${#ensemble[@]} / 2 ))" "$seed" "$bin" distill "${ensemble[@]}" "${common[@]}" \
+        "${distill[@]}" &
     done
     wait
   fi
