@@ -81,4 +81,24 @@ if [ "$with_training" = ON ]; then
     log "WARNING: libtorch is NOT using OpenBLAS; training will be ~8x slower"
   fi
 fi
+# The shipped encoder's vocabulary is not committed: it is byte for byte a file of ../shared's
+# pretrained encoder, and nothing of ../shared is copied into the project. It is made here from the
+# corpus it was built from (the same builder as pretrain --build-vocab) and checked against its hash.
+enc="$here/models/zh-tiny"
+shared="${JOINTNLU_SHARED_DIR:-$here/../shared}"
+if [ ! -f "$enc/vocab.txt" ]; then
+  if [ -d "$shared/corpus/zh" ] && [ -f "$shared/data/smp2019/train.json" ]; then
+    "$build_dir/jointnlu" vocab --corpus "$shared"/corpus/zh/*.txt --train "$shared/data/smp2019/train.json" \
+      --out "$enc/vocab.txt.new" 2>/dev/null
+    if [ "$(sha256sum "$enc/vocab.txt.new" | cut -d' ' -f1)" = "$(cat "$enc/vocab.sha256")" ]; then
+      mv "$enc/vocab.txt.new" "$enc/vocab.txt"
+      log "made $enc/vocab.txt from $shared/corpus/zh"
+    else
+      rm -f "$enc/vocab.txt.new"
+      log "WARNING: the vocabulary made from $shared/corpus/zh does not match $enc/vocab.sha256; the shipped encoder stays unusable"
+    fi
+  else
+    log "no $shared/corpus/zh: the shipped encoder has no vocabulary here (train-teacher needs --init DIR or --init none; the demo trains from scratch)"
+  fi
+fi
 log "done: $build_dir/jointnlu"

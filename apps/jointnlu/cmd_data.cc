@@ -1,5 +1,12 @@
-// `jointnlu data stats FILE...`
+// `jointnlu data stats FILE...` and `jointnlu vocab`
+#include <spdlog/spdlog.h>
+
 #include <iostream>
+
+#include "core/corpus.h"
+#include "core/dataset.h"
+#include "core/file_io.h"
+#include "core/vocab_builder.h"
 
 #include "options.h"
 #include "report.h"
@@ -27,7 +34,31 @@ std::vector<Command> data_commands() {
                   // Problems are listed above; a non-zero exit lets scripts stop on unclean data.
                   return problems == 0 ? 0 : 3;
                 }};
-  return {stats};
+  Command vocab{
+      "vocab",
+      "Build a vocab.txt from a corpus as pretrain --build-vocab does (e.g. to recreate the shipped "
+      "encoder's vocabulary, scripts/setup.sh)",
+      {Opt::kCorpus, Opt::kTrain, Opt::kMinCount, Opt::kOut},
+      [](const Options& o) {
+        if (o.corpus.empty()) throw std::invalid_argument("vocab needs --corpus");
+        if (o.out.empty()) throw std::invalid_argument("vocab needs --out FILE");
+        std::vector<std::string> files;
+        for (const auto& spec : o.corpus) files.push_back(parse_corpus_spec(spec).path);
+        std::vector<std::string> forced;
+        if (!o.train.empty())
+          for (auto& r : read_records(o.train)) forced.push_back(std::move(r.text));
+        VocabBuildOptions options;
+        options.min_count = static_cast<std::size_t>(std::max(1, o.min_count));
+        const auto v = build_corpus_vocabulary(files, forced, options,
+                                               [](const std::string& m) { spdlog::warn("{}", m); });
+        std::string text;
+        for (const auto& t : v.tokens) text += t + "\n";
+        write_file_atomic(o.out, text);
+        spdlog::info("{}: {} tokens ({} distinct characters in {} counted; {} added to cover --train)",
+                     o.out, v.tokens.size(), v.distinct_chars, v.total_chars, v.added);
+        return 0;
+      }};
+  return {stats, vocab};
 }
 
 }  // namespace jointnlu::cli

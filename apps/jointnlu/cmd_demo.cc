@@ -9,6 +9,7 @@
 
 #include "core/file_io.h"
 #include "demo_data.h"
+#include "shipped_encoder.h"
 #include "options.h"
 #include "report_run.h"
 #include "trainer_plugin.h"
@@ -57,6 +58,12 @@ std::vector<Command> demo_commands() {
         p.dev = data + "/dev.json";
         p.test = data + "/test.json";
         p.config = p.out + "/demo-config.json";
+        // The demo must run on any fresh machine; without the shipped encoder's vocabulary (made
+        // by scripts/setup.sh from ../shared) the teacher starts from scratch instead.
+        if (const ShippedEncoder shipped = find_shipped_encoder(); shipped.dir.empty()) {
+          spdlog::warn("{}; the demo teacher trains from scratch", shipped.problem);
+          p.init = "none";
+        }
         auto config = demo_config();
         config["threads"] = o.threads;
         write_file_atomic(p.config, config.dump(2) + "\n");

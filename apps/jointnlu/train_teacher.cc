@@ -2,8 +2,6 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -17,6 +15,7 @@
 #include "core/utf8.h"
 #include "core/vocab_builder.h"
 #include "report.h"
+#include "shipped_encoder.h"
 #include "train/batching.h"
 #include "train/joint_albert.h"
 #include "train/joint_loss.h"
@@ -59,31 +58,6 @@ nlohmann::json class_weight_summary(const torch::Tensor& w) {
   return {{"min", w.min().item<double>()}, {"max", w.max().item<double>()}};
 }
 
-// The encoder train-teacher starts from when --init is not given: the project's released one
-// (models/zh-tiny, its card in models/zh-tiny/MODEL.md). Looked up beside the binary first, so a
-// copied tree (bin + models) works, then in the source tree this plugin was built from.
-std::string shipped_encoder_dir() {
-  constexpr const char* kName = "zh-tiny";
-  std::vector<fs::path> candidates;
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) candidates.push_back(fs::path(std::string(exe, static_cast<std::size_t>(n)))
-                                      .parent_path()
-                                      .parent_path() /
-                                  "models" / kName);
-#ifdef JOINTNLU_MODELS_DIR
-  candidates.push_back(fs::path(JOINTNLU_MODELS_DIR) / kName);
-#endif
-  std::string tried;
-  for (const auto& c : candidates) {
-    if (fs::exists(c / "config.json")) return c.string();
-    tried += (tried.empty() ? "" : ", ") + c.string();
-  }
-  throw std::invalid_argument("no --init given and the shipped encoder " + std::string(kName) +
-                              " is not there (looked in " + tried +
-                              "): give --init DIR, or --init none to train from scratch");
-}
-
 // Where the encoder comes from: "" = a fresh initialisation of the --size preset (--init none),
 // else a directory in the Hugging Face ALBERT layout (--init DIR, by default the shipped encoder).
 std::string resolve_init(const Options& o) {
@@ -96,7 +70,12 @@ std::string resolve_init(const Options& o) {
     throw std::invalid_argument("--size " + o.size +
                                 " shapes a teacher trained from scratch: give --init none with it "
                                 "(otherwise the encoder's own shape is used)");
-  return o.init.empty() ? shipped_encoder_dir() : o.init;
+  if (!o.init.empty()) return o.init;
+  const ShippedEncoder shipped = find_shipped_encoder();
+  if (shipped.dir.empty())
+    throw std::invalid_argument("no --init given and " + shipped.problem +
+                                ": give --init DIR, or --init none to train from scratch");
+  return shipped.dir;
 }
 
 }  // namespace

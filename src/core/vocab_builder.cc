@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/corpus.h"
 #include "core/tokenizer.h"
 #include "core/utf8.h"
 
@@ -184,6 +185,29 @@ std::size_t ensure_coverage(std::vector<std::string>& vocab,
     added += added_now;
   }
   throw std::runtime_error("vocabulary coverage did not converge");
+}
+
+CorpusVocabulary build_corpus_vocabulary(const std::vector<std::string>& corpus_files,
+                                         const std::vector<std::string>& forced,
+                                         const VocabBuildOptions& options,
+                                         const std::function<void(const std::string&)>& warn) {
+  VocabBuilder builder(options);
+  for (const auto& path : corpus_files) {
+    for_each_line(
+        path,
+        [&](std::string_view line, std::size_t) {
+          builder.add_text(line);
+          return true;
+        },
+        warn);
+  }
+  for (const auto& t : forced) builder.force_text(t);
+  CorpusVocabulary v;
+  v.tokens = builder.build();
+  v.added = ensure_coverage(v.tokens, forced);
+  v.distinct_chars = builder.distinct_chars();
+  v.total_chars = builder.total_chars();
+  return v;
 }
 
 }  // namespace jointnlu

@@ -66,24 +66,14 @@ std::vector<std::string> build_vocabulary(const PretrainConfig& c,
                                           const std::vector<std::string>& forced) {
   VocabBuildOptions options;
   options.min_count = static_cast<std::size_t>(std::max(1, c.min_count));
-  VocabBuilder builder(options);
-  const auto warn = [](const std::string& m) { spdlog::warn("{}", m); };
-  for (const auto& f : c.corpus) {
-    for_each_line(
-        f.path,
-        [&](std::string_view line, std::size_t) {
-          builder.add_text(line);
-          return true;
-        },
-        warn);
-  }
-  for (const auto& t : forced) builder.force_text(t);
-  auto vocab = builder.build();
-  const std::size_t added = ensure_coverage(vocab, forced);
+  std::vector<std::string> files;
+  for (const auto& f : c.corpus) files.push_back(f.path);
+  auto v = build_corpus_vocabulary(files, forced, options,
+                                   [](const std::string& m) { spdlog::warn("{}", m); });
   spdlog::info(
       "vocabulary: {} tokens ({} distinct characters in {} counted; {} added to cover --train)",
-      vocab.size(), builder.distinct_chars(), builder.total_chars(), added);
-  return vocab;
+      v.tokens.size(), v.distinct_chars, v.total_chars, v.added);
+  return std::move(v.tokens);
 }
 
 // ---- tensors of a batch ----

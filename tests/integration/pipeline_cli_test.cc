@@ -27,7 +27,8 @@ TEST(PipelineCli, AllStagesThenResumeSkipsThem) {
           "bench": false, "threads": 1, "examples": ["播放周杰伦的稻香"]})");
   const std::string run = tmp.path() + "/run";
   const std::string args = "pipeline --train " + small_train(tmp) + " --dev " + demo("dev") +
-                           " --test " + demo("test") + " --out " + run + " --config " + config;
+                           " --test " + demo("test") + " --out " + run + " --config " + config +
+                           " --init none";
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"config.json", "teacher/model.safetensors", "student/model.safetensors",

@@ -64,6 +64,26 @@ struct Fixture {
   }
 };
 
+// Starts `args` (a jointnlu command line) in the background, sends SIGTERM once it is training (its
+// progress line is on stderr), and waits for it. Returns the wait status; stderr goes to err_path.
+int run_then_sigterm(const std::string& args, const std::string& err_path) {
+  const std::string cmd =
+      std::string("exec ") + JOINTNLU_BINARY + " " + args + " > /dev/null 2> " + err_path;
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (slurp(err_path).find("steps |") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  return ::waitpid(pid, &status, 0) == pid ? status : -1;
+}
+
 TEST(PretrainCli, WritesCheckpointAndResumesFromTheSavedStep) {
   Fixture f;
   auto r = run_cli(f.common() + " --build-vocab --steps 3");
@@ -94,22 +114,8 @@ TEST(PretrainCli, WritesCheckpointAndResumesFromTheSavedStep) {
 TEST(PretrainCli, SigtermSavesACheckpointAndExitsZero) {
   Fixture f;
   const std::string err_path = f.dir.path() + "/stderr";
-  const std::string cmd = std::string("exec ") + JOINTNLU_BINARY + " " + f.common() +
-                          " --build-vocab --steps 1000000 > /dev/null 2> " + err_path;
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  // Wait until it is training (the progress line), then ask it to stop.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (slurp(err_path).find("steps |") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  const int status = run_then_sigterm(f.common() + " --build-vocab --steps 1000000", err_path);
+  ASSERT_NE(status, -1);
   const std::string err = slurp(err_path);
   ASSERT_TRUE(WIFEXITED(status)) << err;
   EXPECT_EQ(WEXITSTATUS(status), 0) << err;
@@ -131,23 +137,9 @@ TEST(PretrainCli, ResumeAfterSigtermMatchesAnUninterruptedRun) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   const std::string err_path = f.dir.path() + "/stderr";
-  const std::string cmd = std::string("exec ") + JOINTNLU_BINARY + " " + f.common() +
-                          " --build-vocab --steps " + std::to_string(kSteps) +
-                          " > /dev/null 2> " + err_path;
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (slurp(err_path).find("steps |") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(err_path);
+  const int status =
+      run_then_sigterm(f.common() + " --build-vocab --steps " + std::to_string(kSteps), err_path);
+  ASSERT_TRUE(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(err_path);
   const auto stopped_at =
       nlohmann::json::parse(slurp(f.out + "/trainer_state.json")).at("step").get<int>();
   if (stopped_at >= kSteps) GTEST_SKIP() << "the run finished before the signal arrived";
@@ -175,6 +167,23 @@ TEST(PretrainCli, ResumeAfterSigtermMatchesAnUninterruptedRun) {
   }
   EXPECT_EQ(headers, 1);
   EXPECT_GT(rows_after_stop, 0);
+}
+
+// `jointnlu vocab` (how setup.sh recreates the shipped encoder's vocabulary) builds exactly the
+// vocabulary pretrain --build-vocab does from the same corpus and training set.
+TEST(PretrainCli, VocabCommandMatchesPretrainBuildVocab) {
+  Fixture f;
+  auto r = run_cli(f.common() + " --build-vocab --steps 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string out = f.dir.path() + "/vocab.txt";
+  r = run_cli("vocab --corpus " + f.corpus + " --train " + f.train + " --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(slurp(out), slurp(f.out + "/vocab.txt"));
+  EXPECT_NE(slurp(out).find("\n空\n"), std::string::npos);  // a --train character, not in the corpus
+
+  r = run_cli("vocab --corpus " + f.dir.path() + "/nope.txt --out " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find(f.dir.path() + "/nope.txt"), std::string::npos) << r.err;
 }
 
 TEST(PretrainCli, MissingCorpusFileIsAnErrorNamingIt) {
