@@ -5,7 +5,7 @@
 
 #include "core/corpus.h"
 #include "core/dataset.h"
-#include "core/file_io.h"
+#include "core/tokenizer.h"
 #include "core/vocab_builder.h"
 
 #include "options.h"
@@ -51,9 +51,7 @@ std::vector<Command> data_commands() {
         options.min_count = static_cast<std::size_t>(std::max(1, o.min_count));
         const auto v = build_corpus_vocabulary(files, forced, options,
                                                [](const std::string& m) { spdlog::warn("{}", m); });
-        std::string text;
-        for (const auto& t : v.tokens) text += t + "\n";
-        write_file_atomic(o.out, text);
+        Tokenizer(v.tokens).save_vocab(o.out);  // checks the tokens as any vocab.txt reader does
         spdlog::info("{}: {} tokens ({} distinct characters in {} counted; {} added to cover --train)",
                      o.out, v.tokens.size(), v.distinct_chars, v.total_chars, v.added);
         return 0;

@@ -287,10 +287,12 @@ const std::string& Tokenizer::token(int id) const {
   return vocab_[static_cast<std::size_t>(id)];
 }
 
-void Tokenizer::save_vocab(const std::string& path) const {
-  write_file_atomic(path, [this](std::ostream& out) {
-    for (const std::string& token : vocab_) out << token << '\n';
-  });
+void Tokenizer::save_vocab(const std::string& path) const { write_file_atomic(path, vocab_text()); }
+
+std::string Tokenizer::vocab_text() const {
+  std::string text;
+  for (const std::string& token : vocab_) text += token + '\n';
+  return text;
 }
 
 Encoding Tokenizer::encode(std::string_view text) const {

@@ -94,6 +94,8 @@ class Tokenizer {
 
   // Writes vocab.txt atomically (one token per line), readable by from_vocab_file and by HF.
   void save_vocab(const std::string& path) const;
+  // The same contents as a string (for a checkpoint written as one set of files).
+  std::string vocab_text() const;
 
  private:
   // Hashes std::string and std::string_view alike, so lookups of pieces need no std::string.

@@ -59,9 +59,7 @@ ReleaseSummary write_encoder_release(const std::string& source_dir, const std::s
   auto config = source.config.to_json();
   config["architectures"] = {"AlbertModel"};
   c.files["config.json"] = config.dump(2) + "\n";
-  std::string vocab;
-  for (const auto& token : source.tokenizer.vocab()) vocab += token + "\n";
-  c.files["vocab.txt"] = vocab;
+  c.files["vocab.txt"] = source.tokenizer.vocab_text();
   c.files["tokenizer_config.json"] =
       nlohmann::json{{"tokenizer_class", "BertTokenizer"},
                      {"do_lower_case", source.tokenizer.options().lower_case}}

@@ -68,9 +68,7 @@ CheckpointContents joint_checkpoint(const nlohmann::json& config, const Tokenize
   CheckpointContents c;
   if (lexicon) c.files[kLexiconFile] = lexicon->to_tsv();
   c.files["config.json"] = config.dump(2) + "\n";
-  std::string vocab;
-  for (const auto& token : tokenizer.vocab()) vocab += token + "\n";
-  c.files["vocab.txt"] = std::move(vocab);
+  c.files["vocab.txt"] = tokenizer.vocab_text();
   // What transformers' AutoTokenizer reads to rebuild the same tokenizer from the directory.
   c.files["tokenizer_config.json"] =
       nlohmann::json{{"do_lower_case", tokenizer.options().lower_case},

@@ -370,9 +370,7 @@ class Saver {
     // An rtd checkpoint's config describes the discriminator, a plain ALBERT under albert.*.
     cfg["architectures"] = {config_.objective == "rtd" ? "AlbertModel" : "AlbertForPreTraining"};
     c.files["config.json"] = cfg.dump(2) + "\n";
-    std::string vocab;
-    for (const auto& t : tokenizer_.vocab()) vocab += t + "\n";
-    c.files["vocab.txt"] = vocab;
+    c.files["vocab.txt"] = tokenizer_.vocab_text();
     c.files["tokenizer_config.json"] =
         nlohmann::json{{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", true}}.dump(2) +
         "\n";
