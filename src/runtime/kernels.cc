@@ -123,8 +123,7 @@ void gemm_int8_scalar(const PackedMatrix& w, const QuantizedActivations& x, cons
             w.int8_data() + unit_index(p, g, groups, w.panels()) * kPanelRows * kInt8Group;
         for (std::size_t r = 0; r < kPanelRows; ++r) {
           for (std::size_t j = 0; j < kInt8Group; ++j) {
-            acc[r] += std::int32_t{unit[r * kInt8Group + j]} *
-                      std::int32_t{xt[g * kInt8Group + j]};
+            acc[r] += std::int32_t{unit[r * kInt8Group + j]} * std::int32_t{xt[g * kInt8Group + j]};
           }
         }
       }
@@ -163,6 +162,23 @@ std::uint64_t read_bytes_scalar(const std::byte* data, std::size_t bytes) {
   return a + b + c + d;
 }
 
+void add_rows_f32_scalar(const float* table, const std::uint16_t* ids, std::size_t n,
+                         std::size_t width, float* g) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* row = table + static_cast<std::size_t>(ids[i]) * width;
+    for (std::size_t j = 0; j < width; ++j) g[j] += row[j];
+  }
+}
+
+void add_rows_int8_scalar(const std::int8_t* table, const float* scale, const std::uint16_t* ids,
+                          std::size_t n, std::size_t width, float* g) {
+  for (std::size_t j = 0; j < width; ++j) {
+    std::int32_t sum = 0;
+    for (std::size_t i = 0; i < n; ++i) sum += table[static_cast<std::size_t>(ids[i]) * width + j];
+    g[j] += static_cast<float>(sum) * scale[j];
+  }
+}
+
 // ---- adapters from the public types to the ISA files' plain views ----
 
 template <auto kGemm>
@@ -197,16 +213,25 @@ void gemm_int8_scratch_adapter(const PackedMatrix& w, const QuantizedActivations
   kGemm(int8_view(w), quant_view(x), bias, y, accumulate, scratch.data());
 }
 
-constexpr Kernels kScalarKernels{Isa::kScalar, gemm_f32_scalar, quantize_rows_scalar,
-                                 gemm_int8_scalar, lstm_cell_scalar, read_bytes_scalar};
-constexpr Kernels kAvx2Kernels{Isa::kAvx2, gemm_f32_adapter<detail::gemm_f32_avx2>,
+constexpr Kernels kScalarKernels{Isa::kScalar,        gemm_f32_scalar,     quantize_rows_scalar,
+                                 gemm_int8_scalar,    lstm_cell_scalar,    read_bytes_scalar,
+                                 add_rows_f32_scalar, add_rows_int8_scalar};
+constexpr Kernels kAvx2Kernels{Isa::kAvx2,
+                               gemm_f32_adapter<detail::gemm_f32_avx2>,
                                quantize_adapter<detail::quantize_rows_avx2>,
-                               gemm_int8_adapter<detail::gemm_int8_avx2>, detail::lstm_cell_avx2,
-                               detail::read_bytes_avx2};
-constexpr Kernels kAvx512Kernels{Isa::kAvx512, gemm_f32_adapter<detail::gemm_f32_avx512>,
+                               gemm_int8_adapter<detail::gemm_int8_avx2>,
+                               detail::lstm_cell_avx2,
+                               detail::read_bytes_avx2,
+                               detail::add_rows_f32_avx2,
+                               detail::add_rows_int8_avx2};
+constexpr Kernels kAvx512Kernels{Isa::kAvx512,
+                                 gemm_f32_adapter<detail::gemm_f32_avx512>,
                                  quantize_adapter<detail::quantize_rows_avx512>,
                                  gemm_int8_scratch_adapter<detail::gemm_int8_avx512>,
-                                 detail::lstm_cell_avx512, detail::read_bytes_avx512};
+                                 detail::lstm_cell_avx512,
+                                 detail::read_bytes_avx512,
+                                 detail::add_rows_f32_avx512,
+                                 detail::add_rows_int8_avx512};
 
 }  // namespace
 
@@ -328,9 +353,9 @@ float PackedMatrix::dequantized(std::size_t r, std::size_t c) const {
   if (type_ == WeightType::kF32)
     return f32_data()[unit_index(p, c, cols_, panels_) * kPanelRows + lane];
   const std::size_t g = c / kInt8Group;
-  const std::int8_t q = int8_data()[(unit_index(p, g, groups_, panels_) * kPanelRows + lane) *
-                                        kInt8Group +
-                                    c % kInt8Group];
+  const std::int8_t q =
+      int8_data()[(unit_index(p, g, groups_, panels_) * kPanelRows + lane) * kInt8Group +
+                  c % kInt8Group];
   return static_cast<float>(q) * scales_[r];
 }
 

@@ -161,6 +161,14 @@ struct Kernels {
   // returns a checksum, so the reads cannot be elided. `bench` times it to learn the read bandwidth
   // the matrix kernels can get from wherever a buffer of that size sits (L1, L2 or memory).
   std::uint64_t (*read_bytes)(const std::byte* data, std::size_t bytes);
+  // g[width] += the rows `ids` of table [*, width] (the product of 0/1 features with their weight
+  // columns: a lexicon's input to the first layer). Rows are added in the order given.
+  void (*add_rows_f32)(const float* table, const std::uint16_t* ids, std::size_t n,
+                       std::size_t width, float* g);
+  // The same for int8 rows with per-column scales: g[k] += float(exact integer sum of the rows'
+  // k-th values) * scale[k].
+  void (*add_rows_int8)(const std::int8_t* table, const float* scale, const std::uint16_t* ids,
+                        std::size_t n, std::size_t width, float* g);
 };
 
 // The kernels of one path (which must be supported: see isa_supported()).

@@ -327,4 +327,75 @@ std::uint64_t read_bytes_avx2(const std::byte* data, size_t bytes) {
   return lanes[0] + lanes[1] + lanes[2] + lanes[3];
 }
 
+void add_rows_f32_avx2(const float* table, const std::uint16_t* ids, size_t n, size_t width,
+                       float* g) {
+  size_t j = 0;
+  // 32 columns of g stay in registers while every row is added.
+  for (; j + 32 <= width; j += 32) {
+    __m256 a0 = _mm256_loadu_ps(g + j), a1 = _mm256_loadu_ps(g + j + 8);
+    __m256 a2 = _mm256_loadu_ps(g + j + 16), a3 = _mm256_loadu_ps(g + j + 24);
+    for (size_t i = 0; i < n; ++i) {
+      const float* row = table + size_t{ids[i]} * width + j;
+      a0 = _mm256_add_ps(a0, _mm256_loadu_ps(row));
+      a1 = _mm256_add_ps(a1, _mm256_loadu_ps(row + 8));
+      a2 = _mm256_add_ps(a2, _mm256_loadu_ps(row + 16));
+      a3 = _mm256_add_ps(a3, _mm256_loadu_ps(row + 24));
+    }
+    _mm256_storeu_ps(g + j, a0);
+    _mm256_storeu_ps(g + j + 8, a1);
+    _mm256_storeu_ps(g + j + 16, a2);
+    _mm256_storeu_ps(g + j + 24, a3);
+  }
+  for (; j + 8 <= width; j += 8) {
+    __m256 a = _mm256_loadu_ps(g + j);
+    for (size_t i = 0; i < n; ++i)
+      a = _mm256_add_ps(a, _mm256_loadu_ps(table + size_t{ids[i]} * width + j));
+    _mm256_storeu_ps(g + j, a);
+  }
+  for (; j < width; ++j)
+    for (size_t i = 0; i < n; ++i) g[j] += table[size_t{ids[i]} * width + j];
+}
+
+namespace {
+
+// g[j .. j+8) += float(sum) * scale.
+JOINTNLU_INLINE void add_scaled8(__m256i sum, const float* scale, float* g, size_t j) {
+  const __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(sum), _mm256_loadu_ps(scale + j));
+  _mm256_storeu_ps(g + j, _mm256_add_ps(_mm256_loadu_ps(g + j), v));
+}
+
+}  // namespace
+
+void add_rows_int8_avx2(const std::int8_t* table, const float* scale, const std::uint16_t* ids,
+                        size_t n, size_t width, float* g) {
+  size_t j = 0;
+  // 32 columns at a time: two vectors of 16 16-bit sums, widened after every kMaxInt16Rows rows.
+  for (; j + 32 <= width; j += 32) {
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t first = 0; first < n; first += kMaxInt16Rows) {
+      const size_t last = first + kMaxInt16Rows < n ? first + kMaxInt16Rows : n;
+      __m256i a0 = _mm256_setzero_si256(), a1 = a0;
+      for (size_t i = first; i < last; ++i) {
+        const std::int8_t* row = table + size_t{ids[i]} * width + j;
+        a0 = _mm256_add_epi16(a0, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)row)));
+        a1 =
+            _mm256_add_epi16(a1, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(row + 16))));
+      }
+      s0 = _mm256_add_epi32(s0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a0)));
+      s1 = _mm256_add_epi32(s1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a0, 1)));
+      s2 = _mm256_add_epi32(s2, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a1)));
+      s3 = _mm256_add_epi32(s3, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a1, 1)));
+    }
+    add_scaled8(s0, scale, g, j);
+    add_scaled8(s1, scale, g, j + 8);
+    add_scaled8(s2, scale, g, j + 16);
+    add_scaled8(s3, scale, g, j + 24);
+  }
+  for (; j < width; ++j) {
+    std::int32_t sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += table[size_t{ids[i]} * width + j];
+    g[j] += static_cast<float>(sum) * scale[j];
+  }
+}
+
 }  // namespace jointnlu::runtime::detail

@@ -374,4 +374,80 @@ std::uint64_t read_bytes_avx512(const std::byte* data, size_t bytes) {
       _mm512_reduce_add_epi64(_mm512_add_epi64(_mm512_add_epi64(a, b), _mm512_add_epi64(c, d))));
 }
 
+void add_rows_f32_avx512(const float* table, const std::uint16_t* ids, size_t n, size_t width,
+                         float* g) {
+  size_t j = 0;
+  // 64 columns of g stay in registers while every row is added, so g is read and written once.
+  for (; j + 64 <= width; j += 64) {
+    __m512 a0 = _mm512_loadu_ps(g + j), a1 = _mm512_loadu_ps(g + j + 16);
+    __m512 a2 = _mm512_loadu_ps(g + j + 32), a3 = _mm512_loadu_ps(g + j + 48);
+    for (size_t i = 0; i < n; ++i) {
+      const float* row = table + size_t{ids[i]} * width + j;
+      a0 = _mm512_add_ps(a0, _mm512_loadu_ps(row));
+      a1 = _mm512_add_ps(a1, _mm512_loadu_ps(row + 16));
+      a2 = _mm512_add_ps(a2, _mm512_loadu_ps(row + 32));
+      a3 = _mm512_add_ps(a3, _mm512_loadu_ps(row + 48));
+    }
+    _mm512_storeu_ps(g + j, a0);
+    _mm512_storeu_ps(g + j + 16, a1);
+    _mm512_storeu_ps(g + j + 32, a2);
+    _mm512_storeu_ps(g + j + 48, a3);
+  }
+  for (; j < width; j += 16) {
+    const __mmask16 mask = tail_mask(width - j);
+    __m512 a = _mm512_maskz_loadu_ps(mask, g + j);
+    for (size_t i = 0; i < n; ++i)
+      a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(mask, table + size_t{ids[i]} * width + j));
+    _mm512_mask_storeu_ps(g + j, mask, a);
+  }
+}
+
+namespace {
+
+// g[j .. j+16) (masked) += float(sum) * scale.
+JOINTNLU_INLINE void add_scaled(__m512i sum, const float* scale, float* g, size_t j,
+                                __mmask16 mask) {
+  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(sum), _mm512_maskz_loadu_ps(mask, scale + j));
+  _mm512_mask_storeu_ps(g + j, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, g + j), v));
+}
+
+}  // namespace
+
+void add_rows_int8_avx512(const std::int8_t* table, const float* scale, const std::uint16_t* ids,
+                          size_t n, size_t width, float* g) {
+  size_t j = 0;
+  // 64 columns at a time: two vectors of 32 16-bit sums, widened into four of 32-bit sums after
+  // every kMaxInt16Rows rows (one conversion per 32 values, where 32-bit sums would need two).
+  for (; j + 64 <= width; j += 64) {
+    __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t first = 0; first < n; first += kMaxInt16Rows) {
+      const size_t last = first + kMaxInt16Rows < n ? first + kMaxInt16Rows : n;
+      __m512i a0 = _mm512_setzero_si512(), a1 = a0;
+      for (size_t i = first; i < last; ++i) {
+        const std::int8_t* row = table + size_t{ids[i]} * width + j;
+        a0 = _mm512_add_epi16(a0, _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i*)row)));
+        a1 = _mm512_add_epi16(a1,
+                              _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i*)(row + 32))));
+      }
+      s0 = _mm512_add_epi32(s0, _mm512_cvtepi16_epi32(_mm512_castsi512_si256(a0)));
+      s1 = _mm512_add_epi32(s1, _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(a0, 1)));
+      s2 = _mm512_add_epi32(s2, _mm512_cvtepi16_epi32(_mm512_castsi512_si256(a1)));
+      s3 = _mm512_add_epi32(s3, _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(a1, 1)));
+    }
+    add_scaled(s0, scale, g, j, 0xFFFF);
+    add_scaled(s1, scale, g, j + 16, 0xFFFF);
+    add_scaled(s2, scale, g, j + 32, 0xFFFF);
+    add_scaled(s3, scale, g, j + 48, 0xFFFF);
+  }
+  // The last columns, 16 at a time in 32-bit sums.
+  for (; j < width; j += 16) {
+    const __mmask16 mask = tail_mask(width - j);
+    __m512i s = _mm512_setzero_si512();
+    for (size_t i = 0; i < n; ++i)
+      s = _mm512_add_epi32(
+          s, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, table + size_t{ids[i]} * width + j)));
+    add_scaled(s, scale, g, j, mask);
+  }
+}
+
 }  // namespace jointnlu::runtime::detail

@@ -14,13 +14,13 @@ namespace jointnlu::runtime::detail {
 
 // Every packed matrix is cut into panels of kPanelRows consecutive rows (the last one zero-padded).
 // fp32: element (p*16 + r, k) sits at data[unit_index(p, k, cols, panels)*16 + r] (see below), so
-// one 64-byte vector holds column k of 16 rows: the matrix-vector product becomes vector FMAs with a broadcast of x[k]
-// and needs no horizontal sums, and the same panels feed the GEMM micro-kernel (rows of X
-// broadcast, panels loaded).
+// one 64-byte vector holds column k of 16 rows: the matrix-vector product becomes vector FMAs with
+// a broadcast of x[k] and needs no horizontal sums, and the same panels feed the GEMM micro-kernel
+// (rows of X broadcast, panels loaded).
 inline constexpr std::size_t kPanelRows = 16;
 // int8: columns are grouped by 4 (zero-padded to cols4*4), and q(p*16 + r, 4*g + j) sits at
-// data[(unit_index(p, g, cols4, panels)*16 + r)*4 + j]: one 64-byte vector is exactly the operand of vpdpbusd (16
-// lanes x 4 consecutive columns) against a broadcast 32-bit group of 4 activations.
+// data[(unit_index(p, g, cols4, panels)*16 + r)*4 + j]: one 64-byte vector is exactly the operand
+// of vpdpbusd (16 lanes x 4 consecutive columns) against a broadcast 32-bit group of 4 activations.
 inline constexpr std::size_t kInt8Group = 4;
 // Panels are stored in blocks of kBlockPanels, interleaved by column (fp32) or group (int8): block
 // b holds its nb (4, or fewer in the last block) panels' 64-byte units in the order (unit 0 of
@@ -33,8 +33,8 @@ inline constexpr std::size_t kBlockPanels = 4;
 // Index in 64-byte units of unit u (a column for fp32, a group of 4 columns for int8) of panel p,
 // for a matrix of `panels` panels and `units` units per panel. Static: an inline function with
 // external linkage would be a COMDAT symbol (see above).
-// Panels in the block holding panel p: kBlockPanels, or fewer in the last block. Consecutive units of
-// one panel are that many 64-byte units apart.
+// Panels in the block holding panel p: kBlockPanels, or fewer in the last block. Consecutive units
+// of one panel are that many 64-byte units apart.
 static inline std::size_t block_width(std::size_t p, std::size_t panels) {
   const std::size_t left = panels - p / kBlockPanels * kBlockPanels;
   return left < kBlockPanels ? left : kBlockPanels;
@@ -97,6 +97,19 @@ void lstm_cell_avx512(const float* gates, const float* c_prev, std::size_t hidde
                       float* h);
 
 std::uint64_t read_bytes_avx2(const std::byte* data, std::size_t bytes);
+// g[width] += the rows `ids` (n of them) of table [*, width], added in the order given.
+void add_rows_f32_avx2(const float* table, const std::uint16_t* ids, std::size_t n,
+                       std::size_t width, float* g);
+void add_rows_f32_avx512(const float* table, const std::uint16_t* ids, std::size_t n,
+                         std::size_t width, float* g);
+// g[k] += float(the exact integer sum of the rows' k-th values) * scale[k], for int8 rows.
+// Sums are taken in 16-bit lanes kMaxInt16Rows rows at a time (exact: 258 * 127 < 2^15) and
+// widened to 32 bits between such chunks.
+inline constexpr std::size_t kMaxInt16Rows = 258;
+void add_rows_int8_avx2(const std::int8_t* table, const float* scale, const std::uint16_t* ids,
+                        std::size_t n, std::size_t width, float* g);
+void add_rows_int8_avx512(const std::int8_t* table, const float* scale, const std::uint16_t* ids,
+                          std::size_t n, std::size_t width, float* g);
 std::uint64_t read_bytes_avx512(const std::byte* data, std::size_t bytes);
 
 }  // namespace jointnlu::runtime::detail

@@ -88,8 +88,9 @@ void StudentModel::check_features(std::span<const int> ids,
                                   const PositionFeatures* features) const {
   if (!features || features->positions() == 0) return;
   if (config_.lexicon_features() == 0)
-    throw std::invalid_argument("StudentModel::forward: lexicon features for a model without a "
-                                "lexicon");
+    throw std::invalid_argument(
+        "StudentModel::forward: lexicon features for a model without a "
+        "lexicon");
   if (features->positions() != ids.size())
     throw std::invalid_argument("StudentModel::forward: lexicon features for " +
                                 std::to_string(features->positions()) + " positions, input has " +
@@ -101,67 +102,15 @@ void StudentModel::check_features(std::span<const int> ids,
                                   std::to_string(config_.lexicon_features()));
 }
 
-namespace {
-
-// g[width] += the rows `ids` of table [*, width]. Cloned per ISA (GCC picks at load time): the
-// baseline build would add 4 floats at a time, AVX-512 adds 16. A block of g stays in registers
-// while every active row is added to it, so g is read and written once.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows(
-    const float* table, const std::uint16_t* ids, std::size_t n, std::size_t width, float* g) {
-  constexpr std::size_t kBlock = 64;
-  std::size_t j = 0;
-  for (; j + kBlock <= width; j += kBlock) {
-    float acc[kBlock];
-    for (std::size_t k = 0; k < kBlock; ++k) acc[k] = g[j + k];
-    for (std::size_t i = 0; i < n; ++i) {
-      const float* row = table + static_cast<std::size_t>(ids[i]) * width + j;
-      for (std::size_t k = 0; k < kBlock; ++k) acc[k] += row[k];
-    }
-    for (std::size_t k = 0; k < kBlock; ++k) g[j + k] = acc[k];
-  }
-  for (; j < width; ++j)
-    for (std::size_t i = 0; i < n; ++i) g[j] += table[static_cast<std::size_t>(ids[i]) * width + j];
-}
-
-// The same for int8 rows: g[k] += scale[k] * the sum of the rows' k-th values. The sum is taken in
-// 16-bit integers (one widening and one add per 32 values, where floats need four conversions),
-// exact for up to 258 rows (258 * 127 < 2^15); more rows, which no real position has, go through
-// 32-bit sums.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows_int8(
-    const std::int8_t* table, const float* scale, const std::uint16_t* ids, std::size_t n,
-    std::size_t width, float* g) {
-  constexpr std::size_t kBlock = 64;
-  constexpr std::size_t kMaxShortRows = 258;
-  std::size_t j = 0;
-  if (n <= kMaxShortRows) {
-    for (; j + kBlock <= width; j += kBlock) {
-      std::int16_t acc[kBlock] = {};
-      for (std::size_t i = 0; i < n; ++i) {
-        const std::int8_t* row = table + static_cast<std::size_t>(ids[i]) * width + j;
-        for (std::size_t k = 0; k < kBlock; ++k)
-          acc[k] = static_cast<std::int16_t>(acc[k] + row[k]);
-      }
-      for (std::size_t k = 0; k < kBlock; ++k) g[j + k] += static_cast<float>(acc[k]) * scale[j + k];
-    }
-  }
-  for (; j < width; ++j) {
-    std::int32_t sum = 0;
-    for (std::size_t i = 0; i < n; ++i) sum += table[static_cast<std::size_t>(ids[i]) * width + j];
-    g[j] += static_cast<float>(sum) * scale[j];
-  }
-}
-
-}  // namespace
-
 void StudentModel::add_lexicon(const Direction& dir, std::span<const std::uint16_t> active,
-                               float* g) const {
+                               float* g, const Kernels& k) const {
   if (active.empty()) return;
   const std::size_t h4 = 4 * config_.hidden_size;
   if (!dir.lexicon_q.empty())
-    add_rows_int8(dir.lexicon_q.data(), dir.lexicon_scale.data(), active.data(), active.size(), h4,
-                  g);
+    k.add_rows_int8(dir.lexicon_q.data(), dir.lexicon_scale.data(), active.data(), active.size(),
+                    h4, g);
   else
-    add_rows(dir.lexicon.data(), active.data(), active.size(), h4, g);
+    k.add_rows_f32(dir.lexicon.data(), active.data(), active.size(), h4, g);
 }
 
 void StudentModel::check_ids(std::span<const int> ids) const {
@@ -242,7 +191,7 @@ StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws, con
       // All L input projections at once.
       product(k, dir.w_ih, input, len, q, dir.bias.data(), gates, false);
       if (li == 0 && lexicon)
-        for (std::size_t t = 0; t < len; ++t) add_lexicon(dir, features->at(t), gates + t * h4);
+        for (std::size_t t = 0; t < len; ++t) add_lexicon(dir, features->at(t), gates + t * h4, k);
       float* c = ws.c_.data();
       std::fill(c, c + h, 0.0f);
       const float* h_prev = nullptr;
@@ -347,7 +296,8 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
     ws.offset_[b] = row;
     std::fill_n(ws.input_of_.begin() + static_cast<std::ptrdiff_t>(row), inputs[b].size(), b);
     if (int8_embeddings)
-      std::copy(inputs[b].begin(), inputs[b].end(), ws.ids_.begin() + static_cast<std::ptrdiff_t>(row));
+      std::copy(inputs[b].begin(), inputs[b].end(),
+                ws.ids_.begin() + static_cast<std::ptrdiff_t>(row));
     else
       embed(inputs[b], ws.x_.data() + row * config_.embedding_size);
     row += inputs[b].size();
@@ -396,7 +346,8 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
         for (std::size_t p = 0; p < total; ++p) {
           const std::size_t b = ws.input_of_[source[p]];
           const PositionFeatures* f = features[b];
-          if (f && f->positions() > 0) add_lexicon(dir, f->at(source[p] - ws.offset_[b]), gates + p * h4);
+          if (f && f->positions() > 0)
+            add_lexicon(dir, f->at(source[p] - ws.offset_[b]), gates + p * h4, k);
         }
       std::fill(ws.c_.begin(), ws.c_.begin() + static_cast<std::ptrdiff_t>(batch * h), 0.0f);
       for (std::size_t step = 0; step < max_len; ++step) {

@@ -63,25 +63,25 @@ class BatchWorkspace {
   friend class StudentModel;
   void ensure(const StudentModel& model, std::size_t sequences, std::size_t total_length);
 
-  std::vector<std::size_t> order_;   // sequences by decreasing length
-  std::vector<std::size_t> offset_;  // first row of each sequence in the stacked buffers
-  std::vector<std::size_t> start_;   // [max L + 1] first packed row of each step
-  std::vector<std::size_t> source_;  // [T] stacked row of each packed row (one direction)
-  std::vector<int> ids_;             // [T] token ids, stacked (int8 embeddings)
-  std::vector<int> packed_ids_;      // [T] the same in one direction's packed order
+  std::vector<std::size_t> order_;     // sequences by decreasing length
+  std::vector<std::size_t> offset_;    // first row of each sequence in the stacked buffers
+  std::vector<std::size_t> start_;     // [max L + 1] first packed row of each step
+  std::vector<std::size_t> source_;    // [T] stacked row of each packed row (one direction)
+  std::vector<int> ids_;               // [T] token ids, stacked (int8 embeddings)
+  std::vector<int> packed_ids_;        // [T] the same in one direction's packed order
   std::vector<std::size_t> input_of_;  // [T] the input each stacked row belongs to
-  std::vector<float> x_;             // [T, E]
-  std::vector<float> y_[2];          // [T, 2H]
-  std::vector<float> packed_x_;      // [T, max(E, 2H)] a layer's input in packed order (fp32)
-  std::vector<float> gates_;         // [T, 4H] gates, packed order
-  std::vector<float> h_;             // [B, H] h of the step, rows in order_
-  std::vector<float> c_;             // [B, H]
-  std::vector<float> attn_;          // [T, A]
-  std::vector<float> alpha_;         // [max L]
-  std::vector<float> pooled_;        // [B, 2H]
-  std::vector<float> domain_;        // [B, D]
-  std::vector<float> intent_;        // [B, I]
-  std::vector<float> slots_;         // [T, Tags]
+  std::vector<float> x_;               // [T, E]
+  std::vector<float> y_[2];            // [T, 2H]
+  std::vector<float> packed_x_;        // [T, max(E, 2H)] a layer's input in packed order (fp32)
+  std::vector<float> gates_;           // [T, 4H] gates, packed order
+  std::vector<float> h_;               // [B, H] h of the step, rows in order_
+  std::vector<float> c_;               // [B, H]
+  std::vector<float> attn_;            // [T, A]
+  std::vector<float> alpha_;           // [max L]
+  std::vector<float> pooled_;          // [B, 2H]
+  std::vector<float> domain_;          // [B, D]
+  std::vector<float> intent_;          // [B, I]
+  std::vector<float> slots_;           // [T, Tags]
   QuantizedActivations quant_;
   QuantizedActivations quant_packed_;
   QuantizedActivations quant_h_;
@@ -165,7 +165,8 @@ class StudentModel {
   void check_ids(std::span<const int> ids) const;
   void check_features(std::span<const int> ids, const PositionFeatures* features) const;
   // g [4H] += the lexicon rows of the active features of one position.
-  void add_lexicon(const Direction& dir, std::span<const std::uint16_t> active, float* g) const;
+  void add_lexicon(const Direction& dir, std::span<const std::uint16_t> active, float* g,
+                   const Kernels& k) const;
   void embed(std::span<const int> ids, float* x) const;
   // For int8 weights: the embedding rows of ids straight into q. An int8 row with its scale already
   // is a quantised activation, exactly, so it skips embed()'s dequantisation and the quantisation

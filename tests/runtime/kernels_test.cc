@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <stdexcept>
@@ -52,10 +52,10 @@ struct Shape {
 // tails), row counts hitting every GEMM remainder tile, and panel counts that end in every kind of
 // block (kernels_internal.h): pairs of full blocks + a full block + a partial one of 1, 2 or 3
 // panels, for the matrix-vector product (m = 1) and the GEMM.
-const Shape kShapes[] = {{512, 128, 9}, {256, 64, 1},  {37, 13, 5},  {16, 1, 3},   {48, 7, 2},
-                         {80, 33, 4},   {1024, 256, 1}, {9, 130, 7}, {400, 100, 6}, {400, 100, 1},
-                         {200, 20, 1},  {112, 9, 1},   {37, 13, 1},  {160, 6, 1},  {96, 17, 6},
-                         {224, 5, 3}};
+const Shape kShapes[] = {{512, 128, 9}, {256, 64, 1},  {37, 13, 5},    {16, 1, 3},
+                         {48, 7, 2},    {80, 33, 4},   {1024, 256, 1}, {9, 130, 7},
+                         {400, 100, 6}, {400, 100, 1}, {200, 20, 1},   {112, 9, 1},
+                         {37, 13, 1},   {160, 6, 1},   {96, 17, 6},    {224, 5, 3}};
 
 class KernelsTest : public ::testing::TestWithParam<Isa> {
  protected:
@@ -286,6 +286,47 @@ INSTANTIATE_TEST_SUITE_P(AllPaths, KernelsTest,
                          [](const ::testing::TestParamInfo<Isa>& info) {
                            return std::string(isa_name(info.param));
                          });
+
+// ---- lexicon rows ----
+
+// Widths: the LSTM's 4H for H = 128 and 100 (multiples of 64 and of 16 only), and odd ones that
+// leave every kind of vector tail. Row counts: none, one, the usual few, and past the 16-bit
+// chunk (258 rows), where the int8 path must widen its sums exactly.
+TEST_P(KernelsTest, AddRowsMatchExactSums) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> value(-127, 127);
+  for (const std::size_t width : {512u, 400u, 64u, 70u, 17u, 3u}) {
+    const std::size_t table_rows = 700;
+    const auto table = random_vector(table_rows * width, -1.0f, 1.0f, 5);
+    std::vector<std::int8_t> table_q(table_rows * width);
+    // Rows 0..19 all 127, every other id one of them: 300 of them overflow 16 bits unless the sums
+    // are widened in time.
+    for (std::size_t i = 0; i < table_q.size(); ++i)
+      table_q[i] = static_cast<std::int8_t>(i < width * 20 ? 127 : value(rng));
+    const auto scale = random_vector(width, 0.001f, 0.01f, 6);
+    for (const std::size_t n : {0u, 1u, 3u, 40u, 258u, 259u, 600u}) {
+      std::vector<std::uint16_t> ids(n);
+      for (std::size_t i = 0; i < n; ++i)
+        ids[i] = static_cast<std::uint16_t>(i % 2 == 0 ? i % 20 : (i * 37) % table_rows);
+      const auto g0 = random_vector(width, -2.0f, 2.0f, 7);
+      std::vector<float> g = g0, gq = g0;
+      k().add_rows_f32(table.data(), ids.data(), n, width, g.data());
+      k().add_rows_int8(table_q.data(), scale.data(), ids.data(), n, width, gq.data());
+      for (std::size_t j = 0; j < width; ++j) {
+        float expected = g0[j];  // the rows in the order given, as every path adds them
+        std::int64_t sum = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+          expected += table[ids[i] * width + j];
+          sum += table_q[ids[i] * width + j];
+        }
+        ASSERT_EQ(g[j], expected) << "f32, width " << width << ", rows " << n << ", column " << j;
+        const double expected_q = double{g0[j]} + static_cast<double>(sum) * double{scale[j]};
+        ASSERT_NEAR(gq[j], expected_q, 1e-5 * (1.0 + std::abs(expected_q)))
+            << "int8, width " << width << ", rows " << n << ", column " << j;
+      }
+    }
+  }
+}
 
 // ---- packing ----
 
