@@ -9,6 +9,7 @@
 // Without the two variables every benchmark is skipped.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -83,6 +84,32 @@ void BM_LexiconFeatures(benchmark::State& state) {
   state.counters["features_per_char"] = static_cast<double>(active) / static_cast<double>(chars);
 }
 
+// Matching with a cold cache: before each utterance 2 MB are read (untimed), as the network's
+// weights would evict the lexicon's data in a parse.
+void BM_LexiconFeaturesCold(benchmark::State& state) {
+  const Setup& s = setup();
+  if (!s.error.empty() || !model().lexicon()) {
+    state.SkipWithError("needs a model with a lexicon");
+    return;
+  }
+  std::vector<std::uint64_t> junk(2 << 17, 1);
+  std::uint64_t sink = 0;
+  for (auto _ : state) {
+    double seconds = 0;
+    for (const std::string& t : s.texts) {
+      for (std::size_t i = 0; i < junk.size(); i += 8) sink += junk[i];
+      const auto start = std::chrono::steady_clock::now();
+      benchmark::DoNotOptimize(model().lexicon()->features(t));
+      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    state.SetIterationTime(seconds);
+  }
+  benchmark::DoNotOptimize(sink);
+  state.counters["us_per_utt"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * s.texts.size()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert, benchmark::Counter::kIs1000);
+}
+
 void BM_ModelInput(benchmark::State& state) {
   per_utterance(state, [](const std::string& t) {
     benchmark::DoNotOptimize(jointnlu::make_model_input(
@@ -129,6 +156,22 @@ void BM_Decode(benchmark::State& state) {
   });
 }
 
+// The parse's stages in sequence, to compare with the sum of the stages timed alone (the
+// difference: what the stages cost each other, e.g. in cache). state.range(0): 0 without the
+// lexicon, 1 matching it but not feeding the features to the network, 2 the whole parse.
+void BM_Stages(benchmark::State& state) {
+  const jointnlu::JointDecoder decoder(model().config().labels);
+  rt::Workspace ws;
+  const int mode = static_cast<int>(state.range(0));
+  per_utterance(state, [&](const std::string& t) {
+    const auto in = jointnlu::make_model_input(model().tokenizer(), t, model().config().max_length,
+                                               mode > 0 ? model().lexicon() : nullptr);
+    const auto logits =
+        model().forward(in.ids, ws, rt::kernels(), mode == 2 ? &in.lexicon : nullptr);
+    benchmark::DoNotOptimize(decoder.decode(t, in, logits.domain, logits.intent, logits.slots));
+  });
+}
+
 void BM_Parse(benchmark::State& state) {
   per_utterance(state,
                 [](const std::string& t) { benchmark::DoNotOptimize(setup().parser->parse(t)); });
@@ -138,8 +181,10 @@ void BM_Parse(benchmark::State& state) {
 
 BENCHMARK(BM_Tokenize);
 BENCHMARK(BM_LexiconFeatures);
+BENCHMARK(BM_LexiconFeaturesCold)->UseManualTime();
 BENCHMARK(BM_ModelInput);
 BENCHMARK(BM_Forward)->Arg(0)->Arg(1);
 BENCHMARK(BM_Decode);
+BENCHMARK(BM_Stages)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(BM_Parse);
 BENCHMARK_MAIN();

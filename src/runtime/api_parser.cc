@@ -112,8 +112,8 @@ std::pair<Lexicon*, int> lexicon_category(const runtime::StudentParser& parser,
     std::string names;
     for (const auto& n : lexicon->categories()) names += (names.empty() ? "" : ", ") + n;
     throw Error(Error::Code::kInvalidInput, "the model has no lexicon category '" +
-                                                std::string(category) + "' (its categories: " +
-                                                names + ")");
+                                                std::string(category) +
+                                                "' (its categories: " + names + ")");
   }
   return {lexicon, id};
 }

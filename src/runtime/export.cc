@@ -68,11 +68,17 @@ ExportReport export_student(const std::string& dir, const std::string& out, bool
                                               {"weights", int8 ? "int8" : "fp32"},
                                               {"config", config_text},
                                               {"vocab", vocab_text}};
+  std::string lexicon_image;  // outlives the write
   if (!config.lexicon_categories.empty()) {
     const std::string path = dir + "/" + std::string(kLexiconFile);
     Lexicon lexicon = Lexicon::from_tsv(config.lexicon_categories, read_file(path), path);
     add_lexicon_entries(lexicon, lexicon_additions, dir);
-    metadata[std::string(kLexiconMetadata)] = lexicon.to_tsv();
+    lexicon_image = lexicon.image();
+    tensors.push_back({std::string(kLexiconImageTensor),
+                       DType::kI64,
+                       {static_cast<std::int64_t>(lexicon_image.size() / 8)},
+                       lexicon_image.data(),
+                       lexicon_image.size()});
   } else if (!lexicon_additions.empty()) {
     throw ModelError(config_path + ": the model reads no lexicon; --lexicon cannot add to it");
   }

@@ -1,10 +1,12 @@
 // `jointnlu export`: a student checkpoint directory to ONE self-contained safetensors file that the
 // runtime memory-maps. The tensors keep their checkpoint names; __metadata__ carries what the
 // directory's other files held:
-//   "format": "jointnlu-runtime", "format_version": "1", "weights": "fp32" | "int8",
-//   "config": the config.json text, "vocab": the vocab.txt text, and for a model with a lexicon
-//   "lexicon": its entries ("category<TAB>entry" lines, the directory's lexicon.tsv plus any
-//   additions), so the file stays self-contained.
+//   "format": "jointnlu-runtime", "format_version": "2", "weights": "fp32" | "int8",
+//   "config": the config.json text, "vocab": the vocab.txt text. A model with a lexicon carries its
+//   entries (the directory's lexicon.tsv plus any additions) as the tensor "lexicon.image" (I64,
+//   Lexicon::image(): the prebuilt trie, loaded by a copy instead of a build), so the file stays
+//   self-contained. Version 1 files, which held the entries as text in the "lexicon" metadata,
+//   still load.
 //
 // int8: every quantizable matrix (student_config.h: the embedding table, the LSTM W_ih and W_hh,
 // the attention projection, the three heads) becomes NAME as I8 [rows, cols] plus NAME.scale as
@@ -24,7 +26,9 @@
 namespace jointnlu::runtime {
 
 inline constexpr std::string_view kFormatName = "jointnlu-runtime";
-inline constexpr std::string_view kFormatVersion = "1";
+inline constexpr std::string_view kFormatVersion = "2";
+// The oldest version the loader still reads (version 1: the lexicon as text in the metadata).
+inline constexpr std::string_view kOldestFormatVersion = "1";
 
 struct ExportReport {
   std::size_t matrix_fp32_bytes = 0;     // the quantizable matrices as F32

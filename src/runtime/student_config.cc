@@ -137,7 +137,8 @@ std::vector<TensorSpec> student_tensors(const StudentConfig& c) {
   return out;
 }
 
-void check_tensors(const SafetensorsFile& file, const std::vector<TensorSpec>& specs, bool int8) {
+void check_tensors(const SafetensorsFile& file, const std::vector<TensorSpec>& specs, bool int8,
+                   bool lexicon_image) {
   struct Expected {
     DType dtype;
     std::vector<std::int64_t> shape;
@@ -154,8 +155,16 @@ void check_tensors(const SafetensorsFile& file, const std::vector<TensorSpec>& s
   const auto describe = [](DType dtype, const std::vector<std::int64_t>& shape) {
     return std::string(dtype_name(dtype)) + " " + shape_to_string(shape);
   };
+  if (lexicon_image) {
+    const TensorInfo* info = file.find(kLexiconImageTensor);
+    if (!info)
+      fail(file.name(), "missing tensor '" + std::string(kLexiconImageTensor) + "' (I64 [n])");
+    if (info->dtype != DType::kI64 || info->shape.size() != 1)
+      fail(file.name(), "tensor '" + std::string(kLexiconImageTensor) +
+                            "': expected I64 [n], found " + describe(info->dtype, info->shape));
+  }
   for (const auto& name : file.names())
-    if (!expected.count(name))
+    if (!expected.count(name) && !(lexicon_image && name == kLexiconImageTensor))
       fail(file.name(), "unexpected tensor '" + name + "': not part of this architecture");
   for (const auto& [name, want] : expected) {
     const TensorInfo* info = file.find(name);

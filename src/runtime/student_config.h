@@ -49,6 +49,10 @@ struct StudentConfig {
 // lexicon's entries as "category<TAB>entry" lines.
 inline constexpr std::string_view kLexiconFile = "lexicon.tsv";
 inline constexpr std::string_view kLexiconMetadata = "lexicon";
+// The tensor of an export (format_version 2) that holds the lexicon as Lexicon::image() bytes:
+// I64 [bytes / 8], copied at load instead of building the trie. Version 1 exports held the
+// entries as text in the kLexiconMetadata metadata instead, and still load.
+inline constexpr std::string_view kLexiconImageTensor = "lexicon.image";
 
 // Parses config.json text. Throws ModelError naming `source` and the field.
 StudentConfig parse_student_config(const std::string& text, const std::string& source);
@@ -76,6 +80,7 @@ inline std::string scale_name(const std::string& tensor) { return tensor + ".sca
 // with int8 a quantizable matrix is I8 with the same shape plus NAME.scale F32 [rows]. Throws
 // ModelError naming the file and the first missing, unexpected, mistyped or mis-shaped tensor
 // with what was expected and what was found.
-void check_tensors(const SafetensorsFile& file, const std::vector<TensorSpec>& specs, bool int8);
+void check_tensors(const SafetensorsFile& file, const std::vector<TensorSpec>& specs, bool int8,
+                   bool lexicon_image = false);
 
 }  // namespace jointnlu::runtime

@@ -111,7 +111,8 @@ class StudentModel::Loader {
         dir.lexicon_q.assign(extra * rows, 0);
         for (std::size_t r = 0; r < rows; ++r) {
           std::copy_n(q + r * cols, keep, left.data() + r * keep);
-          for (std::size_t j = 0; j < extra; ++j) dir.lexicon_q[j * rows + r] = q[r * cols + keep + j];
+          for (std::size_t j = 0; j < extra; ++j)
+            dir.lexicon_q[j * rows + r] = q[r * cols + keep + j];
         }
         for (const float v : scales)
           if (!std::isfinite(v))
@@ -211,11 +212,49 @@ bool StudentModel::is_loadable(const std::string& path) {
   }
 }
 
+// The lexicon's entries: beside config.json in a directory (lexicon.tsv), as an image tensor in
+// an export (version 2), or as text in the metadata of a version 1 export.
+std::shared_ptr<Lexicon> StudentModel::load_lexicon(bool image) const {
+  const std::vector<std::string>& categories = config_.lexicon_categories;
+  std::error_code ec;
+  std::string source;
+  try {
+    if (image) {
+      source = path_ + ": tensor '" + std::string(kLexiconImageTensor) + "'";
+      const auto bytes = file_->tensor_bytes(kLexiconImageTensor);
+      auto lexicon = std::make_shared<Lexicon>(Lexicon::from_image(categories, bytes));
+      release_pages(bytes);  // copied
+      return lexicon;
+    }
+    std::string tsv;
+    if (fs::is_directory(path_, ec)) {
+      source = path_ + "/" + std::string(kLexiconFile);
+      tsv = read_file(source);
+    } else {
+      const auto& meta = file_->metadata();
+      const auto it = meta.find(std::string(kLexiconMetadata));
+      if (it == meta.end())
+        throw ModelError(path_ +
+                         ": the config names lexicon categories but the file has neither a '" +
+                         std::string(kLexiconImageTensor) + "' tensor nor '" +
+                         std::string(kLexiconMetadata) + "' metadata");
+      source = path_ + ": metadata '" + std::string(kLexiconMetadata) + "'";
+      tsv = it->second;
+    }
+    return std::make_shared<Lexicon>(Lexicon::from_tsv(categories, tsv, source));
+  } catch (const DataError& e) {
+    throw ModelError(e.what());
+  } catch (const std::invalid_argument& e) {
+    throw ModelError(source + ": " + e.what());
+  }
+}
+
 std::unique_ptr<StudentModel> StudentModel::load(const std::string& path) {
   std::unique_ptr<StudentModel> m(new StudentModel());
   m->path_ = path;
   std::error_code ec;
   bool int8 = false;
+  std::string version;  // of an export; empty for a directory
   if (fs::is_directory(path, ec)) {
     const std::string config_path = path + "/config.json";
     m->config_ = parse_student_config(read_file(config_path), config_path);
@@ -236,9 +275,11 @@ std::unique_ptr<StudentModel> StudentModel::load(const std::string& path) {
     if (field("format") != kFormatName)
       throw ModelError(path + ": metadata 'format' is '" + field("format") + "', expected '" +
                        std::string(kFormatName) + "'");
-    if (field("format_version") != kFormatVersion)
-      throw ModelError(path + ": metadata 'format_version' is '" + field("format_version") +
-                       "', this runtime reads version " + std::string(kFormatVersion));
+    version = field("format_version");
+    if (version != kFormatVersion && version != kOldestFormatVersion)
+      throw ModelError(path + ": metadata 'format_version' is '" + version +
+                       "', this runtime reads versions " + std::string(kOldestFormatVersion) +
+                       " to " + std::string(kFormatVersion));
     const std::string& weights = field("weights");
     if (weights != "fp32" && weights != "int8")
       throw ModelError(path + ": metadata 'weights' is '" + weights + "', expected fp32 or int8");
@@ -256,32 +297,10 @@ std::unique_ptr<StudentModel> StudentModel::load(const std::string& path) {
                      " tokens, but the model embeds only vocab_size " +
                      std::to_string(m->config_.vocab_size));
   m->weight_type_ = int8 ? WeightType::kInt8 : WeightType::kF32;
-  check_tensors(*m->file_, student_tensors(m->config_), int8);
+  const bool lexicon_image = !m->config_.lexicon_categories.empty() && version == kFormatVersion;
+  check_tensors(*m->file_, student_tensors(m->config_), int8, lexicon_image);
   Loader(*m, int8).load();
-  if (!m->config_.lexicon_categories.empty()) {
-    // The entries: beside config.json in a directory, in the metadata of an export.
-    std::string source, tsv;
-    if (fs::is_directory(path, ec)) {
-      source = path + "/" + std::string(kLexiconFile);
-      tsv = read_file(source);
-    } else {
-      const auto& meta = m->file_->metadata();
-      const auto it = meta.find(std::string(kLexiconMetadata));
-      if (it == meta.end())
-        throw ModelError(path + ": the config names lexicon categories but the metadata has no '" +
-                         std::string(kLexiconMetadata) + "' entries");
-      source = path + ": metadata '" + std::string(kLexiconMetadata) + "'";
-      tsv = it->second;
-    }
-    try {
-      m->lexicon_ = std::make_shared<Lexicon>(
-          Lexicon::from_tsv(m->config_.lexicon_categories, tsv, source));
-    } catch (const DataError& e) {
-      throw ModelError(e.what());
-    } catch (const std::invalid_argument& e) {
-      throw ModelError(source + ": " + e.what());
-    }
-  }
+  if (!m->config_.lexicon_categories.empty()) m->lexicon_ = m->load_lexicon(lexicon_image);
   return m;
 }
 

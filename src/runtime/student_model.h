@@ -164,6 +164,8 @@ class StudentModel {
   StudentModel() = default;
   void check_ids(std::span<const int> ids) const;
   void check_features(std::span<const int> ids, const PositionFeatures* features) const;
+  // The lexicon of a model whose config names categories; `image`: from the export's image tensor.
+  std::shared_ptr<Lexicon> load_lexicon(bool image) const;
   // g [4H] += the lexicon rows of the active features of one position.
   void add_lexicon(const Direction& dir, std::span<const std::uint16_t> active, float* g,
                    const Kernels& k) const;

@@ -27,8 +27,8 @@ Prediction StudentParser::parse(std::string_view text) const {
 }
 
 Prediction StudentParser::parse(std::string_view text, Workspace& ws) const {
-  const ModelInput input = make_model_input(model_->tokenizer(), text, model_->config().max_length,
-                                            model_->lexicon());
+  const ModelInput input =
+      make_model_input(model_->tokenizer(), text, model_->config().max_length, model_->lexicon());
   const StudentLogits logits = model_->forward(input.ids, ws, kernels(), &input.lexicon);
   return decoder_.decode(text, input, logits.domain, logits.intent, logits.slots);
 }

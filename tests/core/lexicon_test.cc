@@ -425,6 +425,75 @@ TEST(Lexicon, TsvRoundTrip) {
   EXPECT_THROW(Lexicon::from_tsv({"a", "a"}, "", "x.tsv"), std::invalid_argument);
 }
 
+Lexicon from_image_of(const std::vector<std::string>& categories, const std::string& image) {
+  return Lexicon::from_image(categories, std::as_bytes(std::span(image.data(), image.size())));
+}
+
+// An image loads back into the same lexicon: entries, sizes, matches and features, with entries
+// of every kind (trie, overlay, removed trie entries), more than 256 distinct category sets
+// (two-byte indices), single-character keys, and edits after loading.
+TEST(Lexicon, ImageRoundTrip) {
+  std::vector<std::string> names;
+  for (int c = 0; c < 100; ++c) names.push_back("c" + std::to_string(c));
+  Lexicon lexicon(names);
+  std::mt19937 rng(3);
+  for (int i = 0; i < 600; ++i) {
+    const std::string key = "词" + std::to_string(i);
+    lexicon.add(static_cast<int>(rng() % 100), key);
+    lexicon.add(static_cast<int>(rng() % 100), key);
+  }
+  lexicon.add(0, std::vector<std::string>{"北京", "北京大学", "大", "Wi-Fi"});
+  lexicon.compact();
+  lexicon.add(1, "大学");                                   // overlay
+  lexicon.remove(0, std::vector<std::string>{"北京大学"});  // removed from the trie
+  const std::string image = lexicon.image();
+  EXPECT_EQ(image.size() % 8, 0u);
+  Lexicon back = from_image_of(names, image);
+  EXPECT_EQ(back.to_tsv(), lexicon.to_tsv());
+  EXPECT_EQ(back.size(), lexicon.size());
+  for (const char* text : {"去北京大学", "wi-fi和词17还有词599", "大大", ""})
+    EXPECT_EQ(match_all(back, text), match_all(lexicon, text)) << text;
+  EXPECT_EQ(back.features("去北京大学").ids, lexicon.features("去北京大学").ids);
+  EXPECT_EQ(back.image(), image);  // an image of a loaded image is the same bytes
+
+  back.add(2, "新词");
+  back.remove(0, std::vector<std::string>{"北京"});
+  EXPECT_TRUE(back.contains(2, "新词"));
+  EXPECT_FALSE(back.contains(0, "北京"));
+  back.compact();
+  EXPECT_TRUE(back.contains(2, "新词"));
+  EXPECT_EQ(back.size(), lexicon.size());
+
+  const Lexicon empty = from_image_of({"a"}, Lexicon({"a"}).image());
+  EXPECT_EQ(empty.size(), 0u);
+  EXPECT_EQ(match_all(empty, "北京"), Matches{});
+}
+
+// A damaged or foreign image is refused with what is wrong, before any trie is mapped from it.
+TEST(Lexicon, ImageDamageIsRefused) {
+  Lexicon lexicon = nested_lexicon();
+  lexicon.compact();
+  const std::string image = lexicon.image();
+  const auto error = [](const std::vector<std::string>& categories, const std::string& bytes) {
+    return error_of<std::invalid_argument>([&] { from_image_of(categories, bytes); });
+  };
+  EXPECT_NE(error({"a", "b", "c"}, image).find("made for 2 categories, the model has 3"),
+            std::string::npos);
+  EXPECT_NE(error({"a", "b"}, image.substr(0, 40)).find("too short"), std::string::npos);
+  EXPECT_NE(error({"a", "b"}, image.substr(0, image.size() - 8)).find("the image has"),
+            std::string::npos);
+  std::string magic = image;
+  magic[0] = 'X';
+  EXPECT_NE(error({"a", "b"}, magic).find("wrong magic"), std::string::npos);
+  // Every single-byte change past the header's size fields is caught by the checksum (or a
+  // check before it); none loads.
+  for (std::size_t i = 8; i < image.size(); ++i) {
+    std::string damaged = image;
+    damaged[i] = static_cast<char>(damaged[i] ^ 0x40);
+    EXPECT_THROW(from_image_of({"a", "b"}, damaged), std::invalid_argument) << "byte " << i;
+  }
+}
+
 TEST(Lexicon, MatchingDuringEditsSeesWholeSnapshots) {
   // Trie entries 北京 (never edited), 京大 and 大学 (removed and re-added together, in one call).
   Lexicon lexicon({"a"});

@@ -107,10 +107,10 @@ TEST_F(StudentLoaderTest, CorruptMetadata) {
   const auto meta = SafetensorsFile::open(path).metadata();
   {
     auto m = meta;
-    m["format_version"] = "2";
+    m["format_version"] = "3";
     rewrite(path, files_.tensors, m);
     EXPECT_EQ(load_error(path),
-              path + ": metadata 'format_version' is '2', this runtime reads version 1");
+              path + ": metadata 'format_version' is '3', this runtime reads versions 1 to 2");
   }
   {
     auto m = meta;
