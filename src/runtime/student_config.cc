@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/lexicon.h"
+#include "core/model_limits.h"
 
 namespace jointnlu::runtime {
 namespace {
@@ -13,10 +14,14 @@ using nlohmann::json;
   throw ModelError(source + ": " + reason);
 }
 
-std::size_t positive(const json& j, const char* field, const std::string& source) {
+// A positive integer no larger than `limit` (core/model_limits.h).
+std::size_t positive(const json& j, const char* field, const std::string& source,
+                     std::int64_t limit) {
   if (!j.contains(field) || !j[field].is_number_integer() || j[field].get<std::int64_t>() <= 0)
     fail(source, std::string("\"") + field + "\" must be a positive integer");
-  return j[field].get<std::size_t>();
+  const auto v = j[field].get<std::int64_t>();
+  if (v > limit) fail(source, over_limit(std::string("\"") + field + "\"", v, limit));
+  return static_cast<std::size_t>(v);
 }
 
 }  // namespace
@@ -39,16 +44,16 @@ StudentConfig parse_student_config(const std::string& text, const std::string& s
                      "\" (the BiLSTM student), found " +
                      (j.contains("model_type") ? j["model_type"].dump() : "nothing"));
   StudentConfig c;
-  c.vocab_size = positive(j, "vocab_size", source);
-  c.embedding_size = positive(j, "embedding_size", source);
-  c.hidden_size = positive(j, "hidden_size", source);
-  c.num_layers = positive(j, "num_layers", source);
+  c.vocab_size = positive(j, "vocab_size", source, kMaxModelVocab);
+  c.embedding_size = positive(j, "embedding_size", source, kMaxModelWidth);
+  c.hidden_size = positive(j, "hidden_size", source, kMaxModelWidth);
+  c.num_layers = positive(j, "num_layers", source, kMaxModelLayers);
   const std::string pooling = j.value("pooling", std::string("max"));
   if (pooling == "max") {
     c.pooling = Pooling::kMax;
   } else if (pooling == "attention") {
     c.pooling = Pooling::kAttention;
-    c.attention_size = positive(j, "attention_size", source);
+    c.attention_size = positive(j, "attention_size", source, kMaxModelWidth);
   } else {
     fail(source, "\"pooling\" must be \"max\" or \"attention\", found \"" + pooling + "\"");
   }
@@ -66,7 +71,7 @@ StudentConfig parse_student_config(const std::string& text, const std::string& s
   if (c.labels.domains().size() == 0 || c.labels.intents().size() == 0 || c.labels.pairs().empty())
     fail(source, "\"jointnlu.labels\" has no domains, intents or (domain, intent) pairs");
   if (nlu.contains("max_length")) {
-    c.max_length = positive(nlu, "max_length", source);
+    c.max_length = positive(nlu, "max_length", source, kMaxModelPositions);
     if (c.max_length < 3) fail(source, "\"jointnlu.max_length\" must be at least 3");
   }
   if (nlu.contains("lexicon")) {

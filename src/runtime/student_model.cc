@@ -63,11 +63,20 @@ class StudentModel::Loader {
     m_.owned_f32_.push_back(file_.to_floats(name));
     return m_.owned_f32_.back().data();
   }
+  // An F32 tensor copied, every value checked finite: a NaN bias would otherwise give
+  // normal-looking scores with wrong labels, or null scores.
   std::vector<float> vector(const std::string& name) {
     const auto bytes = file_.tensor_bytes(name);
     std::vector<float> v(bytes.size() / sizeof(float));
     std::memcpy(v.data(), bytes.data(), bytes.size());
+    check_finite(name, v);
     return v;
+  }
+  void check_finite(const std::string& name, std::span<const float> values) const {
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))
+        throw ModelError(file_.name() + ": tensor '" + name + "': value " + std::to_string(i) +
+                         " is not finite (" + std::to_string(values[i]) + ")");
   }
   PackedMatrix matrix(const std::string& name) {
     const TensorInfo& info = file_.get(name);
@@ -114,9 +123,6 @@ class StudentModel::Loader {
           for (std::size_t j = 0; j < extra; ++j)
             dir.lexicon_q[j * rows + r] = q[r * cols + keep + j];
         }
-        for (const float v : scales)
-          if (!std::isfinite(v))
-            throw ModelError(file_.name() + ": tensor '" + scale_name(name) + "' is not finite");
         dir.lexicon_scale = scales;
         packed = PackedMatrix::from_int8(left, scales, rows, keep);
         release_pages(bytes);
@@ -165,6 +171,12 @@ class StudentModel::Loader {
       check_int8_rows(embedding, m_.embed_q_, m_.embed_scales_, c.vocab_size, c.embedding_size);
     } else {
       m_.embed_f32_ = floats(embedding);
+      const std::size_t n = c.vocab_size * c.embedding_size;
+      check_finite(embedding, std::span(m_.embed_f32_, n));
+      // Read in place (when aligned; else floats() copied it, and copied memory must be kept): the
+      // check paged in every row, and only those of tokens seen need stay resident.
+      const auto mapped = file_.tensor_bytes(embedding);
+      if (reinterpret_cast<const std::byte*>(m_.embed_f32_) == mapped.data()) release_pages(mapped);
     }
     for (std::size_t k = 0; k < c.num_layers; ++k) {
       Layer layer;

@@ -6,6 +6,9 @@
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
+#include <tuple>
+
+#include "core/model_limits.h"
 
 namespace jointnlu::train {
 namespace {
@@ -207,6 +210,21 @@ void AlbertConfig::validate() const {
   for (const auto& [name, value] : positive) {
     if (value <= 0) fail(std::string(name) + " must be positive, got " + std::to_string(value));
   }
+  // Before anything builds a layer list or a tensor from them (core/model_limits.h).
+  const std::tuple<const char*, int64_t, int64_t> bounded[] = {
+      {"vocab_size", vocab_size, kMaxModelVocab},
+      {"embedding_size", embedding_size, kMaxModelWidth},
+      {"hidden_size", hidden_size, kMaxModelWidth},
+      {"num_hidden_layers", num_hidden_layers, kMaxModelLayers},
+      {"num_hidden_groups", num_hidden_groups, kMaxModelLayers},
+      {"num_attention_heads", num_attention_heads, kMaxModelHeads},
+      {"intermediate_size", intermediate_size, kMaxModelWidth},
+      {"inner_group_num", inner_group_num, kMaxModelLayers},
+      {"max_position_embeddings", max_position_embeddings, kMaxModelPositions},
+      {"type_vocab_size", type_vocab_size, kMaxModelTokenTypes},
+  };
+  for (const auto& [name, value, limit] : bounded)
+    if (value > limit) fail(over_limit(name, value, limit));
   if (hidden_size % num_attention_heads != 0) {
     fail("hidden_size (" + std::to_string(hidden_size) +
          ") must be divisible by num_attention_heads (" + std::to_string(num_attention_heads) +

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/file_io.h"
+#include "core/model_limits.h"
 #include "train/model_section.h"
 
 namespace jointnlu::train {
@@ -15,11 +16,13 @@ constexpr const char* kModelType = "jointnlu-bilstm";
 constexpr const char* kArchitecture = "JointBiLSTM";
 constexpr const char* kSection = "jointnlu";
 
-int64_t positive(const nlohmann::json& j, const char* key) {
+// A positive integer no larger than `limit` (core/model_limits.h).
+int64_t positive(const nlohmann::json& j, const char* key, int64_t limit) {
   if (!j.contains(key) || !j.at(key).is_number_integer())
     throw std::invalid_argument(std::string("\"") + key + "\" missing or not an integer");
   const auto v = j.at(key).get<int64_t>();
   if (v <= 0) throw std::invalid_argument(std::string(key) + " must be positive");
+  if (v > limit) throw std::invalid_argument(over_limit(key, v, limit));
   return v;
 }
 
@@ -31,31 +34,25 @@ Pooling parse_pooling(const std::string& name) {
   throw std::invalid_argument("pooling '" + name + "' is not one of max, attention");
 }
 
-const char* pooling_name(Pooling pooling) {
-  return pooling == Pooling::kMax ? "max" : "attention";
-}
+const char* pooling_name(Pooling pooling) { return pooling == Pooling::kMax ? "max" : "attention"; }
 
 nlohmann::json StudentConfig::to_json() const {
-  return {{"model_type", kModelType},
-          {"vocab_size", vocab_size},
-          {"embedding_size", embedding_size},
-          {"hidden_size", hidden_size},
-          {"num_layers", num_layers},
-          {"pooling", pooling_name(pooling)},
-          {"attention_size", attention_size},
-          {"dropout", dropout},
-          {"pad_token_id", pad_token_id},
-          {"lexicon_features", lexicon_features}};
+  return {{"model_type", kModelType},         {"vocab_size", vocab_size},
+          {"embedding_size", embedding_size}, {"hidden_size", hidden_size},
+          {"num_layers", num_layers},         {"pooling", pooling_name(pooling)},
+          {"attention_size", attention_size}, {"dropout", dropout},
+          {"pad_token_id", pad_token_id},     {"lexicon_features", lexicon_features}};
 }
 
 StudentConfig StudentConfig::from_json(const nlohmann::json& j) {
   StudentConfig c;
-  c.vocab_size = positive(j, "vocab_size");
-  c.embedding_size = positive(j, "embedding_size");
-  c.hidden_size = positive(j, "hidden_size");
-  c.num_layers = positive(j, "num_layers");
+  c.vocab_size = positive(j, "vocab_size", kMaxModelVocab);
+  c.embedding_size = positive(j, "embedding_size", kMaxModelWidth);
+  c.hidden_size = positive(j, "hidden_size", kMaxModelWidth);
+  c.num_layers = positive(j, "num_layers", kMaxModelLayers);
   c.pooling = parse_pooling(j.value("pooling", std::string("max")));
-  c.attention_size = j.contains("attention_size") ? positive(j, "attention_size") : 128;
+  c.attention_size =
+      j.contains("attention_size") ? positive(j, "attention_size", kMaxModelWidth) : 128;
   c.dropout = j.value("dropout", 0.1);
   if (!(c.dropout >= 0.0 && c.dropout < 1.0))
     throw std::invalid_argument("dropout must be in [0, 1)");
@@ -72,7 +69,8 @@ StudentConfig StudentConfig::from_json(const nlohmann::json& j) {
 
 AttentionPoolingImpl::AttentionPoolingImpl(int64_t input, int64_t hidden) {
   proj = register_module("proj", torch::nn::Linear(input, hidden));
-  context = register_module("context", torch::nn::Linear(torch::nn::LinearOptions(hidden, 1).bias(false)));
+  context = register_module("context",
+                            torch::nn::Linear(torch::nn::LinearOptions(hidden, 1).bias(false)));
 }
 
 torch::Tensor AttentionPoolingImpl::forward(const torch::Tensor& h, const torch::Tensor& mask) {
@@ -83,8 +81,8 @@ torch::Tensor AttentionPoolingImpl::forward(const torch::Tensor& h, const torch:
 }
 
 StudentEmbeddingsImpl::StudentEmbeddingsImpl(int64_t vocab, int64_t dim, int64_t pad) {
-  word_embeddings = register_module(
-      "word_embeddings", torch::nn::Embedding(torch::nn::EmbeddingOptions(vocab, dim)));
+  word_embeddings = register_module("word_embeddings",
+                                    torch::nn::Embedding(torch::nn::EmbeddingOptions(vocab, dim)));
   torch::NoGradGuard no_grad;
   // N(0, 0.1) rather than torch's N(0, 1): the LSTM gates start unsaturated. The pad row is never
   // read at a real position; it is zeroed for tidiness only.
@@ -98,12 +96,13 @@ JointBiLSTMImpl::JointBiLSTMImpl(const StudentConfig& config, const LabelSpace& 
       "embeddings",
       StudentEmbeddings(config.vocab_size, config.embedding_size, config.pad_token_id));
   lstm = register_module(
-      "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(config.embedding_size + config.lexicon_features,
-                                                     config.hidden_size)
-                                  .num_layers(config.num_layers)
-                                  .bidirectional(true)
-                                  .batch_first(true)
-                                  .dropout(config.num_layers > 1 ? config.dropout : 0.0)));
+      "lstm",
+      torch::nn::LSTM(torch::nn::LSTMOptions(config.embedding_size + config.lexicon_features,
+                                             config.hidden_size)
+                          .num_layers(config.num_layers)
+                          .bidirectional(true)
+                          .batch_first(true)
+                          .dropout(config.num_layers > 1 ? config.dropout : 0.0)));
   const int64_t features = 2 * config.hidden_size;
   if (config.pooling == Pooling::kAttention)
     attention = register_module("attention", AttentionPooling(features, config.attention_size));
@@ -165,7 +164,7 @@ nlohmann::json student_config_json(const StudentSpec& spec) {
   nlohmann::json j = spec.model.to_json();
   j["architectures"] = {kArchitecture};
   j[kSection] = jointnlu_section(kModelType, {spec.labels, spec.max_length, spec.tokenizer,
-                                             spec.training, spec.lexicon_categories});
+                                              spec.training, spec.lexicon_categories});
   return j;
 }
 
@@ -187,10 +186,10 @@ StudentSpec parse_student_config(const nlohmann::json& config, const std::string
     spec.lexicon_categories = std::move(section.lexicon_categories);
     if (spec.model.lexicon_features !=
         static_cast<int64_t>(kLexiconPositions * spec.lexicon_categories.size()))
-      throw std::invalid_argument("lexicon_features " + std::to_string(spec.model.lexicon_features) +
-                                  " does not match the " +
-                                  std::to_string(spec.lexicon_categories.size()) +
-                                  " lexicon categories (4 features each)");
+      throw std::invalid_argument(
+          "lexicon_features " + std::to_string(spec.model.lexicon_features) +
+          " does not match the " + std::to_string(spec.lexicon_categories.size()) +
+          " lexicon categories (4 features each)");
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(source + ": " + e.what());

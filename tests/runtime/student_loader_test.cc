@@ -6,7 +6,9 @@
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
+#include "core/file_io.h"
 #include "runtime/export.h"
 #include "runtime/student_model.h"
 #include "student_fixture.h"
@@ -170,6 +172,47 @@ TEST_F(StudentLoaderTest, Int8EmbeddingsFollowTheMatrixRules) {
   EXPECT_EQ(load_error(path), path +
                                   ": tensor 'embeddings.word_embeddings.weight.scale': row 2 "
                                   "has an invalid scale");
+}
+
+// A config's sizes are bounded before anything is built from them: a billion layers used to make
+// the loader build a billion-entry tensor list (minutes, gigabytes) before comparing any tensor.
+TEST_F(StudentLoaderTest, ConfigSizesAreBoundedBeforeAnythingIsBuilt) {
+  const std::string config_path = dir_.path() + "/config.json";
+  const auto config = nlohmann::json::parse(read_file(config_path));
+  const std::pair<const char*, std::string> cases[] = {
+      {"num_layers", "\"num_layers\" must be at most 128, found 1000000000"},
+      {"hidden_size", "\"hidden_size\" must be at most 65536, found 1000000000"},
+      {"vocab_size", "\"vocab_size\" must be at most 4194304, found 1000000000"},
+  };
+  for (const auto& [field, message] : cases) {
+    auto c = config;
+    c[field] = 1000000000;
+    dir_.write("config.json", c.dump());
+    EXPECT_EQ(load_error(dir_.path()), config_path + ": " + message);
+  }
+}
+
+// Non-finite weights are refused at load with the tensor named, in every kind of tensor: a bias
+// (read as a vector), the fp32 embedding (read in place), a packed matrix.
+TEST_F(StudentLoaderTest, NonFiniteWeightsAreRefused) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::tuple<std::string, std::size_t, float, std::string> cases[] = {
+      {"domain_classifier.bias", 1, nan, "value 1 is not finite (nan)"},
+      {"lstm.bias_hh_l0_reverse", 0, inf, "value 0 is not finite (inf)"},
+      {"embeddings.word_embeddings.weight", 7, -inf, "value 7 is not finite (-inf)"},
+      {"slot_classifier.weight", 0, nan, "non-finite weight"},
+  };
+  for (const auto& [tensor, index, value, message] : cases) {
+    auto tensors = files_.tensors;
+    tensors.at(tensor).values.at(index) = value;
+    rewrite(model_file(), tensors);
+    const std::string error = load_error(dir_.path());
+    EXPECT_EQ(error.rfind(model_file() + ": tensor '" + tensor + "': ", 0), 0u) << error;
+    EXPECT_NE(error.find(message), std::string::npos) << error;
+  }
+  rewrite(model_file(), files_.tensors);
+  EXPECT_EQ(load_error(dir_.path()), "(loaded)");
 }
 
 TEST_F(StudentLoaderTest, ExportValidatesTheDirectory) {

@@ -401,6 +401,17 @@ TEST(AlbertConfigTest, ValidationMessagesNameTheProblem) {
   bad["hidden_dropout_prob"] = 1.5;
   EXPECT_NE(config_error(bad).find("hidden_dropout_prob must be in [0, 1)"), std::string::npos);
   EXPECT_NO_THROW({ AlbertModel model(AlbertConfig::from_json(j)); });
+
+  // Sizes are bounded before a model is built from them (core/model_limits.h).
+  bad = j;
+  bad["num_hidden_layers"] = 1000000000;
+  bad["num_hidden_groups"] = 1;
+  EXPECT_EQ(config_error(bad),
+            "albert config: num_hidden_layers must be at most 128, found 1000000000");
+  bad = j;
+  bad["intermediate_size"] = std::int64_t{1} << 40;
+  EXPECT_EQ(config_error(bad),
+            "albert config: intermediate_size must be at most 65536, found 1099511627776");
 }
 
 // (a) The parameter names are Hugging Face's AlbertForPreTraining state-dict keys, in module order.
