@@ -76,8 +76,8 @@ std::optional<std::string> encoder_prefix(const std::vector<std::string>& names)
   return found;
 }
 
-// `name` moved from the encoder prefix `from` to `to` when it is one of AlbertModel's children under
-// `from`; nullopt for every other key (task heads, pretraining heads).
+// `name` moved from the encoder prefix `from` to `to` when it is one of AlbertModel's children
+// under `from`; nullopt for every other key (task heads, pretraining heads).
 std::optional<std::string> move_encoder_key(const std::string& name, std::string_view from,
                                             std::string_view to) {
   if (!starts_with(name, from)) return std::nullopt;
@@ -511,6 +511,13 @@ LoadReport load_state_dict(torch::nn::Module& module, const StateDict& checkpoin
         !(options.allow_dtype_conversion && src.is_floating_point() && dst.is_floating_point())) {
       throw CheckpointError(name + ": dtype " + std::string(c10::toString(dst.scalar_type())) +
                             " expected, checkpoint has " + c10::toString(src.scalar_type()));
+    }
+    // A NaN or Inf weight loads silently and gives NaN scores or wrong labels later.
+    if (src.is_floating_point()) {
+      const auto bad = torch::logical_not(torch::isfinite(src)).sum().item<int64_t>();
+      if (bad > 0)
+        throw CheckpointError(name + ": " + std::to_string(bad) + " of " +
+                              std::to_string(src.numel()) + " values are not finite (NaN or Inf)");
     }
   };
 

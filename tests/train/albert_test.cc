@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -697,6 +698,22 @@ StateDict cloned(const StateDict& sd) {
   StateDict out;
   for (const auto& [name, t] : sd) out[name] = t.clone();
   return out;
+}
+
+// A NaN or Inf anywhere in a checkpoint is refused at load, naming the tensor (every model loads
+// through load_state_dict: teacher, student, pretrained encoder).
+TEST(AlbertStateTest, NonFiniteValuesAreRefused) {
+  AlbertForPreTraining model(toy_config());
+  for (const float bad :
+       {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
+    auto sd = cloned(state_dict(*model));
+    sd.at("albert.encoder.embedding_hidden_mapping_in.bias").index_put_({1}, bad);
+    sd.at("albert.encoder.embedding_hidden_mapping_in.bias").index_put_({2}, bad);
+    const std::string error = load_error(*model, sd);
+    EXPECT_EQ(error.rfind("albert.encoder.embedding_hidden_mapping_in.bias: 2 of ", 0), 0u)
+        << error;
+    EXPECT_NE(error.find("values are not finite"), std::string::npos) << error;
+  }
 }
 
 TEST(AlbertStateTest, RoundTripGivesIdenticalOutputs) {
