@@ -8,6 +8,7 @@
 #include "core/dataset.h"
 #include "core/file_io.h"
 #include "core/predict_input.h"
+#include "core/predict_stream.h"
 #include "report.h"
 #include "runtime/export.h"
 #include "runtime/model_lexicon.h"
@@ -31,7 +32,8 @@ runtime::StudentParser open_student(const std::string& path,
   const auto& m = parser.model();
   if (!lexicons.empty()) {
     if (!m.lexicon())
-      throw std::invalid_argument(path + ": the model reads no lexicon; --lexicon cannot add to it");
+      throw std::invalid_argument(path +
+                                  ": the model reads no lexicon; --lexicon cannot add to it");
     runtime::add_lexicon_entries(*m.lexicon(), runtime::read_lexicon_additions(lexicons), path);
   }
   if (m.lexicon())
@@ -48,10 +50,15 @@ runtime::StudentParser open_student(const std::string& path,
 bool is_student_model(const std::string& path) { return runtime::StudentModel::is_loadable(path); }
 
 int predict_with_student(const Options& o) {
-  const auto texts = read_predict_input(o.input, o.max_chars);
   const auto parser = open_student(o.model, o.lexicon);
-  const auto predictions = parser.parse_batch(texts, thread_count(o.threads));
-  write_predictions(o.out, texts, predictions);
+  const int threads = thread_count(o.threads);
+  const auto report = predict_stream(
+      o.input, o.out, o.max_chars,
+      [&](const std::vector<std::string>& texts) { return parser.parse_batch(texts, threads); },
+      o.predict_stream_options());
+  if (report.skipped > 0)
+    spdlog::warn("{} records skipped (error lines in the output), {} parsed", report.skipped,
+                 report.predicted);
   return 0;
 }
 
@@ -75,7 +82,8 @@ std::vector<Command> runtime_commands() {
       "predict",
       "Parse utterances (plain text lines, JSON lines with \"text\", or an SMP JSON array) with a "
       "model; writes JSON lines",
-      {Opt::kModel, Opt::kInput, Opt::kOut, Opt::kThreads, Opt::kMaxChars, Opt::kLexicon},
+      {Opt::kModel, Opt::kInput, Opt::kOut, Opt::kThreads, Opt::kMaxChars, Opt::kOnError,
+       Opt::kLexicon},
       [](const Options& o) {
         if (o.model.empty()) throw std::invalid_argument("predict needs --model PATH");
         return is_student_model(o.model) ? predict_with_student(o) : run_in_trainer("predict", o);

@@ -12,6 +12,12 @@ ReadOptions Options::read_options() const {
   return r;
 }
 
+PredictStreamOptions Options::predict_stream_options() const {
+  PredictStreamOptions p;
+  p.on_error = on_error == "skip" ? OnError::kSkip : OnError::kReject;
+  return p;
+}
+
 void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
   for (Opt opt : which) {
     switch (opt) {
@@ -29,7 +35,8 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         cmd.add_option("--gold", o.gold, "Reference data file")->type_name("FILE");
         break;
       case Opt::kPred:
-        cmd.add_option("--pred", o.pred, "Predictions in any supported format; - is stdin")->type_name("FILE");
+        cmd.add_option("--pred", o.pred, "Predictions in any supported format; - is stdin")
+            ->type_name("FILE");
         break;
       case Opt::kFormat:
         cmd.add_option("--format", o.format, "Input format")
@@ -42,17 +49,22 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kOnError:
-        cmd.add_option("--on-error", o.on_error, "Bad records: reject the file, or skip and report them")
-            ->check(CLI::IsMember({"reject", "skip"}))
+        cmd.add_option(
+               "--on-error", o.on_error,
+               "Bad records: reject (stop there; predict keeps the lines before it), or skip and "
+               "report them (predict: an error line in their place); stop = reject")
+            ->check(CLI::IsMember({"reject", "stop", "skip"}))
             ->capture_default_str();
         break;
       case Opt::kConllDomain:
-        cmd.add_option("--conll-domain", o.conll_domain, "Domain given to CoNLL records (the format has none)")
+        cmd.add_option("--conll-domain", o.conll_domain,
+                       "Domain given to CoNLL records (the format has none)")
             ->capture_default_str();
         break;
       case Opt::kNested:
         cmd.add_option("--nested", o.nested,
-                       "Slot values nested in another: tag the outer span and report the inner one, or reject")
+                       "Slot values nested in another: tag the outer span and report the inner "
+                       "one, or reject")
             ->check(CLI::IsMember({"keep-outer", "reject"}))
             ->capture_default_str();
         break;
@@ -63,44 +75,53 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         cmd.add_option("--out,-o", o.out, "Output path")->capture_default_str();
         break;
       case Opt::kDataDir:
-        cmd.add_option("--data-dir", o.data_dir,
-                       "Demo data directory (train/dev/test.json); empty: the data built into the binary")
+        cmd.add_option(
+               "--data-dir", o.data_dir,
+               "Demo data directory (train/dev/test.json); empty: the data built into the binary")
             ->capture_default_str();
         break;
       case Opt::kRunDir:
-        cmd.add_option("run", o.run_dir,
-                       "Pipeline run directory (config.json, teacher/, student/, eval/, bench.json)")
+        cmd.add_option(
+               "run", o.run_dir,
+               "Pipeline run directory (config.json, teacher/, student/, eval/, bench.json)")
             ->required()
             ->type_name("DIR");
         break;
       case Opt::kModel:
-        cmd.add_option("--model,-m", o.model, "Model: checkpoint directory or exported .safetensors file")
+        cmd.add_option("--model,-m", o.model,
+                       "Model: checkpoint directory or exported .safetensors file")
             ->type_name("PATH");
         break;
       case Opt::kData:
         cmd.add_option("--data", o.data, "Data file to predict and score")->type_name("FILE");
         break;
       case Opt::kTrain:
-        // Not required here: pretraining takes it optionally (characters its vocabulary must cover); the
-        // commands that need it say so (see cmd_trainer.cc).
-        cmd.add_option("--train", o.train, "Training data (SMP JSON, JSON Lines or CoNLL)")->type_name("FILE");
+        // Not required here: pretraining takes it optionally (characters its vocabulary must
+        // cover); the commands that need it say so (see cmd_trainer.cc).
+        cmd.add_option("--train", o.train, "Training data (SMP JSON, JSON Lines or CoNLL)")
+            ->type_name("FILE");
         break;
       case Opt::kDev:
-        cmd.add_option("--dev", o.dev, "Development data: model selection and early stopping")->type_name("FILE");
+        cmd.add_option("--dev", o.dev, "Development data: model selection and early stopping")
+            ->type_name("FILE");
         break;
       case Opt::kTest:
         cmd.add_option("--test", o.test, "Test data, scored at the end")->type_name("FILE");
         break;
       case Opt::kInit:
-        cmd.add_option("--init", o.init, "Initialise from this checkpoint directory (Hugging Face ALBERT layout); default: the shipped "
+        cmd.add_option("--init", o.init,
+                       "Initialise from this checkpoint directory (Hugging Face ALBERT layout); "
+                       "default: the shipped "
                        "encoder models/zh-tiny; none: train from scratch (--size)")
             ->type_name("DIR");
         break;
       case Opt::kSize:
         cmd.add_option("--size", o.size,
-                       "Model size when trained from scratch (train-teacher: with --init none; default tiny): a preset (tiny, small, "
+                       "Model size when trained from scratch (train-teacher: with --init none; "
+                       "default tiny): a preset (tiny, small, "
                        "base, each also -unshared) or a Hugging Face ALBERT config.json path")
-            // The names of train::AlbertConfig::preset_names(); this file is also built without torch.
+            // The names of train::AlbertConfig::preset_names(); this file is also built without
+            // torch.
             ->check(CLI::IsMember({"tiny", "small", "base", "tiny-unshared", "small-unshared",
                                    "base-unshared"}) |
                     (CLI::ExistingFile & CLI::Validator(
@@ -113,16 +134,20 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kWeights:
-        cmd.add_option("--weights", o.weights, "Loss weights for domain,intent,slots")->capture_default_str();
+        cmd.add_option("--weights", o.weights, "Loss weights for domain,intent,slots")
+            ->capture_default_str();
         break;
       case Opt::kClassWeights:
         cmd.add_option("--class-weights", o.class_weights,
-                       "Class weighting of imbalanced labels per head: none, inverse frequency, or sqrt inverse")
+                       "Class weighting of imbalanced labels per head: none, inverse frequency, or "
+                       "sqrt inverse")
             ->check(CLI::IsMember({"none", "inverse", "sqrt"}))
             ->capture_default_str();
         break;
       case Opt::kEpochs:
-        cmd.add_option("--epochs", o.epochs, "Maximum number of epochs")->check(CLI::PositiveNumber)->capture_default_str();
+        cmd.add_option("--epochs", o.epochs, "Maximum number of epochs")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
         break;
       case Opt::kBatchSize:
         cmd.add_option("--batch-size", o.batch_size, "Examples (or sequences) per optimizer step")
@@ -130,15 +155,18 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kLr:
-        cmd.add_option("--lr", o.lr, "Peak learning rate (0: the command's default)")->capture_default_str();
+        cmd.add_option("--lr", o.lr, "Peak learning rate (0: the command's default)")
+            ->capture_default_str();
         break;
       case Opt::kWarmup:
-        cmd.add_option("--warmup", o.warmup, "Warm-up: fraction of all steps if < 1, else a step count")
+        cmd.add_option("--warmup", o.warmup,
+                       "Warm-up: fraction of all steps if < 1, else a step count")
             ->check(CLI::NonNegativeNumber)
             ->capture_default_str();
         break;
       case Opt::kMaxLength:
-        cmd.add_option("--max-length", o.max_length, "Longest token sequence, [CLS] and [SEP] included")
+        cmd.add_option("--max-length", o.max_length,
+                       "Longest token sequence, [CLS] and [SEP] included")
             ->check(CLI::Range(4, 4096))
             ->capture_default_str();
         break;
@@ -148,7 +176,8 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kSeed:
-        cmd.add_option("--seed", o.seed, "Random seed (same seed, same run)")->capture_default_str();
+        cmd.add_option("--seed", o.seed, "Random seed (same seed, same run)")
+            ->capture_default_str();
         break;
       case Opt::kRounds:
         cmd.add_option("--rounds", o.rounds,
@@ -178,7 +207,8 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         break;
       case Opt::kCorpus:
         // Required by pretrain (checked there); optional for distill.
-        cmd.add_option("--corpus", o.corpus, "Unlabelled text, one utterance per line; PATH:WEIGHT oversamples")
+        cmd.add_option("--corpus", o.corpus,
+                       "Unlabelled text, one utterance per line; PATH:WEIGHT oversamples")
             ->type_name("PATH[:W]");
         break;
       case Opt::kVocab:
@@ -188,7 +218,8 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         cmd.add_flag("--build-vocab", o.build_vocab, "Build vocab.txt from the corpus");
         break;
       case Opt::kMinCount:
-        cmd.add_option("--min-count", o.min_count, "Vocabulary: least count for a character of its own")
+        cmd.add_option("--min-count", o.min_count,
+                       "Vocabulary: least count for a character of its own")
             ->check(CLI::PositiveNumber)
             ->capture_default_str();
         break;
@@ -203,7 +234,8 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kCheckpointMinutes:
-        cmd.add_option("--checkpoint-minutes", o.checkpoint_minutes, "Save a resumable checkpoint this often")
+        cmd.add_option("--checkpoint-minutes", o.checkpoint_minutes,
+                       "Save a resumable checkpoint this often")
             ->check(CLI::PositiveNumber)
             ->capture_default_str();
         break;
@@ -213,15 +245,17 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kMaxNgram:
-        cmd.add_option("--max-ngram", o.max_ngram, "Span masking: longest masked n-gram (1: single tokens)")
+        cmd.add_option("--max-ngram", o.max_ngram,
+                       "Span masking: longest masked n-gram (1: single tokens)")
             ->check(CLI::Range(1, 10))
             ->capture_default_str();
         break;
       case Opt::kSop:
-        cmd.add_flag("--sop,!--no-sop", o.sop,
-                     "Add sentence-order prediction (ALBERT's SOP) to the masked LM; off by default: "
-                     "most corpus lines are independent utterances, and SOP keeps packed lines "
-                     "attending to each other");
+        cmd.add_flag(
+            "--sop,!--no-sop", o.sop,
+            "Add sentence-order prediction (ALBERT's SOP) to the masked LM; off by default: "
+            "most corpus lines are independent utterances, and SOP keeps packed lines "
+            "attending to each other");
         break;
       case Opt::kNoIsolateLines:
         cmd.add_flag("--no-isolate-lines", o.no_isolate_lines,
@@ -285,25 +319,29 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kEncoderDropout:
-        cmd.add_option("--encoder-dropout", o.encoder_dropout,
-                       "ALBERT hidden and attention dropout (negative: keep the model config's; the "
-                       "value used is saved in config.json)")
+        cmd.add_option(
+               "--encoder-dropout", o.encoder_dropout,
+               "ALBERT hidden and attention dropout (negative: keep the model config's; the "
+               "value used is saved in config.json)")
             ->check(CLI::Range(-1.0, 0.9))
             ->capture_default_str();
         break;
       case Opt::kTeacher:
-        cmd.add_option("--teacher", o.teacher, "Teacher model directory (train-teacher output)")->type_name("DIR");
+        cmd.add_option("--teacher", o.teacher, "Teacher model directory (train-teacher output)")
+            ->type_name("DIR");
         break;
       case Opt::kTeachers:
-        cmd.add_option("--teacher", o.teachers,
-                       "Teacher model directory (train-teacher output); repeat it to distill from an "
-                       "ensemble (soft targets averaged: probabilities at --temperature for kl, "
-                       "logits for mse). All teachers share vocabulary, labels, length and lexicon")
+        cmd.add_option(
+               "--teacher", o.teachers,
+               "Teacher model directory (train-teacher output); repeat it to distill from an "
+               "ensemble (soft targets averaged: probabilities at --temperature for kl, "
+               "logits for mse). All teachers share vocabulary, labels, length and lexicon")
             ->allow_extra_args(false)
             ->type_name("DIR");
         break;
       case Opt::kStudent:
-        cmd.add_option("--student", o.student, "Student: checkpoint directory or exported .safetensors file")
+        cmd.add_option("--student", o.student,
+                       "Student: checkpoint directory or exported .safetensors file")
             ->type_name("PATH");
         break;
       case Opt::kCompareStudent:
@@ -313,7 +351,8 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->type_name("PATH");
         break;
       case Opt::kConfig:
-        cmd.add_option("--config", o.config, "Pipeline configuration (JSON; see docs); copied into the run directory")
+        cmd.add_option("--config", o.config,
+                       "Pipeline configuration (JSON; see docs); copied into the run directory")
             ->type_name("FILE");
         break;
       case Opt::kHiddenSize:
@@ -322,7 +361,9 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kLayers:
-        cmd.add_option("--layers", o.layers, "Student: BiLSTM layers")->check(CLI::Range(1, 8))->capture_default_str();
+        cmd.add_option("--layers", o.layers, "Student: BiLSTM layers")
+            ->check(CLI::Range(1, 8))
+            ->capture_default_str();
         break;
       case Opt::kEmbeddingSize:
         cmd.add_option("--embedding-size", o.embedding_size,
@@ -331,37 +372,45 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kPooling:
-        cmd.add_option("--pooling", o.pooling, "Student: sentence representation for domain and intent")
+        cmd.add_option("--pooling", o.pooling,
+                       "Student: sentence representation for domain and intent")
             ->check(CLI::IsMember({"max", "attention"}))
             ->capture_default_str();
         break;
       case Opt::kEmbedInit:
         cmd.add_option("--embed-init", o.embed_init,
-                       "Student embeddings: random, teacher (its factorized embedding matrix; needs --teacher), "
+                       "Student embeddings: random, teacher (its factorized embedding matrix; "
+                       "needs --teacher), "
                        "or a word2vec text file")
             ->type_name("random|teacher|FILE")
             ->capture_default_str();
         break;
       case Opt::kDropout:
-        cmd.add_option("--dropout", o.dropout, "Student dropout")->check(CLI::Range(0.0, 0.95))->capture_default_str();
+        cmd.add_option("--dropout", o.dropout, "Student dropout")
+            ->check(CLI::Range(0.0, 0.95))
+            ->capture_default_str();
         break;
       case Opt::kAlpha:
-        cmd.add_option("--alpha", o.alpha, "Distillation: weight of the teacher's soft targets (1 - alpha: gold)")
+        cmd.add_option("--alpha", o.alpha,
+                       "Distillation: weight of the teacher's soft targets (1 - alpha: gold)")
             ->check(CLI::Range(0.0, 1.0))
             ->capture_default_str();
         break;
       case Opt::kTemperature:
-        cmd.add_option("--temperature", o.temperature, "Distillation: softmax temperature (kl loss)")
+        cmd.add_option("--temperature", o.temperature,
+                       "Distillation: softmax temperature (kl loss)")
             ->check(CLI::PositiveNumber)
             ->capture_default_str();
         break;
       case Opt::kKdLoss:
-        cmd.add_option("--kd-loss", o.kd_loss, "Distillation loss: KL of softened distributions, or MSE of logits")
+        cmd.add_option("--kd-loss", o.kd_loss,
+                       "Distillation loss: KL of softened distributions, or MSE of logits")
             ->check(CLI::IsMember({"kl", "mse"}))
             ->capture_default_str();
         break;
       case Opt::kAugment:
-        cmd.add_option("--augment", o.augment, "Distillation: augmented variants per training utterance")
+        cmd.add_option("--augment", o.augment,
+                       "Distillation: augmented variants per training utterance")
             ->check(CLI::Range(0, 1000))
             ->capture_default_str();
         break;
@@ -372,15 +421,17 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         break;
       case Opt::kGazetteers:
         cmd.add_option("--gazetteers", o.gazetteers,
-                       "Directory of slot-value lists (NAME.txt serves slot keys NAME and *_NAME) for substitution")
+                       "Directory of slot-value lists (NAME.txt serves slot keys NAME and *_NAME) "
+                       "for substitution")
             ->type_name("DIR");
         break;
       case Opt::kLexicon:
-        cmd.add_option("--lexicon", o.lexicon,
-                       "Lexicon source, repeatable: NAME=FILE (one entry per line), PREFIX=DIR (every "
-                       "*.txt as PREFIX.STEM) or jieba[=FILE] (python3-jieba's dictionary by POS). "
-                       "Training: the model's categories; predict/serve: entries added to the "
-                       "model's categories of those names")
+        cmd.add_option(
+               "--lexicon", o.lexicon,
+               "Lexicon source, repeatable: NAME=FILE (one entry per line), PREFIX=DIR (every "
+               "*.txt as PREFIX.STEM) or jieba[=FILE] (python3-jieba's dictionary by POS). "
+               "Training: the model's categories; predict/serve: entries added to the "
+               "model's categories of those names")
             ->allow_extra_args(false)  // one SPEC per --lexicon: a positional input may follow
             ->type_name("SPEC");
         break;
@@ -409,18 +460,21 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->capture_default_str();
         break;
       case Opt::kInt8:
-        cmd.add_flag("--int8", o.int8, "Store weight matrices as int8 with per-row scales (~4x smaller)");
+        cmd.add_flag("--int8", o.int8,
+                     "Store weight matrices as int8 with per-row scales (~4x smaller)");
         break;
       case Opt::kHost:
         cmd.add_option("--host", o.host, "Address to listen on")->capture_default_str();
         break;
       case Opt::kPort:
-        cmd.add_option("--port", o.port, "TCP port (0: pick a free one; the bound address is printed on stderr)")
+        cmd.add_option("--port", o.port,
+                       "TCP port (0: pick a free one; the bound address is printed on stderr)")
             ->check(CLI::Range(0, 65535))
             ->capture_default_str();
         break;
       case Opt::kMaxBodyBytes:
-        cmd.add_option("--max-body-bytes", o.max_body_bytes, "Larger request bodies are refused with 413")
+        cmd.add_option("--max-body-bytes", o.max_body_bytes,
+                       "Larger request bodies are refused with 413")
             ->check(CLI::PositiveNumber)
             ->capture_default_str();
         break;

@@ -1,5 +1,5 @@
-// The one option table of the jointnlu CLI. Every subcommand picks the options it uses from here, so a
-// flag has one name, one meaning, one default and one help text across the whole tool.
+// The one option table of the jointnlu CLI. Every subcommand picks the options it uses from here,
+// so a flag has one name, one meaning, one default and one help text across the whole tool.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/dataset.h"
+#include "core/predict_stream.h"
 #include "train/pretrain.h"  // torch-free: the pretraining defaults below come from it
 
 namespace jointnlu::cli {
@@ -22,50 +23,52 @@ struct Options {
   std::string pred;                 // prediction file for eval
   std::string format = "auto";      // auto | smp | jsonl | conll
   std::size_t max_chars = 512;      // longest accepted text, in characters
-  std::string on_error = "reject";  // reject | skip
+  std::string on_error = "reject";  // reject (alias stop) | skip
   std::string conll_domain = "default";
   std::string nested = "keep-outer";  // keep-outer | reject
   // Output.
-  bool json = false;                // machine-readable output on stdout
-  std::string out;                  // output file or directory
-  std::string data_dir;             // demo: where to find/write the data
-  std::string run_dir;              // report: a pipeline run directory
+  bool json = false;     // machine-readable output on stdout
+  std::string out;       // output file or directory
+  std::string data_dir;  // demo: where to find/write the data
+  std::string run_dir;   // report: a pipeline run directory
   // Models and training (teacher, student, pretraining).
-  std::string model;                // a model: checkpoint directory or exported file
-  std::string data;                 // eval --model: the data file to predict and score
-  std::string train;                // training data file
-  std::string dev;                  // development data file (model selection, early stopping)
-  std::string test;                 // test data file
-  std::string init;                 // initialise from this checkpoint directory (e.g. a pretrained ALBERT)
-  std::string size;                 // model size preset (tiny | small | base ...); empty: the command's
-                                    // default (pretrain: tiny; train-teacher: the --init encoder's shape)
-  std::string weights = "1,1,2";    // loss weights domain,intent,slots
+  std::string model;  // a model: checkpoint directory or exported file
+  std::string data;   // eval --model: the data file to predict and score
+  std::string train;  // training data file
+  std::string dev;    // development data file (model selection, early stopping)
+  std::string test;   // test data file
+  std::string init;   // initialise from this checkpoint directory (e.g. a pretrained ALBERT)
+  std::string size;   // model size preset (tiny | small | base ...); empty: the command's
+                      // default (pretrain: tiny; train-teacher: the --init encoder's shape)
+  std::string weights = "1,1,2";       // loss weights domain,intent,slots
   std::string class_weights = "none";  // none | inverse | sqrt (imbalance adjustment per head)
-  int epochs = 30;                  // maximum epochs
-  int batch_size = 32;              // examples (or sequences) per step
-  double lr = 0.0;                  // peak learning rate; 0: the command's own default
-  double warmup = 0.1;              // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
-  int max_length = 64;              // longest token sequence fed to the model ([CLS]/[SEP] included)
-  int patience = 5;                 // early stopping: epochs without dev improvement
-  std::uint64_t seed = 42;          // random seed; the same seed repeats a run exactly
-  int threads = 0;                  // compute threads; 0: all cores
-  std::string device = "cpu";       // training device: cpu | cuda | cuda:N
-  bool resume = false;              // continue from the checkpoint in --out
+  int epochs = 30;                     // maximum epochs
+  int batch_size = 32;                 // examples (or sequences) per step
+  double lr = 0.0;                     // peak learning rate; 0: the command's own default
+  double warmup = 0.1;         // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
+  int max_length = 64;         // longest token sequence fed to the model ([CLS]/[SEP] included)
+  int patience = 5;            // early stopping: epochs without dev improvement
+  std::uint64_t seed = 42;     // random seed; the same seed repeats a run exactly
+  int threads = 0;             // compute threads; 0: all cores
+  std::string device = "cpu";  // training device: cpu | cuda | cuda:N
+  bool resume = false;         // continue from the checkpoint in --out
   // Pretraining.
-  std::vector<std::string> corpus;  // unlabelled text files, one utterance per line; PATH:WEIGHT oversamples
-  std::string vocab;                // vocab.txt to use
-  bool build_vocab = false;         // build vocab.txt from the corpus (and --train) instead
-  int min_count = 2;                // vocabulary: least count of a character to get its own token
-  double minutes = 0.0;             // stop after this many minutes (0: no limit)
-  std::int64_t steps = 0;           // stop after this many optimizer steps (0: from --minutes)
-  double checkpoint_minutes = 10.0; // save a resumable checkpoint this often
-  std::string optimizer = "adamw";  // adamw | lamb
-  int max_ngram = 3;                // span masking: longest masked n-gram (1: single tokens)
-  bool sop = false;                 // pretraining: add sentence-order prediction (--sop / --no-sop)
-  bool no_isolate_lines = false;    // pretraining: packed lines attend to each other
+  std::vector<std::string>
+      corpus;         // unlabelled text files, one utterance per line; PATH:WEIGHT oversamples
+  std::string vocab;  // vocab.txt to use
+  bool build_vocab = false;          // build vocab.txt from the corpus (and --train) instead
+  int min_count = 2;                 // vocabulary: least count of a character to get its own token
+  double minutes = 0.0;              // stop after this many minutes (0: no limit)
+  std::int64_t steps = 0;            // stop after this many optimizer steps (0: from --minutes)
+  double checkpoint_minutes = 10.0;  // save a resumable checkpoint this often
+  std::string optimizer = "adamw";   // adamw | lamb
+  int max_ngram = 3;                 // span masking: longest masked n-gram (1: single tokens)
+  bool sop = false;               // pretraining: add sentence-order prediction (--sop / --no-sop)
+  bool no_isolate_lines = false;  // pretraining: packed lines attend to each other
   bool unit_projection_init = false;  // pretraining: embedding projection at unit output scale
-  std::string position_init = "sinusoidal";  // fresh ALBERT: position embeddings normal | sinusoidal
-  double encoder_dropout = -1;      // ALBERT hidden + attention dropout; < 0: the model config's
+  std::string position_init =
+      "sinusoidal";             // fresh ALBERT: position embeddings normal | sinusoidal
+  double encoder_dropout = -1;  // ALBERT hidden + attention dropout; < 0: the model config's
   // Pretraining objective and its generator (defaults: train::PretrainConfig, defined once there).
   std::string objective = train::PretrainConfig{}.objective;  // mlm | rtd
   double generator_fraction = train::PretrainConfig{}.generator_fraction;
@@ -74,42 +77,46 @@ struct Options {
   std::string word_list = train::PretrainConfig{}.word_list;  // word masking: the words
   std::string classifier_pooling = "cls";  // teacher: domain/intent heads read cls | mean
   // The BiLSTM student and distillation.
-  std::string teacher;              // teacher checkpoint directory (train-student: its vocabulary; bench)
-  std::vector<std::string> teachers;  // distill: teacher directories, repeatable (soft targets averaged)
-  std::string student;              // bench: student checkpoint directory or exported file
-  std::string compare_student;      // bench: a second student timed in the same rounds
-  int rounds = 5;                   // bench: latency rounds per model (p50 reported per round too)
-  std::string config;               // pipeline: configuration file (JSON)
-  int hidden_size = 128;            // student: LSTM hidden size per direction
-  int layers = 1;                   // student: BiLSTM layers
-  int embedding_size = 128;         // student: embedding size (random init only; otherwise the source's)
-  std::string pooling = "max";      // student: max | attention
-  std::string embed_init = "random";  // student embeddings: random | teacher | PATH.vec (word2vec text)
-  double dropout = 0.1;             // student dropout
-  double alpha = 0.5;               // distillation: weight of the soft-target loss
-  double temperature = 2.0;         // distillation: softmax temperature (kl)
-  std::string kd_loss = "kl";       // distillation loss: kl | mse
-  int augment = 0;                  // distillation: augmented variants per training utterance
+  std::string teacher;  // teacher checkpoint directory (train-student: its vocabulary; bench)
+  std::vector<std::string>
+      teachers;                 // distill: teacher directories, repeatable (soft targets averaged)
+  std::string student;          // bench: student checkpoint directory or exported file
+  std::string compare_student;  // bench: a second student timed in the same rounds
+  int rounds = 5;               // bench: latency rounds per model (p50 reported per round too)
+  std::string config;           // pipeline: configuration file (JSON)
+  int hidden_size = 128;        // student: LSTM hidden size per direction
+  int layers = 1;               // student: BiLSTM layers
+  int embedding_size = 128;  // student: embedding size (random init only; otherwise the source's)
+  std::string pooling = "max";  // student: max | attention
+  std::string embed_init =
+      "random";                // student embeddings: random | teacher | PATH.vec (word2vec text)
+  double dropout = 0.1;        // student dropout
+  double alpha = 0.5;          // distillation: weight of the soft-target loss
+  double temperature = 2.0;    // distillation: softmax temperature (kl)
+  std::string kd_loss = "kl";  // distillation loss: kl | mse
+  int augment = 0;             // distillation: augmented variants per training utterance
   std::string generators = "substitute,mask,ngram";  // augmentation generators to use
-  std::string gazetteers;           // directory of slot-value lists (*.txt) for substitution
-  int corpus_lines = 0;             // distillation: unlabelled lines sampled from --corpus
+  std::string gazetteers;  // directory of slot-value lists (*.txt) for substitution
+  int corpus_lines = 0;    // distillation: unlabelled lines sampled from --corpus
   // Lexicons (core/lexicon_sources.h): training sources, or entries added at load (predict/serve).
   std::vector<std::string> lexicon;  // --lexicon NAME=FILE | PREFIX=DIR | jieba[=FILE], repeatable
   bool lexicon_from_train = false;  // training: the train set's slot values as categories train.KEY
   int lexicon_folds = 5;            // training: k-fold split of those values (1: none)
-  std::string admin_token;          // serve: enables PUT/DELETE /v1/lexicons/NAME with this bearer token
+  std::string admin_token;  // serve: enables PUT/DELETE /v1/lexicons/NAME with this bearer token
   // Runtime: export and serve.
-  std::string dtype = "f16";        // release-encoder: f16 | bf16 | f32 storage of the weights
-  bool int8 = false;                // export: int8 weight matrices (per-row scales) instead of fp32
-  std::string host = "127.0.0.1";   // serve: address to listen on
-  int port = 8080;                  // serve: TCP port; 0 picks a free one (printed on stderr)
+  std::string dtype = "f16";       // release-encoder: f16 | bf16 | f32 storage of the weights
+  bool int8 = false;               // export: int8 weight matrices (per-row scales) instead of fp32
+  std::string host = "127.0.0.1";  // serve: address to listen on
+  int port = 8080;                 // serve: TCP port; 0 picks a free one (printed on stderr)
   std::size_t max_body_bytes = 1 << 20;  // serve: larger request bodies get 413
-  std::size_t max_batch = 64;       // serve: most texts in one {"texts": [...]} request
+  std::size_t max_batch = 64;            // serve: most texts in one {"texts": [...]} request
   // Logging.
-  int verbosity = 0;                // -v: debug logs
-  bool quiet = false;               // -q: warnings and errors only
+  int verbosity = 0;   // -v: debug logs
+  bool quiet = false;  // -q: warnings and errors only
 
   ReadOptions read_options() const;
+  // predict: --on-error as the stream's policy.
+  PredictStreamOptions predict_stream_options() const;
 };
 
 enum class Opt {

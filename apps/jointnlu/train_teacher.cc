@@ -12,6 +12,7 @@
 #include "core/file_io.h"
 #include "core/metrics.h"
 #include "core/predict_input.h"
+#include "core/predict_stream.h"
 #include "core/utf8.h"
 #include "core/vocab_builder.h"
 #include "report.h"
@@ -62,7 +63,8 @@ nlohmann::json class_weight_summary(const torch::Tensor& w) {
 // else a directory in the Hugging Face ALBERT layout (--init DIR, by default the shipped encoder).
 std::string resolve_init(const Options& o) {
   if (o.resume) {
-    if (!o.init.empty()) throw std::invalid_argument("--resume continues --out; do not give --init");
+    if (!o.init.empty())
+      throw std::invalid_argument("--resume continues --out; do not give --init");
     return "";
   }
   if (o.init == "none") return "";
@@ -110,8 +112,10 @@ int run_train_teacher(const Options& o) {
     spec.albert = saved.albert;
     spec.pooling = saved.pooling;
     if (saved.lexicon_categories != spec.lexicon_categories)
-      throw std::invalid_argument("--resume: the lexicon flags give other categories than those of "
-                                  "the model in " + o.out + " (give the same --lexicon flags)");
+      throw std::invalid_argument(
+          "--resume: the lexicon flags give other categories than those of "
+          "the model in " +
+          o.out + " (give the same --lexicon flags)");
     tokenizer = Tokenizer::from_vocab_file(o.out + "/vocab.txt", saved.tokenizer);
   } else if (!init.empty()) {
     pretrained = train::read_pretrained(init);
@@ -138,7 +142,8 @@ int run_train_teacher(const Options& o) {
   torch::manual_seed(o.seed);
   train::JointAlbert model(spec.albert, spec.labels, spec.pooling,
                            lexicon ? static_cast<int64_t>(lexicon->full().feature_count()) : 0);
-  if (pretrained) log_load_report(train::load_pretrained(model, *pretrained), init);
+  if (pretrained)
+    log_load_report(train::load_pretrained(model, *pretrained), init);
   else if (!o.resume)
     train::init_position_embeddings(*model->albert, train::parse_position_init(o.position_init));
   pretrained.reset();  // the checkpoint's tensors are copied into the model
@@ -173,7 +178,9 @@ int run_train_teacher(const Options& o) {
 
   spec.training = {{"train", o.train},
                    {"dev", o.dev},
-                   {"init", o.resume ? "(resumed)" : init.empty() ? "none" : init},
+                   {"init", o.resume       ? "(resumed)"
+                            : init.empty() ? "none"
+                                           : init},
                    {"size", init.empty() && !o.resume ? scratch_size : ""},
                    {"position_init", init.empty() ? o.position_init : ""},
                    {"encoder_dropout", spec.albert.hidden_dropout_prob},
@@ -211,10 +218,16 @@ int run_train_teacher(const Options& o) {
 int run_predict(const Options& o) {
   if (o.model.empty()) throw std::invalid_argument("predict needs --model DIR");
   train::configure_threads(o.threads);
-  const auto texts = read_predict_input(o.input, o.max_chars);
   const auto predictor = train::load_predictor(o.model);
-  const auto predictions = predictor.predict(texts, kPredictBatch);
-  write_predictions(o.out, texts, predictions);
+  const auto report = predict_stream(
+      o.input, o.out, o.max_chars,
+      [&](const std::vector<std::string>& texts) {
+        return predictor.predict(texts, kPredictBatch);
+      },
+      o.predict_stream_options());
+  if (report.skipped > 0)
+    spdlog::warn("{} records skipped (error lines in the output), {} parsed", report.skipped,
+                 report.predicted);
   return 0;
 }
 

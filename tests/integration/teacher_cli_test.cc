@@ -2,6 +2,7 @@
 // runs them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -86,6 +87,27 @@ TEST(TeacherCli, TrainPredictEvalOnDemoData) {
   const auto odd_eval = run_cli("eval --model " + model + " --data " + odd);
   ASSERT_EQ(odd_eval.exit_code, 0) << odd_eval.err;
   EXPECT_NE(odd_eval.out.find("domain_acc        0.00"), std::string::npos) << odd_eval.out;
+
+  // A bad line stops predict there, naming file and line, after the lines before it are written;
+  // --on-error skip writes an error record in its place and goes on.
+  const std::string bad_lines = tmp.write("bad.jsonl", "播放稻香\n{\"txt\": \"x\"}\n打开空调\n");
+  const auto bad_predict = run_cli("predict --model " + model + " " + bad_lines);
+  EXPECT_NE(bad_predict.exit_code, 0);
+  EXPECT_NE(bad_predict.err.find("bad.jsonl: record 2 (line 2)"), std::string::npos)
+      << bad_predict.err;
+  EXPECT_EQ(std::count(bad_predict.out.begin(), bad_predict.out.end(), '\n'), 1) << bad_predict.out;
+  EXPECT_NE(bad_predict.out.find("播放稻香"), std::string::npos) << bad_predict.out;
+  const auto skipped = run_cli("predict --on-error skip --model " + model + " " + bad_lines);
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.err;
+  std::istringstream skipped_lines(skipped.out);
+  std::vector<nlohmann::json> records;
+  for (std::string l; std::getline(skipped_lines, l);) records.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(records.size(), 3u) << skipped.out;
+  EXPECT_EQ(records[0]["text"], "播放稻香");
+  EXPECT_EQ(records[1]["line"], 2);
+  EXPECT_NE(records[1]["error"].get<std::string>().find("string field \"text\""),
+            std::string::npos);
+  EXPECT_EQ(records[2]["text"], "打开空调");
 }
 
 TEST(TeacherCli, BadInputFailsNamingTheFile) {
@@ -99,12 +121,6 @@ TEST(TeacherCli, BadInputFailsNamingTheFile) {
   const auto bad_train = run_cli("train-teacher --train " + broken + " --out " + tmp.path() + "/m");
   EXPECT_NE(bad_train.exit_code, 0);
   EXPECT_NE(bad_train.err.find("broken.json"), std::string::npos) << bad_train.err;
-
-  const std::string bad_lines = tmp.write("bad.jsonl", "播放稻香\n{\"txt\": \"x\"}\n");
-  const auto bad_predict = run_cli("predict --model " + tmp.path() + " " + bad_lines);
-  EXPECT_NE(bad_predict.exit_code, 0);
-  EXPECT_NE(bad_predict.err.find("bad.jsonl"), std::string::npos) << bad_predict.err;
-  EXPECT_NE(bad_predict.err.find("line 2"), std::string::npos) << bad_predict.err;
 
   // A directory that is not a model.
   const std::string input = tmp.write("in.txt", "播放稻香\n");
