@@ -21,9 +21,4 @@ std::vector<std::string> read_predict_input(const std::string& path, std::size_t
 std::vector<Record> records_from_predictions(const std::vector<std::string>& texts,
                                              const std::vector<Prediction>& predictions);
 
-// What `predict` writes: one prediction_json_line per text, to stdout when path is empty or "-",
-// else to the file (atomically).
-void write_predictions(const std::string& path, const std::vector<std::string>& texts,
-                       const std::vector<Prediction>& predictions);
-
 }  // namespace jointnlu
