@@ -20,7 +20,9 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -61,9 +63,26 @@ std::string checked_text(const json& value, std::size_t max_chars, const std::st
     throw BadRequest{"text_too_long", what + " has " + std::to_string(decoded->chars.size()) +
                                           " characters, more than the limit of " +
                                           std::to_string(max_chars)};
-  if (const auto problem = check_text(text, max_chars))
-    throw BadRequest{text.empty() ? "empty_text" : "invalid_text", what + ": " + *problem};
+  if (const auto problem = check_text(text, max_chars)) {
+    const bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
+    throw BadRequest{blank ? "empty_text" : "invalid_text", what + ": " + *problem};
+  }
   return text;
+}
+
+// A body that is not declared JSON gets 415 rather than being parsed as if it were (the body has
+// been read by then, within --max-body, so the connection stays in step).
+bool json_body(const httplib::Request& req, httplib::Response& res) {
+  std::string type = req.get_header_value("Content-Type");
+  type = type.substr(0, type.find(';'));
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  if (type == "application/json") return true;
+  send_error(res, 415, "unsupported_media_type",
+             "the request body must be application/json, found Content-Type '" +
+                 req.get_header_value("Content-Type") + "'");
+  return false;
 }
 
 class Service {
@@ -71,6 +90,7 @@ class Service {
   Service(Parser parser, const Options& o) : parser_(std::move(parser)), options_(o) {}
 
   void parse(const httplib::Request& req, httplib::Response& res) const {
+    if (!json_body(req, res)) return;
     try {
       if (!decode_utf8(req.body))
         throw BadRequest{"invalid_utf8", "the request body is not valid UTF-8"};
@@ -118,7 +138,7 @@ class Service {
 
   // PUT (add) or DELETE (remove) /v1/lexicons/NAME.
   void edit_lexicon(const httplib::Request& req, httplib::Response& res, bool add) const {
-    if (!authorized(req, res)) return;
+    if (!authorized(req, res) || !json_body(req, res)) return;
     try {
       const std::string category = req.matches[1];
       const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
@@ -132,8 +152,8 @@ class Service {
         entries.push_back(e.get<std::string>());
       }
       if (entries.size() > kMaxLexiconEdit)
-        throw BadRequest{"too_many_entries", "at most " + std::to_string(kMaxLexiconEdit) +
-                                                 " entries per request"};
+        throw BadRequest{"too_many_entries",
+                         "at most " + std::to_string(kMaxLexiconEdit) + " entries per request"};
       json out{{"category", category}};
       if (add) {
         parser_.add_lexicon_entries(category, entries);
@@ -148,8 +168,8 @@ class Service {
     } catch (const BadRequest& e) {
       send_error(res, 400, e.code, e.message);
     } catch (const Error& e) {
-      const bool unknown = std::string_view(e.what()).find("no lexicon category") !=
-                           std::string_view::npos;
+      const bool unknown =
+          std::string_view(e.what()).find("no lexicon category") != std::string_view::npos;
       send_error(res, unknown ? 404 : 400, unknown ? "unknown_category" : "invalid_entry",
                  e.what());
     }

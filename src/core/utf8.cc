@@ -2,6 +2,8 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
+
 namespace jointnlu {
 
 std::optional<DecodedText> decode_utf8(std::string_view text, std::string* error) {
@@ -12,7 +14,8 @@ std::optional<DecodedText> decode_utf8(std::string_view text, std::string* error
   std::size_t pos = 0;
   while (pos < text.size()) {
     utf8proc_int32_t cp = 0;
-    const utf8proc_ssize_t n = utf8proc_iterate(bytes + pos, static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
+    const utf8proc_ssize_t n =
+        utf8proc_iterate(bytes + pos, static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
     if (n <= 0 || cp < 0) {
       if (error) *error = "invalid UTF-8 at byte " + std::to_string(pos);
       return std::nullopt;
@@ -78,6 +81,10 @@ std::optional<std::string> check_text(std::string_view text, std::size_t max_cha
   auto decoded = decode_utf8(text, &error);
   if (!decoded) return error;
   if (decoded->chars.empty()) return std::string("empty text");
+  // Nothing to parse: every model would tag nothing and guess a domain (predict, serve, the
+  // readers and the APIs all refuse it alike).
+  if (std::all_of(decoded->chars.begin(), decoded->chars.end(), is_whitespace))
+    return std::string("the text is only whitespace");
   for (std::size_t i = 0; i < decoded->chars.size(); ++i) {
     if (is_control(decoded->chars[i])) {
       char hex[16];
@@ -86,8 +93,8 @@ std::optional<std::string> check_text(std::string_view text, std::size_t max_cha
     }
   }
   if (decoded->chars.size() > max_chars)
-    return "text has " + std::to_string(decoded->chars.size()) + " characters, more than the limit of " +
-           std::to_string(max_chars);
+    return "text has " + std::to_string(decoded->chars.size()) +
+           " characters, more than the limit of " + std::to_string(max_chars);
   return std::nullopt;
 }
 

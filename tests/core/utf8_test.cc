@@ -31,6 +31,8 @@ TEST(Utf8, EncodeIsTheInverseOfDecode) {
 TEST(Utf8, CheckTextNamesEachProblem) {
   EXPECT_FALSE(check_text("播放音乐", 512));
   EXPECT_EQ(*check_text("", 512), "empty text");
+  EXPECT_EQ(*check_text(" \u3000 ", 512), "the text is only whitespace");  // ideographic space too
+  EXPECT_FALSE(check_text(" 好 ", 512));
   EXPECT_EQ(*check_text("播放\t音乐", 512), "control character U+0009 at character 2");
   EXPECT_EQ(*check_text("播放音乐", 3), "text has 4 characters, more than the limit of 3");
   EXPECT_EQ(*check_text(std::string("\xc3", 1), 512), "invalid UTF-8 at byte 0");

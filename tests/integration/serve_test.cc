@@ -82,6 +82,13 @@ TEST(Serve, EveryPathAndErrorThenCleanShutdown) {
   expect_error(post(R"({"texts": []})"), 400, "invalid_field");
   expect_error(post(R"({"texts": ["a", 1]})"), 400, "invalid_field");
   expect_error(post(R"({"text": ""})"), 400, "empty_text");
+  expect_error(post(R"({"text": " \t "})"), 400, "empty_text");  // as predict refuses it
+  // A body not declared JSON is refused, not parsed; the connection stays usable.
+  expect_error(client.Post("/v1/parse", R"({"text": "好"})", "text/plain"), 415,
+               "unsupported_media_type");
+  res = client.Post("/v1/parse", R"({"text": "好"})", "Application/JSON; charset=utf-8");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
   expect_error(post(R"({"text": "a\u0007b"})"), 400, "invalid_text");
   expect_error(post(R"({"texts": ["a", "b", "c", "d", "e"]})"), 400, "too_many_texts");
   expect_error(post("{\"text\": \"\xff\xfe\"}"), 400, "invalid_utf8");
