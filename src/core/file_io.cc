@@ -1,6 +1,7 @@
 #include "core/file_io.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <string_view>
 
 namespace jointnlu {
 
@@ -35,6 +37,7 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
     if (!std::cout) throw IoError("<stdout>", "write error");
     return;
   }
+  remove_stale_temporaries(path);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -63,6 +66,39 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
     std::remove(tmp.c_str());
     throw IoError(path, "cannot rename temporary file into place: " + err);
   }
+  fsync_directory(std::filesystem::absolute(path).parent_path().string());
+}
+
+void fsync_directory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+std::size_t remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path target = fs::absolute(path, ec);
+  if (ec) return 0;
+  const std::string name = target.filename().string();
+  std::size_t removed = 0;
+  for (const auto& entry : fs::directory_iterator(target.parent_path(), ec)) {
+    const std::string other = entry.path().filename().string();
+    for (const std::string_view marker : {".tmp.", ".tmp-"}) {
+      const std::string prefix = name + std::string(marker);
+      if (other.size() <= prefix.size() || other.compare(0, prefix.size(), prefix) != 0) continue;
+      const std::string digits = other.substr(prefix.size());
+      if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9)
+        continue;
+      const auto pid = static_cast<pid_t>(std::stol(digits));
+      // Alive (or not ours to signal): leave it; only a writer that is gone cannot finish.
+      if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+      std::error_code rm;
+      if (fs::remove_all(entry.path(), rm) > 0 && !rm) ++removed;
+    }
+  }
+  return removed;
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {

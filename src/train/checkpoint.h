@@ -1,5 +1,6 @@
-// Checkpoints on disk: safetensors files of torch tensors, and checkpoint DIRECTORIES in Hugging Face
-// layout (config.json, vocab.txt, model.safetensors, plus any extra files such as trainer state).
+// Checkpoints on disk: safetensors files of torch tensors, and checkpoint DIRECTORIES in Hugging
+// Face layout (config.json, vocab.txt, model.safetensors, plus any extra files such as trainer
+// state).
 #pragma once
 
 #include <torch/torch.h>
@@ -12,11 +13,13 @@
 
 namespace jointnlu::train {
 
-// Reads every tensor of a safetensors file into CPU torch tensors (F32, F16, BF16, F64, I64, I32, I16,
-// I8, U8, BOOL keep their dtype). Throws SafetensorsError naming the file and tensor.
-StateDict read_safetensors(const std::string& path, std::map<std::string, std::string>* metadata = nullptr);
+// Reads every tensor of a safetensors file into CPU torch tensors (F32, F16, BF16, F64, I64, I32,
+// I16, I8, U8, BOOL keep their dtype). Throws SafetensorsError naming the file and tensor.
+StateDict read_safetensors(const std::string& path,
+                           std::map<std::string, std::string>* metadata = nullptr);
 
-// Writes tensors (made contiguous, moved to CPU) atomically. Tensors sharing storage are each written.
+// Writes tensors (made contiguous, moved to CPU) atomically. Tensors sharing storage are each
+// written.
 void write_safetensors(const std::string& path, const StateDict& state,
                        const std::map<std::string, std::string>& metadata = {});
 
@@ -35,7 +38,13 @@ struct CheckpointContents {
 // everything goes into DIR.tmp-PID, which then replaces DIR (the old one is removed afterwards).
 void write_checkpoint_dir(const std::string& dir, const CheckpointContents& contents);
 
-// Reads config.json of a checkpoint directory (throws with the path on a missing or malformed file).
+// A writer killed between the two renames of write_checkpoint_dir's swap leaves DIR.old-PID and no
+// DIR: this renames it back (the last complete checkpoint) and returns true. Called before every
+// write and before --resume reads DIR; a no-op when DIR exists or no such directory does.
+bool recover_checkpoint_dir(const std::string& dir);
+
+// Reads config.json of a checkpoint directory (throws with the path on a missing or malformed
+// file).
 nlohmann::json read_config(const std::string& dir);
 
 }  // namespace jointnlu::train

@@ -417,6 +417,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   const int threads = configure_threads(c.threads);
   const torch::Device device = resolve_device(c.device);
   const fs::path out(c.out_dir);
+  if (c.resume) recover_checkpoint_dir(c.out_dir);
   const fs::path state_path = out / kStateFile;
 
   RunState run;
@@ -565,9 +566,8 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
       "{} masking up to {}, SOP {}, lines {}, dropout {}, positions {}, objective {}",
       c.size, device.str(), n_params, tokenizer.vocab_size(), threads, c.batch_size, c.max_length,
       c.optimizer, c.lr, c.masking == "word" ? "whole-word" : "span", c.max_ngram,
-      c.sop ? "on" : "off",
-      c.isolate_lines && !c.sop ? "isolated" : "attend across", model_config.hidden_dropout_prob,
-      c.resume ? "resumed" : c.position_init,
+      c.sop ? "on" : "off", c.isolate_lines && !c.sop ? "isolated" : "attend across",
+      model_config.hidden_dropout_prob, c.resume ? "resumed" : c.position_init,
       rtd ? "rtd (generator x" + fmt(c.generator_fraction, 2) + ", weight " + fmt(c.rtd_weight, 1) +
                 ")"
           : "mlm");

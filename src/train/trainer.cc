@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "core/file_io.h"
+#include "train/checkpoint.h"
 #include "train/train_utils.h"
 
 namespace jointnlu::train {
@@ -170,6 +171,7 @@ void add_resume_state(CheckpointContents& c, const LoopState& s, const torch::nn
 LoopState load_resume_state(const std::string& dir, torch::nn::Module& module,
                             torch::optim::AdamW& optimizer, StateDict& best) {
   const fs::path out(dir);
+  recover_checkpoint_dir(dir);
   if (!fs::exists(out / kStateFile))
     throw std::runtime_error(dir + ": nothing to resume (no " + kStateFile + ")");
   LoopState s;
