@@ -13,6 +13,7 @@
 
 #include "core/augment.h"
 #include "core/corpus.h"
+#include "core/label_overlap.h"
 #include "core/word_vectors.h"
 #include "train/bilstm.h"
 #include "train/distill.h"
@@ -115,9 +116,9 @@ train::JointBiLSTM build_student(const Options& o, Setup& s) {
     embedding_size = static_cast<int64_t>(vectors.dim);
   }
   if (!o.resume)
-    s.spec.model = student_config(
-        o, static_cast<int64_t>(s.tokenizer->vocab_size()), embedding_size,
-        s.lexicon ? static_cast<int64_t>(s.lexicon->full().feature_count()) : 0);
+    s.spec.model =
+        student_config(o, static_cast<int64_t>(s.tokenizer->vocab_size()), embedding_size,
+                       s.lexicon ? static_cast<int64_t>(s.lexicon->full().feature_count()) : 0);
   torch::manual_seed(o.seed);
   train::JointBiLSTM model(s.spec.model, s.spec.labels);
   if (source) train::set_embeddings(model, *source);
@@ -145,8 +146,10 @@ void restore_for_resume(const Options& o, Setup& s) {
   if (saved.labels.to_json() != s.spec.labels.to_json())
     throw std::invalid_argument("--resume: the labels differ from those of the model in " + o.out);
   if (saved.lexicon_categories != s.spec.lexicon_categories)
-    throw std::invalid_argument("--resume: the lexicon flags give other categories than those of "
-                                "the model in " + o.out + " (give the same --lexicon flags)");
+    throw std::invalid_argument(
+        "--resume: the lexicon flags give other categories than those of "
+        "the model in " +
+        o.out + " (give the same --lexicon flags)");
   s.spec.model = saved.model;
   s.spec.max_length = saved.max_length;
   s.tokenizer = Tokenizer::from_vocab_file(o.out + "/vocab.txt", saved.tokenizer);
@@ -160,6 +163,7 @@ int train_student(const Options& o, Setup& s, train::JointBiLSTM& model,
   const ReadOptions read = o.read_options();
   const auto dev = o.dev.empty() ? std::vector<Record>{} : read_records(o.dev, read);
   const auto test = o.test.empty() ? std::vector<Record>{} : read_records(o.test, read);
+  for (const auto& w : label_overlap_warnings(gold_examples, dev, o.dev)) spdlog::warn("{}", w);
   const auto weights = train::LossWeights::parse(o.weights);
   const auto weighting = train::parse_class_weighting(o.class_weights);
   // Class weights from the gold labels only (augmented examples carry none).
@@ -289,7 +293,8 @@ int run_distill(const Options& o) {
            bank.add_gazetteer_dir(o.gazetteers, s.spec.labels.slot_keys())) {
         std::string joined;
         for (const auto& k : keys) joined += (joined.empty() ? "" : ", ") + k;
-        spdlog::info("gazetteer {}: {}", file, keys.empty() ? "matches no slot key, unused" : joined);
+        spdlog::info("gazetteer {}: {}", file,
+                     keys.empty() ? "matches no slot key, unused" : joined);
       }
       for (const auto& p : bank.problems()) spdlog::warn("gazetteer line skipped: {}", p);
     }
@@ -305,7 +310,8 @@ int run_distill(const Options& o) {
       encoded.push_back(train::encode_variant(batcher, v, s.other_lexicon(encoded.size())));
     variant_count = variants.size();
     spdlog::info(
-        "augmentation ({}): {} variants from {} utterances; {} slot values substituted (bank of {}), "
+        "augmentation ({}): {} variants from {} utterances; {} slot values substituted (bank of "
+        "{}), "
         "{} characters masked, {} n-gram cuts, {} duplicates skipped",
         o.generators, stats.variants, examples.size(), stats.substituted_spans, bank.total_values(),
         stats.masked_chars, stats.ngram_cuts, stats.duplicates_skipped);
@@ -327,9 +333,10 @@ int run_distill(const Options& o) {
   d.alpha = o.alpha;
   d.temperature = o.temperature;
   d.loss = train::parse_distill_loss(o.kd_loss);
-  spdlog::info("{} teacher(s): computing soft targets for {} examples ({} gold, {} augmented, {} "
-               "corpus)",
-               s.teacher_dirs.size(), encoded.size(), gold_count, variant_count, corpus_count);
+  spdlog::info(
+      "{} teacher(s): computing soft targets for {} examples ({} gold, {} augmented, {} "
+      "corpus)",
+      s.teacher_dirs.size(), encoded.size(), gold_count, variant_count, corpus_count);
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::vector<train::SoftTargets>> per_teacher;
   for (std::size_t k = 0; k < s.teacher_dirs.size(); ++k) {

@@ -10,6 +10,7 @@
 #include "core/dataset.h"
 #include "core/decoding.h"
 #include "core/file_io.h"
+#include "core/label_overlap.h"
 #include "core/metrics.h"
 #include "core/predict_input.h"
 #include "core/predict_stream.h"
@@ -92,6 +93,7 @@ int run_train_teacher(const Options& o) {
   const auto train_examples = read_training(o.train, read);
   const auto dev = o.dev.empty() ? std::vector<Record>{} : read_records(o.dev, read);
   const auto test = o.test.empty() ? std::vector<Record>{} : read_records(o.test, read);
+  for (const auto& w : label_overlap_warnings(train_examples, dev, o.dev)) spdlog::warn("{}", w);
   const auto weights = train::LossWeights::parse(o.weights);
   const auto weighting = train::parse_class_weighting(o.class_weights);
   const auto max_length = static_cast<std::size_t>(o.max_length);
