@@ -1,181 +1,19 @@
 #include "core/lexicon.h"
 
-#include <marisa.h>
-#include <marisa/iostream.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <functional>
 #include <limits>
-#include <mutex>
-#include <sstream>
 #include <stdexcept>
-#include <unordered_map>
 #include <utility>
 
 #include "core/error.h"
+#include "core/lexicon_internal.h"
 #include "core/utf8.h"
 
 namespace jointnlu {
-namespace lexicon_internal {
-
-// Hashes std::string and std::string_view alike, so matching looks up substrings of the text
-// without building a std::string.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-// Hashes a category set (for deduplicating the masks of a trie's keys).
-struct MaskHash {
-  std::size_t operator()(const CategoryMask& m) const noexcept {
-    return std::hash<std::uint64_t>{}(m.words[0] ^ (m.words[1] * 0x9E3779B97F4A7C15ull));
-  }
-};
-using EntryMasks = std::unordered_map<std::string, CategoryMask, StringHash, std::equal_to<>>;
-// Categories removed from trie entries since the trie was built, by trie key id.
-using RemovedMasks = std::unordered_map<std::uint32_t, CategoryMask>;
-
-// Feature ids are 16-bit (LexiconFeatures::ids).
-static_assert(kLexiconPositions * kMaxLexiconCategories <=
-              std::numeric_limits<std::uint16_t>::max());
-
-// The bytes of a string's first code points as a number (little-endian, zero-padded): what
-// PrefixFilter hashes. `bytes` is at most 8 (two code points).
-inline std::uint64_t prefix_window(const char* p, std::size_t bytes) {
-  std::uint64_t w = 0;
-  std::memcpy(&w, p, bytes);
-  return w;
-}
-
-// A Bloom filter over the first two code points of every trie key (the only one of a
-// single-character key). A common-prefix search costs 100-200 ns on the jieba trie, while most
-// starts in a Chinese utterance begin no entry at all (60% of SMP2019's characters are followed
-// by a character no jieba word continues them with): the filter, a few ns, rules those out
-// without searching. A false positive only costs the search.
-class PrefixFilter {
- public:
-  void reset(std::size_t keys) {
-    // 8 bits per key and two probes: about 2% false positives.
-    const std::size_t bits = std::bit_ceil(std::max<std::size_t>(keys * 8, 1024));
-    storage_.assign(bits / 64, 0);
-    bits_ = storage_.data();
-    mask_ = bits - 1;
-  }
-  // Uses `words` words of bits held elsewhere (a lexicon image); `words` is a power of two.
-  void view(const std::uint64_t* bits, std::size_t words) {
-    storage_.clear();
-    bits_ = bits;
-    mask_ = 64 * words - 1;
-  }
-  void insert(std::uint64_t window, std::size_t bytes) {
-    const std::uint64_t h = hash(window, bytes);
-    set(h & mask_);
-    set((h >> 32) & mask_);
-  }
-  bool may_hold(std::uint64_t window, std::size_t bytes) const {
-    const std::uint64_t h = hash(window, bytes);
-    return test(h & mask_) && test((h >> 32) & mask_);
-  }
-  std::span<const std::uint64_t> words() const { return {bits_, bits_ ? (mask_ + 1) / 64 : 0}; }
-
- private:
-  // Part of the lexicon image format (the filter's bits are stored): a change needs a new
-  // kImageMagic.
-  static std::uint64_t hash(std::uint64_t x, std::size_t bytes) {
-    x ^= bytes * 0x9E3779B97F4A7C15ull;  // "ab" and "ab\0" must differ
-    x ^= x >> 33;
-    x *= 0xFF51AFD7ED558CCDull;
-    x ^= x >> 33;
-    x *= 0xC4CEB9FE1A85EC53ull;
-    return x ^ (x >> 33);
-  }
-  void set(std::uint64_t bit) { storage_[bit / 64] |= std::uint64_t{1} << (bit % 64); }
-  bool test(std::uint64_t bit) const { return (bits_[bit / 64] >> (bit % 64)) & 1; }
-
-  std::vector<std::uint64_t> storage_;  // the bits, unless they are viewed elsewhere
-  const std::uint64_t* bits_ = nullptr;
-  std::uint64_t mask_ = 0;
-};
-
-// The categories of each trie key, by key id, as an index into a table of the distinct masks: the
-// keys of a lexicon share few distinct category sets (jieba: 10 over its 333k keys), so a key costs
-// one byte (two or four past 256 or 65536 distinct sets) rather than the 16 of its mask.
-class KeyMasks {
- public:
-  // `index[id]` is the position in `table` of key id's mask.
-  void assign(std::vector<CategoryMask> table, const std::vector<std::uint32_t>& index) {
-    table_storage_ = std::move(table);
-    width_ = table_storage_.size() <= 0x100 ? 1 : table_storage_.size() <= 0x10000 ? 2 : 4;
-    index_storage_.resize(index.size() * static_cast<std::size_t>(width_));
-    for (std::size_t id = 0; id < index.size(); ++id)
-      std::memcpy(index_storage_.data() + id * static_cast<std::size_t>(width_), &index[id],
-                  static_cast<std::size_t>(width_));  // little-endian: the low bytes
-    view(table_storage_.data(), table_storage_.size(), index_storage_.data(), width_);
-  }
-  // Uses a table and an index held elsewhere (a lexicon image).
-  void view(const CategoryMask* table, std::size_t table_size, const std::uint8_t* index,
-            int width) {
-    table_ = table;
-    table_size_ = table_size;
-    index_ = index;
-    width_ = width;
-  }
-  // The width is fixed per trie, so the branch is always predicted.
-  const CategoryMask& operator[](std::size_t id) const {
-    switch (width_) {
-      case 1:
-        return table_[index_[id]];
-      case 2: {
-        std::uint16_t i;
-        std::memcpy(&i, index_ + 2 * id, 2);
-        return table_[i];
-      }
-      default: {
-        std::uint32_t i;
-        std::memcpy(&i, index_ + 4 * id, 4);
-        return table_[i];
-      }
-    }
-  }
-  std::span<const CategoryMask> table() const { return {table_, table_size_}; }
-  int width() const { return width_; }
-
- private:
-  std::vector<CategoryMask> table_storage_;  // table and index, unless viewed elsewhere
-  std::vector<std::uint8_t> index_storage_;
-  const CategoryMask* table_ = nullptr;
-  std::size_t table_size_ = 0;
-  const std::uint8_t* index_ = nullptr;  // width_ bytes per key, little-endian
-  int width_ = 1;
-};
-
-struct TrieData {
-  // A lexicon image's bytes when the parts below view them (from_image), else empty.
-  std::vector<std::uint64_t> image;
-  marisa::Trie trie;
-  KeyMasks masks;  // categories of each key, by key id
-  PrefixFilter filter;
-  bool single_char_keys = false;  // whether a start's first code point alone may be a key
-  // An unbuilt marisa::Trie throws on every search, and building an empty keyset gains nothing.
-  bool built = false;
-};
-
-// An immutable view of the lexicon. Edits make a new one (sharing the trie), so a match that holds
-// a snapshot sees it whole however long it runs.
-struct Snapshot {
-  std::shared_ptr<const TrieData> trie;
-  std::shared_ptr<const EntryMasks> overlay;  // entries added since the trie was built
-  std::size_t overlay_max_chars = 0;          // no longer substring can be an overlay entry
-  std::shared_ptr<const RemovedMasks> removed;
-  std::size_t size = 0;  // (entry, category) pairs held
-};
-
-}  // namespace lexicon_internal
 
 using lexicon_internal::EntryMasks;
 using lexicon_internal::MaskHash;
@@ -183,28 +21,6 @@ using lexicon_internal::prefix_window;
 using lexicon_internal::RemovedMasks;
 using lexicon_internal::Snapshot;
 using lexicon_internal::TrieData;
-
-struct Lexicon::State {
-  // Guards only `snapshot`, and is held only to copy or replace the pointer, so a long edit (a
-  // compact() over 300k entries) never stalls a match.
-  mutable std::mutex snapshot_mutex;
-  // Serialises edits, each of which derives the next snapshot from the current one.
-  std::mutex edit_mutex;
-  std::shared_ptr<const Snapshot> snapshot;
-
-  std::shared_ptr<const Snapshot> load() const {
-    std::lock_guard<std::mutex> lock(snapshot_mutex);
-    return snapshot;
-  }
-  void store(std::shared_ptr<const Snapshot> next) {
-    {
-      std::lock_guard<std::mutex> lock(snapshot_mutex);
-      snapshot.swap(next);
-    }
-    // `next` now holds the old snapshot; it may be the last reference, and freeing a trie
-    // outside the lock keeps matches from waiting on it.
-  }
-};
 
 namespace {
 
@@ -563,16 +379,21 @@ struct TrieInput {
 
 }  // namespace
 
+std::shared_ptr<const TrieData> lexicon_internal::compacted_trie(const Snapshot& snap) {
+  if (snap.overlay->empty() && snap.removed->empty()) return snap.trie;
+  TrieInput in;
+  for_each_entry(snap, [&](std::string_view key, const CategoryMask& mask) { in.add(key, mask); });
+  return build_trie(in.keyset, in.key_mask_ids, std::move(in.table));
+}
+
 void Lexicon::compact() {
   std::lock_guard<std::mutex> edit(state_->edit_mutex);
   const std::shared_ptr<const Snapshot> cur = state_->load();
-  TrieInput in;
-  for_each_entry(*cur, [&](std::string_view key, const CategoryMask& mask) { in.add(key, mask); });
   auto next = std::make_shared<Snapshot>();
-  next->trie = build_trie(in.keyset, in.key_mask_ids, std::move(in.table));
+  next->trie = lexicon_internal::compacted_trie(*cur);
   next->overlay = std::make_shared<const EntryMasks>();
   next->removed = std::make_shared<const RemovedMasks>();
-  next->size = in.size;
+  next->size = cur->size;
   state_->store(std::move(next));
 }
 
@@ -773,208 +594,6 @@ Lexicon Lexicon::from_tsv(std::vector<std::string> categories, std::string_view 
   next->size = in.size;
   lexicon.state_->store(std::move(next));
   return lexicon;
-}
-
-namespace {
-
-// A lexicon image (Lexicon::image): this header, then 8-byte aligned sections: the distinct
-// category masks [masks], each key's index into them [keys x index_width bytes], the prefix
-// filter [filter_words], and marisa's serialised trie [trie_bytes].
-struct ImageHeader {
-  char magic[8];
-  std::uint64_t categories;
-  std::uint64_t keys;
-  std::uint64_t flags;  // bit 0: some key is a single character
-  std::uint64_t masks;
-  std::uint64_t index_width;  // 1, 2 or 4
-  std::uint64_t filter_words;
-  std::uint64_t trie_bytes;
-  std::uint64_t checksum;  // image_checksum of the whole image with this field zero
-};
-constexpr char kImageMagic[8] = {'J', 'N', 'L', 'X', 'I', 'M', 'G', '1'};
-static_assert(sizeof(ImageHeader) == 72 && sizeof(CategoryMask) == 16);
-
-constexpr std::size_t pad8(std::size_t n) { return (n + 7) / 8 * 8; }
-
-// A 64-bit multiplicative hash of the image's words (the size is a multiple of 8): it catches a
-// damaged file before marisa maps a trie from it.
-std::uint64_t image_checksum(std::span<const std::byte> bytes) {
-  std::uint64_t h = 0x6A09E667F3BCC909ull ^ bytes.size();
-  for (std::size_t i = 0; i + 8 <= bytes.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, bytes.data() + i, 8);
-    h = (h ^ w) * 0x100000001B3ull;
-    h ^= h >> 29;
-  }
-  return h;
-}
-
-}  // namespace
-
-std::string Lexicon::image() const {
-  const std::shared_ptr<const Snapshot> snap = state_->load();
-  std::shared_ptr<const TrieData> trie = snap->trie;
-  if (!snap->overlay->empty() || !snap->removed->empty()) {
-    TrieInput in;
-    for_each_entry(*snap,
-                   [&](std::string_view key, const CategoryMask& mask) { in.add(key, mask); });
-    trie = build_trie(in.keyset, in.key_mask_ids, std::move(in.table));
-  }
-  std::string serialised;
-  if (trie->built) {
-    std::ostringstream out;
-    out << trie->trie;
-    serialised = std::move(out).str();
-  }
-  ImageHeader h{};
-  std::memcpy(h.magic, kImageMagic, 8);
-  h.categories = categories_.size();
-  h.keys = trie->built ? trie->trie.num_keys() : 0;
-  h.flags = trie->single_char_keys ? 1 : 0;
-  h.masks = trie->masks.table().size();
-  h.index_width = static_cast<std::uint64_t>(trie->masks.width());
-  h.filter_words = trie->built ? trie->filter.words().size() : 0;
-  h.trie_bytes = serialised.size();
-  const std::size_t index_bytes = h.keys * h.index_width;
-  std::string out(sizeof h + pad8(h.masks * sizeof(CategoryMask)) + pad8(index_bytes) +
-                      h.filter_words * 8 + pad8(serialised.size()),
-                  '\0');
-  std::size_t at = sizeof h;
-  const auto put = [&](const void* data, std::size_t bytes) {
-    if (bytes > 0) std::memcpy(out.data() + at, data, bytes);
-    at += pad8(bytes);
-  };
-  put(trie->masks.table().data(), h.masks * sizeof(CategoryMask));
-  for (std::size_t id = 0; id < h.keys; ++id) {
-    // Rebuilt from the lookups rather than copied, so an image of a viewed trie is the same.
-    const CategoryMask& m = trie->masks[id];
-    const auto i = static_cast<std::uint32_t>(&m - trie->masks.table().data());
-    std::memcpy(out.data() + at + id * h.index_width, &i, h.index_width);
-  }
-  at += pad8(index_bytes);
-  put(trie->filter.words().data(), h.filter_words * 8);
-  put(serialised.data(), serialised.size());
-  std::memcpy(out.data(), &h, sizeof h);
-  h.checksum = image_checksum(std::as_bytes(std::span(out.data(), out.size())));
-  std::memcpy(out.data(), &h, sizeof h);
-  return out;
-}
-
-Lexicon Lexicon::from_image(std::vector<std::string> categories, std::span<const std::byte> image) {
-  const auto fail = [](const std::string& what) {
-    throw std::invalid_argument("lexicon image: " + what);
-  };
-  ImageHeader h;
-  if (image.size() < sizeof h || image.size() % 8 != 0)
-    fail(std::to_string(image.size()) + " bytes, not an image (too short or not a multiple of 8)");
-  std::memcpy(&h, image.data(), sizeof h);
-  if (std::memcmp(h.magic, kImageMagic, 8) != 0) fail("wrong magic (not a lexicon image)");
-  if (h.categories != categories.size())
-    fail("made for " + std::to_string(h.categories) + " categories, the model has " +
-         std::to_string(categories.size()));
-  // Every size bounded by the image before any arithmetic on it can overflow.
-  const std::size_t n = image.size();
-  if (h.masks > n || h.keys > n || h.filter_words > n || h.trie_bytes > n ||
-      (h.index_width != 1 && h.index_width != 2 && h.index_width != 4))
-    fail("header sizes out of range");
-  const std::size_t expected = sizeof h + pad8(h.masks * sizeof(CategoryMask)) +
-                               pad8(h.keys * h.index_width) + h.filter_words * 8 +
-                               pad8(h.trie_bytes);
-  if (expected != n)
-    fail("header describes " + std::to_string(expected) + " bytes, the image has " +
-         std::to_string(n));
-  const bool empty = h.keys == 0;
-  if (empty != (h.trie_bytes == 0) || empty != (h.filter_words == 0) ||
-      (!empty && (h.masks == 0 || !std::has_single_bit(h.filter_words) || h.filter_words < 16)))
-    fail("inconsistent header (keys, trie, masks and filter sizes)");
-  ImageHeader zeroed = h;
-  zeroed.checksum = 0;
-  auto data = std::make_shared<TrieData>();
-  data->image.resize(n / 8);
-  auto* bytes = reinterpret_cast<std::byte*>(data->image.data());
-  std::memcpy(bytes, image.data(), n);
-  std::memcpy(bytes, &zeroed, sizeof zeroed);
-  if (image_checksum(std::span<const std::byte>(bytes, n)) != h.checksum)
-    fail("checksum mismatch (the file is damaged)");
-  std::memcpy(bytes, &h, sizeof h);
-  std::size_t at = sizeof h;
-  const auto* table = reinterpret_cast<const CategoryMask*>(bytes + at);
-  at += pad8(h.masks * sizeof(CategoryMask));
-  const auto* index = reinterpret_cast<const std::uint8_t*>(bytes + at);
-  at += pad8(h.keys * h.index_width);
-  const auto* filter = reinterpret_cast<const std::uint64_t*>(bytes + at);
-  at += h.filter_words * 8;
-  CategoryMask allowed;
-  for (std::size_t c = 0; c < categories.size(); ++c) allowed.set(c);
-  for (std::size_t m = 0; m < h.masks; ++m)
-    if (table[m].and_not(allowed).any() || table[m].empty())
-      fail("category set " + std::to_string(m) + " is empty or names a category past " +
-           std::to_string(categories.size()));
-  data->masks.view(table, h.masks, index, static_cast<int>(h.index_width));
-  std::size_t pairs = 0;
-  for (std::size_t id = 0; id < h.keys; ++id) {
-    std::uint32_t i = 0;
-    std::memcpy(&i, index + id * h.index_width, h.index_width);
-    if (i >= h.masks)
-      fail("key " + std::to_string(id) + " has category set " + std::to_string(i) + " of " +
-           std::to_string(h.masks));
-    pairs += table[i].count();
-  }
-  if (!empty) {
-    data->filter.view(filter, h.filter_words);
-    try {
-      data->trie.map(bytes + at, h.trie_bytes);
-    } catch (const marisa::Exception& e) {
-      fail(std::string("the trie does not map: ") + e.what());
-    }
-    if (data->trie.num_keys() != h.keys)
-      fail("the trie has " + std::to_string(data->trie.num_keys()) + " keys, the header says " +
-           std::to_string(h.keys));
-    data->single_char_keys = (h.flags & 1) != 0;
-    data->built = true;
-  }
-  Lexicon lexicon(std::move(categories));
-  auto next = std::make_shared<Snapshot>();
-  next->trie = std::move(data);
-  next->overlay = std::make_shared<const EntryMasks>();
-  next->removed = std::make_shared<const RemovedMasks>();
-  next->size = pairs;
-  lexicon.state_->store(std::move(next));
-  return lexicon;
-}
-
-PositionFeatures position_features(const LexiconFeatures& chars, const Encoding& encoding,
-                                   std::size_t kept_tokens) {
-  if (kept_tokens > encoding.token_chars.size())
-    throw std::invalid_argument("position_features: " + std::to_string(kept_tokens) +
-                                " tokens kept of an encoding of " +
-                                std::to_string(encoding.token_chars.size()));
-  PositionFeatures out;
-  out.offsets.reserve(kept_tokens + 3);
-  out.offsets.push_back(0);  // [CLS]
-  out.offsets.push_back(0);
-  for (std::size_t t = 0; t < kept_tokens; ++t) {
-    const auto [begin, end] = encoding.token_chars[t];
-    if (begin > end || end > chars.chars())
-      throw std::invalid_argument("position_features: token " + std::to_string(t) +
-                                  " covers characters [" + std::to_string(begin) + ", " +
-                                  std::to_string(end) + ") of a text of " +
-                                  std::to_string(chars.chars()));
-    const std::size_t from = out.ids.size();
-    for (std::size_t c = begin; c < end; ++c) {
-      const auto ids = chars.at(c);
-      out.ids.insert(out.ids.end(), ids.begin(), ids.end());
-    }
-    // One character (the usual token) is already sorted and unique.
-    if (end - begin > 1) {
-      const auto first = out.ids.begin() + static_cast<std::ptrdiff_t>(from);
-      std::sort(first, out.ids.end());
-      out.ids.erase(std::unique(first, out.ids.end()), out.ids.end());
-    }
-    out.offsets.push_back(static_cast<std::uint32_t>(out.ids.size()));
-  }
-  out.offsets.push_back(static_cast<std::uint32_t>(out.ids.size()));  // [SEP]
-  return out;
 }
 
 }  // namespace jointnlu
