@@ -9,7 +9,7 @@
 
 #include "core/file_io.h"
 #include "demo_data.h"
-#include "shipped_encoder.h"
+#include "core/shipped_encoder.h"
 #include "options.h"
 #include "report_run.h"
 #include "trainer_plugin.h"

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "recipe_flags.h"
 #include "trainer_plugin.h"
 
 namespace jointnlu::cli {
@@ -82,45 +83,20 @@ std::vector<Command> trainer_commands() {
        }},
       {"train-teacher",
        "Fine-tune the ALBERT teacher jointly on domain, intent and slots (from --init or a --size preset)",
-       {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kSize, Opt::kPositionInit,
-        Opt::kEncoderDropout, Opt::kClassifierPooling, Opt::kWeights, Opt::kClassWeights,
-        Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup, Opt::kMaxLength, Opt::kPatience,
-        Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain, Opt::kJson,
-        Opt::kLexicon, Opt::kLexiconFromTrain, Opt::kLexiconFolds},
-       [](const Options& o) {
-         if (o.train.empty()) throw std::invalid_argument("train-teacher needs --train");
-         if (o.out.empty()) throw std::invalid_argument("train-teacher needs --out");
-         return run_in_trainer("train-teacher", o);
-       }},
+       {Opt::kJson},
+       in_trainer("train-teacher"),
+       [](CLI::App& cmd, Options& o) { o.teacher_recipe.visit(FlagBinder(cmd)); }},
       {"train-student",
        "Train the BiLSTM student alone on gold labels (the 'BiLSTM alone' baseline of distillation)",
-       {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kTeacher, Opt::kHiddenSize, Opt::kLayers,
-        Opt::kEmbeddingSize, Opt::kPooling, Opt::kEmbedInit, Opt::kDropout, Opt::kWeights, Opt::kClassWeights,
-        Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup, Opt::kMaxLength, Opt::kPatience,
-        Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain, Opt::kJson,
-        Opt::kLexicon, Opt::kLexiconFromTrain, Opt::kLexiconFolds},
-       [](const Options& o) {
-         if (o.train.empty()) throw std::invalid_argument("train-student needs --train");
-         if (o.out.empty()) throw std::invalid_argument("train-student needs --out");
-         return run_in_trainer("train-student", o);
-       }},
+       {Opt::kJson},
+       in_trainer("train-student"),
+       [](CLI::App& cmd, Options& o) { o.student_recipe.visit_model(FlagBinder(cmd)); }},
       {"distill",
        "Distill a teacher into the BiLSTM student: soft targets on the training set, augmented variants and "
        "unlabelled lines",
-       {Opt::kTeachers, Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kAlpha, Opt::kTemperature,
-        Opt::kKdLoss, Opt::kAugment, Opt::kGenerators, Opt::kGazetteers, Opt::kCorpus, Opt::kCorpusLines,
-        Opt::kLexicon, Opt::kLexiconFromTrain, Opt::kLexiconFolds,
-        Opt::kHiddenSize, Opt::kLayers, Opt::kEmbeddingSize, Opt::kPooling, Opt::kEmbedInit, Opt::kDropout,
-        Opt::kWeights, Opt::kClassWeights, Opt::kEpochs, Opt::kSteps, Opt::kBatchSize, Opt::kLr, Opt::kWarmup,
-        Opt::kPatience, Opt::kSeed, Opt::kThreads, Opt::kResume, Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain,
-        Opt::kJson},
-       [](const Options& o) {
-         if (o.teachers.empty() && o.teacher.empty())
-           throw std::invalid_argument("distill needs --teacher DIR");
-         if (o.train.empty()) throw std::invalid_argument("distill needs --train");
-         if (o.out.empty()) throw std::invalid_argument("distill needs --out");
-         return run_in_trainer("distill", o);
-       }},
+       {Opt::kJson},
+       in_trainer("distill"),
+       [](CLI::App& cmd, Options& o) { o.student_recipe.visit(FlagBinder(cmd)); }},
       {"pipeline",
        "Data to deployed model: fine-tune the teacher, distill the student, export fp32 and int8, evaluate on "
        "test, benchmark; re-running resumes",

@@ -54,6 +54,7 @@ int run(int argc, char** argv) {
     }
     CLI::App* sub = parent->add_subcommand(name, c.help);
     add_options(*sub, options, c.options);
+    if (c.bind_recipe) c.bind_recipe(*sub, options);
     registered.emplace_back(sub, &c);
   }
 

@@ -12,6 +12,8 @@
 #include "core/dataset.h"
 #include "core/predict_stream.h"
 #include "train/pretrain.h"  // torch-free: the pretraining defaults below come from it
+#include "train/recipes/student_recipe.h"  // torch-free
+#include "train/recipes/teacher_recipe.h"  // torch-free
 
 namespace jointnlu::cli {
 
@@ -110,6 +112,9 @@ struct Options {
   int port = 8080;                 // serve: TCP port; 0 picks a free one (printed on stderr)
   std::size_t max_body_bytes = 1 << 20;  // serve: larger request bodies get 413
   std::size_t max_batch = 64;            // serve: most texts in one {"texts": [...]} request
+  // Recipes (train-teacher, train-student, distill bind their flags to these fields).
+  train::TeacherRecipe teacher_recipe;
+  train::StudentRecipe student_recipe;
   // Logging.
   int verbosity = 0;   // -v: debug logs
   bool quiet = false;  // -q: warnings and errors only
@@ -212,6 +217,8 @@ struct Command {
   std::string help;
   std::vector<Opt> options;
   std::function<int(const Options&)> run;  // returns the exit code
+  // Binds the command's recipe fields as flags (recipe_flags.h); unset: none.
+  std::function<void(CLI::App&, Options&)> bind_recipe = {};
 };
 
 std::vector<Command> data_commands();

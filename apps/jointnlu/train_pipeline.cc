@@ -28,6 +28,8 @@
 #include "runtime/export.h"
 #include "runtime/student_parser.h"
 #include "train/predictor.h"
+#include "train/recipes/student_recipe.h"
+#include "train/recipes/teacher_recipe.h"
 #include "train/train_utils.h"
 #include "train_commands.h"
 #include "train_common.h"
@@ -135,18 +137,15 @@ int run_pipeline(const Options& o) {
   };
 
   stage("teacher", [&] {
-    Options t = config.teacher_options(base);
-    t.out = teacher_dir;
+    train::TeacherRecipe t = config.teacher_recipe(o, teacher_dir);
     t.resume = resumable(teacher_dir);
     if (t.resume) t.init.clear();
-    return run_train_teacher(t);
+    return print_outcome(train::train_teacher(t), t, false);
   });
   stage("student", [&] {
-    Options s = config.student_options(base);
-    s.teacher = teacher_dir;
-    s.out = student_dir;
+    train::StudentRecipe s = config.student_recipe(o, teacher_dir, student_dir);
     s.resume = resumable(student_dir);
-    return run_distill(s);
+    return print_outcome(train::distill(s), s, false);
   });
   stage("export", [&] {
     for (const auto& [path, q] : {std::pair{fp32, false}, std::pair{int8, true}}) {

@@ -4,6 +4,8 @@
 #include <map>
 #include <string>
 
+#include "recipe_flags.h"
+#include "train/recipes/recipe_fields.h"
 #include "train_commands.h"
 #include "trainer_plugin.h"
 
@@ -40,6 +42,10 @@ extern "C" int jointnlu_trainer_run(const char* command, const jointnlu::cli::Op
       return 2;
     }
     return it->second(*options);
+  } catch (const jointnlu::train::RecipeError& e) {
+    // The field as the user gave it: a flag, or a key of a recipe file (named in the message).
+    copy_error(e.source().empty() ? flag_name(e.field()) + ": " + e.problem() : e.what(), error,
+               error_size);
   } catch (const std::exception& e) {
     copy_error(e.what(), error, error_size);
   } catch (...) {

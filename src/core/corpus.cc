@@ -68,7 +68,7 @@ CorpusFile parse_corpus_spec(const std::string& spec) {
     used = 0;
   }
   if (used != tail.size() || !(w > 0) || !std::isfinite(w))
-    throw std::invalid_argument("--corpus " + spec +
+    throw std::invalid_argument("corpus file " + spec +
                                 ": the weight after ':' must be a positive number");
   f.path = spec.substr(0, colon);
   f.weight = w;

@@ -35,15 +35,15 @@ LossWeights LossWeights::parse(const std::string& text) {
     }
     while (used < item.size() && item[used] == ' ') ++used;
     if (item.empty() || used != item.size() || !(v >= 0) || !std::isfinite(v))
-      throw std::invalid_argument("--weights: '" + item +
+      throw std::invalid_argument("loss weights: '" + item +
                                   "' is not a non-negative number (expected e.g. 1,1,2)");
     values.push_back(v);
   }
   if (values.size() != 3)
-    throw std::invalid_argument("--weights: expected three numbers domain,intent,slots, got '" +
+    throw std::invalid_argument("loss weights: expected three numbers domain,intent,slots, got '" +
                                 text + "'");
   if (values[0] + values[1] + values[2] <= 0)
-    throw std::invalid_argument("--weights: all three are zero");
+    throw std::invalid_argument("loss weights: all three are zero");
   return {values[0], values[1], values[2]};
 }
 
@@ -122,8 +122,8 @@ torch::Tensor distill_term(const torch::Tensor& student, const torch::Tensor& te
 
 JointCriterion& JointCriterion::distill(DistillOptions options) {
   if (!(options.alpha >= 0.0 && options.alpha <= 1.0))
-    throw std::invalid_argument("--alpha must be in [0, 1]");
-  if (!(options.temperature > 0.0)) throw std::invalid_argument("--temperature must be positive");
+    throw std::invalid_argument("distillation alpha must be in [0, 1]");
+  if (!(options.temperature > 0.0)) throw std::invalid_argument("distillation temperature must be positive");
   distill_ = options;
   return *this;
 }

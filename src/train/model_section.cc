@@ -29,7 +29,7 @@ JointSection parse_jointnlu_section(const nlohmann::json& config, const std::str
   const auto section = config.find(kSection);
   if (section == config.end() || !section->is_object())
     throw std::invalid_argument(
-        "no \"jointnlu\" section: not a joint model (a plain ALBERT? use it with --init)");
+        "no \"jointnlu\" section: not a joint model (a plain ALBERT? use it as a teacher's init)");
   if (section->value("model", "") != model)
     throw std::invalid_argument("model type " + section->value("model", nlohmann::json()).dump() +
                                 " is not '" + model + "'");

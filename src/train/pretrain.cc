@@ -20,6 +20,7 @@
 #include "train/electra.h"
 #include "train/lamb.h"
 #include "train/mlm_metrics.h"
+#include "train/recipes/recipe_fields.h"
 #include "train/torch_env.h"
 #include "train/train_utils.h"
 
@@ -71,7 +72,7 @@ std::vector<std::string> build_vocabulary(const PretrainConfig& c,
   auto v = build_corpus_vocabulary(files, forced, options,
                                    [](const std::string& m) { spdlog::warn("{}", m); });
   spdlog::info(
-      "vocabulary: {} tokens ({} distinct characters in {} counted; {} added to cover --train)",
+      "vocabulary: {} tokens ({} distinct characters in {} counted; {} added to cover the train data)",
       v.tokens.size(), v.distinct_chars, v.total_chars, v.added);
   return std::move(v.tokens);
 }
@@ -332,9 +333,9 @@ nlohmann::json hyper_of(const PretrainConfig& c) {
 PretrainConfig resumed_config(PretrainConfig c, const nlohmann::json& hyper) {
   const auto corpus = hyper.at("corpus");
   if (corpus.size() != c.corpus.size())
-    throw std::invalid_argument(
-        "--resume: the run was started with " + std::to_string(corpus.size()) +
-        " corpus files, this command gives " + std::to_string(c.corpus.size()));
+    throw RecipeError("resume", "the run was started with " + std::to_string(corpus.size()) +
+                                    " corpus files, this one gives " +
+                                    std::to_string(c.corpus.size()));
   for (std::size_t i = 0; i < corpus.size(); ++i)
     c.corpus[i].weight = corpus[i].at("weight").get<double>();
   c.size = hyper.at("size").get<std::string>();
@@ -410,8 +411,8 @@ class Saver {
 
 PretrainSummary run_pretraining(const PretrainConfig& input) {
   PretrainConfig c = input;
-  if (c.out_dir.empty()) throw std::invalid_argument("--out is required");
-  if (c.corpus.empty() && !c.synthetic) throw std::invalid_argument("--corpus: no files given");
+  if (c.out_dir.empty()) throw RecipeError("out", "the checkpoint directory is required");
+  if (c.corpus.empty() && !c.synthetic) throw RecipeError("corpus", "no files given");
   check_objective(c);
   StopSignal::install();
   const int threads = configure_threads(c.threads);
@@ -424,8 +425,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   std::optional<nlohmann::json> saved;
   if (c.resume) {
     if (!fs::exists(state_path))
-      throw std::invalid_argument("--resume: " + state_path.string() +
-                                  " does not exist (nothing to resume)");
+      throw RecipeError("resume", state_path.string() + " does not exist (nothing to resume)");
     try {
       saved = nlohmann::json::parse(read_file(state_path.string()));
       c = resumed_config(c, saved->at("hyper"));
@@ -443,11 +443,11 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     check_objective(c);
   } else {
     if (fs::exists(state_path))
-      throw std::invalid_argument(c.out_dir +
-                                  " already holds a pretraining run; use --resume to continue it "
-                                  "or choose another --out");
+      throw RecipeError("out", c.out_dir +
+                                   " already holds a pretraining run: resume it, or choose another "
+                                   "directory");
     if (c.vocab.empty() == !c.build_vocab)
-      throw std::invalid_argument("give exactly one of --vocab FILE and --build-vocab");
+      throw RecipeError("vocab", "give exactly one: a vocab file, or build_vocab");
     run.hyper = hyper_of(c);
   }
 
@@ -464,7 +464,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     std::size_t unk = 0;
     for (const auto& t : forced)
       for (const int id : probe.encode(t).ids) unk += id == probe.unk_id();
-    if (unk > 0) spdlog::warn("{}: {} [UNK] tokens in the --train texts", c.vocab, unk);
+    if (unk > 0) spdlog::warn("{}: {} [UNK] tokens in the train data's texts", c.vocab, unk);
   }
   const Tokenizer tokenizer(vocab);
   const TokenIds ids = TokenIds::of(tokenizer);
@@ -479,9 +479,9 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
           : AlbertConfig::from_preset_or_file(c.size, static_cast<int64_t>(tokenizer.vocab_size()));
   model_config.pad_token_id = tokenizer.pad_id();
   if (c.max_length > model_config.max_position_embeddings)
-    throw std::invalid_argument(
-        "--max-length " + std::to_string(c.max_length) + " exceeds the model's " +
-        std::to_string(model_config.max_position_embeddings) + " positions");
+    throw RecipeError("max_length", std::to_string(c.max_length) + " exceeds the model's " +
+                                        std::to_string(model_config.max_position_embeddings) +
+                                        " positions");
   if (!c.resume && c.encoder_dropout >= 0) {
     model_config.hidden_dropout_prob = c.encoder_dropout;
     model_config.attention_probs_dropout_prob = c.encoder_dropout;
@@ -789,7 +789,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   summary.eval_rtd_replaced_share = last_eval_result.rtd_replaced_share;
   summary.stopped_by_signal = stopped;
   if (stopped)
-    spdlog::warn("stopped by signal {} at step {}; checkpoint saved, continue with --resume",
+    spdlog::warn("stopped by signal {} at step {}; checkpoint saved, continue with resume",
                  StopSignal::signal_number(), run.step);
   progress.finish("step " + std::to_string(run.step) + ", " + std::to_string(run.tokens_seen) +
                   " tokens, " + fmt(summary.tokens_per_second, 0) + " tok/s (pipeline " +

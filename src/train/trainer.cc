@@ -274,7 +274,7 @@ TrainResult Trainer::fit(const std::vector<EncodedExample>& train) {
         result.stop_signal = StopSignal::signal_number();
         result.stopped_at_max_steps = at_max && !result.stop_signal;
         spdlog::info("{} at step {}: saving a resumable state to {}",
-                     result.stop_signal ? "stop requested" : "--max-steps reached", s.step,
+                     result.stop_signal ? "stop requested" : "the step limit reached", s.step,
                      options_.out_dir);
         save(s.best_epoch > 0 ? best : snapshot(module));
         result.epochs_completed = s.epoch;
@@ -314,9 +314,16 @@ TrainResult Trainer::fit(const std::vector<EncodedExample>& train) {
     std::vector<std::string> dev_cells(4, "");
     bool improved = true;
     std::string dev_text;
+    EpochReport report;
+    report.epoch = s.epoch;
+    report.epochs = options_.epochs;
+    report.step = s.step;
+    report.seconds = seconds;
+    report.loss = run.mean(run.total);
     if (hooks_.evaluate) {
       const auto t0 = std::chrono::steady_clock::now();
       const Scores dev = hooks_.evaluate();
+      report.dev = dev;
       const double eval_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const auto key = selection_key(dev);
@@ -346,6 +353,8 @@ TrainResult Trainer::fit(const std::vector<EncodedExample>& train) {
                    num(run.mean(run.slots)), dev_cells[0], dev_cells[1], dev_cells[2], dev_cells[3],
                    num(seconds), improved ? "1" : "0"});
     save(best);
+    report.best = improved;
+    if (hooks_.on_epoch) hooks_.on_epoch(report);
     if (hooks_.evaluate && options_.patience > 0 && s.bad_epochs >= options_.patience) {
       spdlog::info("early stopping: no dev improvement for {} epochs (best: epoch {})",
                    s.bad_epochs, s.best_epoch);

@@ -22,6 +22,7 @@
 #include "core/metrics.h"
 #include "train/batching.h"
 #include "train/checkpoint.h"
+#include "train/epoch_report.h"
 #include "train/joint_loss.h"
 #include "train/joint_model.h"
 
@@ -65,6 +66,8 @@ struct TrainerHooks {
   // unchanged into model.safetensors (the default tensors_file): resuming reads the best weights
   // back from there.
   std::function<CheckpointContents(StateDict)> checkpoint;
+  // Called after every epoch, once it is saved. Unset: nothing.
+  std::function<void(const EpochReport&)> on_epoch;
 };
 
 struct TrainResult {

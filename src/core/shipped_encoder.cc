@@ -1,11 +1,11 @@
-#include "shipped_encoder.h"
+#include "core/shipped_encoder.h"
 
 #include <unistd.h>
 
 #include <filesystem>
 #include <vector>
 
-namespace jointnlu::cli {
+namespace jointnlu {
 
 namespace fs = std::filesystem;
 
@@ -35,4 +35,4 @@ ShippedEncoder find_shipped_encoder() {
   return {"", "the shipped encoder " + std::string(kName) + " is not there (looked in " + problem + ")"};
 }
 
-}  // namespace jointnlu::cli
+}  // namespace jointnlu

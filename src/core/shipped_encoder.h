@@ -1,4 +1,4 @@
-// The encoder the repository ships (models/zh-tiny, card in MODEL.md): train-teacher's default --init.
+// The encoder the repository ships (models/zh-tiny, card in MODEL.md): train-teacher's default init (TeacherRecipe::init).
 // Its weights are committed; its vocab.txt is not (it is a file of ../shared's pretrained encoder,
 // which the project never copies in) and scripts/setup.sh recreates it from the corpus with
 // `jointnlu vocab`, checked against models/zh-tiny/vocab.sha256.
@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace jointnlu::cli {
+namespace jointnlu {
 
 struct ShippedEncoder {
   std::string dir;      // the usable encoder directory; empty when there is none
@@ -17,4 +17,4 @@ struct ShippedEncoder {
 // binary was built from (JOINTNLU_MODELS_DIR).
 ShippedEncoder find_shipped_encoder();
 
-}  // namespace jointnlu::cli
+}  // namespace jointnlu
