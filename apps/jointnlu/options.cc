@@ -133,22 +133,6 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
                                              "FILE.json")))
             ->capture_default_str();
         break;
-      case Opt::kWeights:
-        cmd.add_option("--weights", o.weights, "Loss weights for domain,intent,slots")
-            ->capture_default_str();
-        break;
-      case Opt::kClassWeights:
-        cmd.add_option("--class-weights", o.class_weights,
-                       "Class weighting of imbalanced labels per head: none, inverse frequency, or "
-                       "sqrt inverse")
-            ->check(CLI::IsMember({"none", "inverse", "sqrt"}))
-            ->capture_default_str();
-        break;
-      case Opt::kEpochs:
-        cmd.add_option("--epochs", o.epochs, "Maximum number of epochs")
-            ->check(CLI::PositiveNumber)
-            ->capture_default_str();
-        break;
       case Opt::kBatchSize:
         cmd.add_option("--batch-size", o.batch_size, "Examples (or sequences) per optimizer step")
             ->check(CLI::PositiveNumber)
@@ -168,11 +152,6 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         cmd.add_option("--max-length", o.max_length,
                        "Longest token sequence, [CLS] and [SEP] included")
             ->check(CLI::Range(4, 4096))
-            ->capture_default_str();
-        break;
-      case Opt::kPatience:
-        cmd.add_option("--patience", o.patience, "Early stopping: epochs without dev improvement")
-            ->check(CLI::PositiveNumber)
             ->capture_default_str();
         break;
       case Opt::kSeed:
@@ -311,13 +290,6 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->type_name("FILE")
             ->capture_default_str();
         break;
-      case Opt::kClassifierPooling:
-        cmd.add_option("--classifier-pooling", o.classifier_pooling,
-                       "What the teacher's domain and intent classifiers read: cls (HF's pooler on "
-                       "[CLS]) or mean (the mean of the final hidden states); saved in config.json")
-            ->check(CLI::IsMember({"cls", "mean"}))
-            ->capture_default_str();
-        break;
       case Opt::kEncoderDropout:
         cmd.add_option(
                "--encoder-dropout", o.encoder_dropout,
@@ -328,15 +300,6 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
         break;
       case Opt::kTeacher:
         cmd.add_option("--teacher", o.teacher, "Teacher model directory (train-teacher output)")
-            ->type_name("DIR");
-        break;
-      case Opt::kTeachers:
-        cmd.add_option(
-               "--teacher", o.teachers,
-               "Teacher model directory (train-teacher output); repeat it to distill from an "
-               "ensemble (soft targets averaged: probabilities at --temperature for kl, "
-               "logits for mse). All teachers share vocabulary, labels, length and lexicon")
-            ->allow_extra_args(false)
             ->type_name("DIR");
         break;
       case Opt::kStudent:
@@ -355,70 +318,6 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
                        "Pipeline configuration (JSON; see docs); copied into the run directory")
             ->type_name("FILE");
         break;
-      case Opt::kHiddenSize:
-        cmd.add_option("--hidden-size", o.hidden_size, "Student: LSTM hidden size per direction")
-            ->check(CLI::Range(1, 4096))
-            ->capture_default_str();
-        break;
-      case Opt::kLayers:
-        cmd.add_option("--layers", o.layers, "Student: BiLSTM layers")
-            ->check(CLI::Range(1, 8))
-            ->capture_default_str();
-        break;
-      case Opt::kEmbeddingSize:
-        cmd.add_option("--embedding-size", o.embedding_size,
-                       "Student: embedding size with --embed-init random (else the source's size)")
-            ->check(CLI::Range(1, 4096))
-            ->capture_default_str();
-        break;
-      case Opt::kPooling:
-        cmd.add_option("--pooling", o.pooling,
-                       "Student: sentence representation for domain and intent")
-            ->check(CLI::IsMember({"max", "attention"}))
-            ->capture_default_str();
-        break;
-      case Opt::kEmbedInit:
-        cmd.add_option("--embed-init", o.embed_init,
-                       "Student embeddings: random, teacher (its factorized embedding matrix; "
-                       "needs --teacher), "
-                       "or a word2vec text file")
-            ->type_name("random|teacher|FILE")
-            ->capture_default_str();
-        break;
-      case Opt::kDropout:
-        cmd.add_option("--dropout", o.dropout, "Student dropout")
-            ->check(CLI::Range(0.0, 0.95))
-            ->capture_default_str();
-        break;
-      case Opt::kAlpha:
-        cmd.add_option("--alpha", o.alpha,
-                       "Distillation: weight of the teacher's soft targets (1 - alpha: gold)")
-            ->check(CLI::Range(0.0, 1.0))
-            ->capture_default_str();
-        break;
-      case Opt::kTemperature:
-        cmd.add_option("--temperature", o.temperature,
-                       "Distillation: softmax temperature (kl loss)")
-            ->check(CLI::PositiveNumber)
-            ->capture_default_str();
-        break;
-      case Opt::kKdLoss:
-        cmd.add_option("--kd-loss", o.kd_loss,
-                       "Distillation loss: KL of softened distributions, or MSE of logits")
-            ->check(CLI::IsMember({"kl", "mse"}))
-            ->capture_default_str();
-        break;
-      case Opt::kAugment:
-        cmd.add_option("--augment", o.augment,
-                       "Distillation: augmented variants per training utterance")
-            ->check(CLI::Range(0, 1000))
-            ->capture_default_str();
-        break;
-      case Opt::kGenerators:
-        cmd.add_option("--generators", o.generators,
-                       "Augmentation generators, comma-separated: substitute, mask, ngram")
-            ->capture_default_str();
-        break;
       case Opt::kGazetteers:
         cmd.add_option("--gazetteers", o.gazetteers,
                        "Directory of slot-value lists (NAME.txt serves slot keys NAME and *_NAME) "
@@ -435,29 +334,12 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->allow_extra_args(false)  // one SPEC per --lexicon: a positional input may follow
             ->type_name("SPEC");
         break;
-      case Opt::kLexiconFromTrain:
-        cmd.add_flag("--lexicon-from-train", o.lexicon_from_train,
-                     "Add the training set's slot values as lexicon categories train.KEY");
-        break;
-      case Opt::kLexiconFolds:
-        cmd.add_option("--lexicon-folds", o.lexicon_folds,
-                       "With --lexicon-from-train: an utterance sees only the values of the other "
-                       "folds, as test utterances see values of training (1: no folds)")
-            ->check(CLI::Range(1, 100))
-            ->capture_default_str();
-        break;
       case Opt::kAdminToken:
         cmd.add_option("--admin-token", o.admin_token,
                        "Enables PUT/DELETE /v1/lexicons/NAME for clients sending Authorization: "
                        "Bearer TOKEN (also from JOINTNLU_ADMIN_TOKEN)")
             ->envname("JOINTNLU_ADMIN_TOKEN")
             ->type_name("TOKEN");
-        break;
-      case Opt::kCorpusLines:
-        cmd.add_option("--corpus-lines", o.corpus_lines,
-                       "Distillation: unlabelled lines sampled from --corpus into the transfer set")
-            ->check(CLI::NonNegativeNumber)
-            ->capture_default_str();
         break;
       case Opt::kInt8:
         cmd.add_flag("--int8", o.int8,

@@ -42,14 +42,10 @@ struct Options {
   std::string init;   // initialise from this checkpoint directory (e.g. a pretrained ALBERT)
   std::string size;   // model size preset (tiny | small | base ...); empty: the command's
                       // default (pretrain: tiny; train-teacher: the --init encoder's shape)
-  std::string weights = "1,1,2";       // loss weights domain,intent,slots
-  std::string class_weights = "none";  // none | inverse | sqrt (imbalance adjustment per head)
-  int epochs = 30;                     // maximum epochs
   int batch_size = 32;                 // examples (or sequences) per step
   double lr = 0.0;                     // peak learning rate; 0: the command's own default
   double warmup = 0.1;         // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
   int max_length = 64;         // longest token sequence fed to the model ([CLS]/[SEP] included)
-  int patience = 5;            // early stopping: epochs without dev improvement
   std::uint64_t seed = 42;     // random seed; the same seed repeats a run exactly
   int threads = 0;             // compute threads; 0: all cores
   std::string device = "cpu";  // training device: cpu | cuda | cuda:N
@@ -77,33 +73,15 @@ struct Options {
   double rtd_weight = train::PretrainConfig{}.rtd_weight;
   std::string masking = train::PretrainConfig{}.masking;      // char | word
   std::string word_list = train::PretrainConfig{}.word_list;  // word masking: the words
-  std::string classifier_pooling = "cls";  // teacher: domain/intent heads read cls | mean
-  // The BiLSTM student and distillation.
+  // Bench and pipeline.
   std::string teacher;  // teacher checkpoint directory (train-student: its vocabulary; bench)
-  std::vector<std::string>
-      teachers;                 // distill: teacher directories, repeatable (soft targets averaged)
   std::string student;          // bench: student checkpoint directory or exported file
   std::string compare_student;  // bench: a second student timed in the same rounds
   int rounds = 5;               // bench: latency rounds per model (p50 reported per round too)
   std::string config;           // pipeline: configuration file (JSON)
-  int hidden_size = 128;        // student: LSTM hidden size per direction
-  int layers = 1;               // student: BiLSTM layers
-  int embedding_size = 128;  // student: embedding size (random init only; otherwise the source's)
-  std::string pooling = "max";  // student: max | attention
-  std::string embed_init =
-      "random";                // student embeddings: random | teacher | PATH.vec (word2vec text)
-  double dropout = 0.1;        // student dropout
-  double alpha = 0.5;          // distillation: weight of the soft-target loss
-  double temperature = 2.0;    // distillation: softmax temperature (kl)
-  std::string kd_loss = "kl";  // distillation loss: kl | mse
-  int augment = 0;             // distillation: augmented variants per training utterance
-  std::string generators = "substitute,mask,ngram";  // augmentation generators to use
   std::string gazetteers;  // directory of slot-value lists (*.txt) for substitution
-  int corpus_lines = 0;    // distillation: unlabelled lines sampled from --corpus
   // Lexicons (core/lexicon_sources.h): training sources, or entries added at load (predict/serve).
   std::vector<std::string> lexicon;  // --lexicon NAME=FILE | PREFIX=DIR | jieba[=FILE], repeatable
-  bool lexicon_from_train = false;  // training: the train set's slot values as categories train.KEY
-  int lexicon_folds = 5;            // training: k-fold split of those values (1: none)
   std::string admin_token;  // serve: enables PUT/DELETE /v1/lexicons/NAME with this bearer token
   // Runtime: export and serve.
   std::string dtype = "f16";       // release-encoder: f16 | bf16 | f32 storage of the weights
@@ -145,14 +123,10 @@ enum class Opt {
   kTest,
   kInit,
   kSize,
-  kWeights,
-  kClassWeights,
-  kEpochs,
   kBatchSize,
   kLr,
   kWarmup,
   kMaxLength,
-  kPatience,
   kSeed,
   kThreads,
   kDevice,
@@ -178,28 +152,12 @@ enum class Opt {
   kRtdWeight,
   kMasking,
   kWordList,
-  kClassifierPooling,
   kTeacher,
-  kTeachers,
   kStudent,
   kCompareStudent,
   kConfig,
-  kHiddenSize,
-  kLayers,
-  kEmbeddingSize,
-  kPooling,
-  kEmbedInit,
-  kDropout,
-  kAlpha,
-  kTemperature,
-  kKdLoss,
-  kAugment,
-  kGenerators,
   kGazetteers,
-  kCorpusLines,
   kLexicon,
-  kLexiconFromTrain,
-  kLexiconFolds,
   kAdminToken,
   kInt8,
   kHost,

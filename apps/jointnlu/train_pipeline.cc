@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bench/speed_bench.h"
 #include "core/decoding.h"
 #include "core/file_io.h"
 #include "core/metrics.h"
@@ -93,10 +94,6 @@ int run_pipeline(const Options& o) {
   const ReadOptions read = o.read_options();
   const auto test = read_records(o.test, read);  // fail early on a bad test file
 
-  // Options shared by the training stages: the flags given, then the config's sections.
-  Options base = o;
-  base.json = false;
-  base.config.clear();
   const std::vector<std::string> order = {"teacher", "student", "export", "eval", "bench"};
   const auto started = Clock::now();
   int index = 0;
@@ -170,16 +167,14 @@ int run_pipeline(const Options& o) {
   });
   stage("bench", [&] {
     if (!config.bench) return 0;
-    Options b = base;
+    bench::BenchRecipe b;
     b.teacher = teacher_dir;
     b.student = student_dir;
     b.data = o.test;
-    b.json = true;
-    CaptureStdout capture;
-    const int code = run_bench(b);
-    const std::string text = capture.text();
-    if (code == 0) write_file_atomic((run / "bench.json").string(), text);
-    return code;
+    b.max_chars = o.max_chars;
+    write_file_atomic((run / "bench.json").string(),
+                      bench::run_speed_bench(b).to_json().dump(1) + "\n");
+    return 0;
   });
 
   // The summary: test scores of every model, then speed.

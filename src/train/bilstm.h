@@ -20,7 +20,7 @@
 
 #include "core/label_space.h"
 #include "core/tokenizer.h"
-#include "train/albert.h"
+#include "train/state_dict.h"
 #include "train/checkpoint.h"
 #include "train/joint_model.h"
 #include "train/model_section.h"

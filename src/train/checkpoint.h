@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "train/albert.h"
+#include "train/state_dict.h"
 
 namespace jointnlu::train {
 

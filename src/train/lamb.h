@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "train/albert.h"
+#include "train/state_dict.h"
 
 namespace jointnlu::train {
 
