@@ -63,15 +63,12 @@ std::vector<Command> trainer_commands() {
       {"pretrain",
        "Pretrain an ALBERT with masked-LM (+ sentence order) or replaced-token detection on unlabelled text; "
        "resumable, stops on SIGINT/SIGTERM",
-       {Opt::kCorpus, Opt::kOut, Opt::kVocab, Opt::kBuildVocab, Opt::kTrain, Opt::kMinCount, Opt::kSize,
-        Opt::kMinutes, Opt::kSteps, Opt::kResume, Opt::kBatchSize, Opt::kMaxLength, Opt::kLr, Opt::kWarmup,
-        Opt::kOptimizer, Opt::kMaxNgram, Opt::kSop, Opt::kNoIsolateLines, Opt::kUnitProjectionInit, Opt::kPositionInit,
-        Opt::kEncoderDropout, Opt::kCheckpointMinutes, Opt::kObjective, Opt::kGeneratorFraction,
-        Opt::kRtdWeight, Opt::kMasking, Opt::kWordList, Opt::kSeed, Opt::kThreads, Opt::kDevice},
+       {Opt::kCorpus},
        [](const Options& o) {
          if (o.corpus.empty()) throw std::invalid_argument("pretrain needs --corpus");
          return run_in_trainer("pretrain", o);
-       }},
+       },
+       [](CLI::App& cmd, Options& o) { o.pretrain_recipe.visit(FlagBinder(cmd)); }},
       {"release-encoder",
        "Write the encoder of a pretraining run (--model) as a small Hugging Face ALBERT checkpoint (--out): "
        "albert.* tensors only, stored as --dtype",

@@ -115,49 +115,6 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
                        "encoder models/zh-tiny; none: train from scratch (--size)")
             ->type_name("DIR");
         break;
-      case Opt::kSize:
-        cmd.add_option("--size", o.size,
-                       "Model size when trained from scratch (train-teacher: with --init none; "
-                       "default tiny): a preset (tiny, small, "
-                       "base, each also -unshared) or a Hugging Face ALBERT config.json path")
-            // The names of train::AlbertConfig::preset_names(); this file is also built without
-            // torch.
-            ->check(CLI::IsMember({"tiny", "small", "base", "tiny-unshared", "small-unshared",
-                                   "base-unshared"}) |
-                    (CLI::ExistingFile & CLI::Validator(
-                                             [](std::string& s) {
-                                               return s.ends_with(".json")
-                                                          ? std::string()
-                                                          : "a config file name must end in .json";
-                                             },
-                                             "FILE.json")))
-            ->capture_default_str();
-        break;
-      case Opt::kBatchSize:
-        cmd.add_option("--batch-size", o.batch_size, "Examples (or sequences) per optimizer step")
-            ->check(CLI::PositiveNumber)
-            ->capture_default_str();
-        break;
-      case Opt::kLr:
-        cmd.add_option("--lr", o.lr, "Peak learning rate (0: the command's default)")
-            ->capture_default_str();
-        break;
-      case Opt::kWarmup:
-        cmd.add_option("--warmup", o.warmup,
-                       "Warm-up: fraction of all steps if < 1, else a step count")
-            ->check(CLI::NonNegativeNumber)
-            ->capture_default_str();
-        break;
-      case Opt::kMaxLength:
-        cmd.add_option("--max-length", o.max_length,
-                       "Longest token sequence, [CLS] and [SEP] included")
-            ->check(CLI::Range(4, 4096))
-            ->capture_default_str();
-        break;
-      case Opt::kSeed:
-        cmd.add_option("--seed", o.seed, "Random seed (same seed, same run)")
-            ->capture_default_str();
-        break;
       case Opt::kRounds:
         cmd.add_option("--rounds", o.rounds,
                        "Latency rounds per model: each round times every utterance again, and the "
@@ -170,19 +127,10 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->check(CLI::NonNegativeNumber)
             ->capture_default_str();
         break;
-      case Opt::kDevice:
-        cmd.add_option("--device", o.device,
-                       "Training device: cpu, cuda or cuda:N (cuda needs a build against a CUDA "
-                       "libtorch)")
-            ->capture_default_str();
-        break;
       case Opt::kDtype:
         cmd.add_option("--dtype", o.dtype, "Storage of the released weights (loaders widen to f32)")
             ->check(CLI::IsMember({"f16", "bf16", "f32"}))
             ->capture_default_str();
-        break;
-      case Opt::kResume:
-        cmd.add_flag("--resume", o.resume, "Continue from the checkpoint in --out");
         break;
       case Opt::kCorpus:
         // Required by pretrain (checked there); optional for distill.
@@ -190,112 +138,10 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
                        "Unlabelled text, one utterance per line; PATH:WEIGHT oversamples")
             ->type_name("PATH[:W]");
         break;
-      case Opt::kVocab:
-        cmd.add_option("--vocab", o.vocab, "vocab.txt to use")->type_name("FILE");
-        break;
-      case Opt::kBuildVocab:
-        cmd.add_flag("--build-vocab", o.build_vocab, "Build vocab.txt from the corpus");
-        break;
       case Opt::kMinCount:
         cmd.add_option("--min-count", o.min_count,
                        "Vocabulary: least count for a character of its own")
             ->check(CLI::PositiveNumber)
-            ->capture_default_str();
-        break;
-      case Opt::kMinutes:
-        cmd.add_option("--minutes", o.minutes, "Stop after this many minutes (0: no limit)")
-            ->check(CLI::NonNegativeNumber)
-            ->capture_default_str();
-        break;
-      case Opt::kSteps:
-        cmd.add_option("--steps", o.steps, "Stop after this many optimizer steps (0: no limit)")
-            ->check(CLI::NonNegativeNumber)
-            ->capture_default_str();
-        break;
-      case Opt::kCheckpointMinutes:
-        cmd.add_option("--checkpoint-minutes", o.checkpoint_minutes,
-                       "Save a resumable checkpoint this often")
-            ->check(CLI::PositiveNumber)
-            ->capture_default_str();
-        break;
-      case Opt::kOptimizer:
-        cmd.add_option("--optimizer", o.optimizer, "Optimizer")
-            ->check(CLI::IsMember({"adamw", "lamb"}))
-            ->capture_default_str();
-        break;
-      case Opt::kMaxNgram:
-        cmd.add_option("--max-ngram", o.max_ngram,
-                       "Span masking: longest masked n-gram (1: single tokens)")
-            ->check(CLI::Range(1, 10))
-            ->capture_default_str();
-        break;
-      case Opt::kSop:
-        cmd.add_flag(
-            "--sop,!--no-sop", o.sop,
-            "Add sentence-order prediction (ALBERT's SOP) to the masked LM; off by default: "
-            "most corpus lines are independent utterances, and SOP keeps packed lines "
-            "attending to each other");
-        break;
-      case Opt::kNoIsolateLines:
-        cmd.add_flag("--no-isolate-lines", o.no_isolate_lines,
-                     "Let packed lines attend to each other at running positions (by default each "
-                     "line is its own attention block with its own positions)");
-        break;
-      case Opt::kUnitProjectionInit:
-        cmd.add_flag("--unit-projection-init", o.unit_projection_init,
-                     "Experimental: start the embedding->hidden projection at unit output scale "
-                     "instead of N(0, initializer_range)");
-        break;
-      case Opt::kPositionInit:
-        cmd.add_option("--position-init", o.position_init,
-                       "How a freshly built ALBERT's position embeddings start (both are learned "
-                       "and HF-compatible; sinusoidal escapes the masked-LM plateau much sooner)")
-            ->check(CLI::IsMember({"sinusoidal", "normal"}))
-            ->capture_default_str();
-        break;
-      case Opt::kObjective:
-        cmd.add_option("--objective", o.objective,
-                       "Pretraining objective: mlm (masked LM) or rtd (ELECTRA's replaced-token "
-                       "detection: a small generator fills the masked positions and the encoder "
-                       "judges every token; the checkpoint's albert.* is the discriminator)")
-            ->check(CLI::IsMember({"mlm", "rtd"}))
-            ->capture_default_str();
-        break;
-      case Opt::kGeneratorFraction:
-        cmd.add_option("--generator-fraction", o.generator_fraction,
-                       "rtd: the generator's hidden size, FFN size and heads as a fraction of the "
-                       "encoder's (same depth, shared embeddings)")
-            ->check(CLI::Range(0.01, 1.0))
-            ->capture_default_str();
-        break;
-      case Opt::kRtdWeight:
-        cmd.add_option("--rtd-weight", o.rtd_weight,
-                       "rtd: weight of the discriminator's loss against the generator's masked-LM "
-                       "loss (ELECTRA: 50)")
-            ->check(CLI::NonNegativeNumber)
-            ->capture_default_str();
-        break;
-      case Opt::kMasking:
-        cmd.add_option("--masking", o.masking,
-                       "Pretraining: mask spans of characters (char) or of whole words (word: "
-                       "words found by forward maximum matching against --word-list; --max-ngram "
-                       "then counts words)")
-            ->check(CLI::IsMember({"char", "word"}))
-            ->capture_default_str();
-        break;
-      case Opt::kWordList:
-        cmd.add_option("--word-list", o.word_list,
-                       "--masking word: one word per line, anything after a tab or space ignored "
-                       "(the default is jieba's dictionary, Debian package python3-jieba)")
-            ->type_name("FILE")
-            ->capture_default_str();
-        break;
-      case Opt::kEncoderDropout:
-        cmd.add_option(
-               "--encoder-dropout", o.encoder_dropout,
-               "ALBERT hidden and attention dropout (negative: keep the model config's; the "
-               "value used is saved in config.json)")
-            ->check(CLI::Range(-1.0, 0.9))
             ->capture_default_str();
         break;
       case Opt::kTeacher:

@@ -33,46 +33,18 @@ struct Options {
   std::string out;       // output file or directory
   std::string data_dir;  // demo: where to find/write the data
   std::string run_dir;   // report: a pipeline run directory
-  // Models and training (teacher, student, pretraining).
+  // Models and data (the training commands' flags are their recipes' fields, below).
   std::string model;  // a model: checkpoint directory or exported file
   std::string data;   // eval --model: the data file to predict and score
   std::string train;  // training data file
   std::string dev;    // development data file (model selection, early stopping)
   std::string test;   // test data file
   std::string init;   // initialise from this checkpoint directory (e.g. a pretrained ALBERT)
-  std::string size;   // model size preset (tiny | small | base ...); empty: the command's
-                      // default (pretrain: tiny; train-teacher: the --init encoder's shape)
-  int batch_size = 32;                 // examples (or sequences) per step
-  double lr = 0.0;                     // peak learning rate; 0: the command's own default
-  double warmup = 0.1;         // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
-  int max_length = 64;         // longest token sequence fed to the model ([CLS]/[SEP] included)
-  std::uint64_t seed = 42;     // random seed; the same seed repeats a run exactly
   int threads = 0;             // compute threads; 0: all cores
-  std::string device = "cpu";  // training device: cpu | cuda | cuda:N
-  bool resume = false;         // continue from the checkpoint in --out
   // Pretraining.
   std::vector<std::string>
       corpus;         // unlabelled text files, one utterance per line; PATH:WEIGHT oversamples
-  std::string vocab;  // vocab.txt to use
-  bool build_vocab = false;          // build vocab.txt from the corpus (and --train) instead
-  int min_count = 2;                 // vocabulary: least count of a character to get its own token
-  double minutes = 0.0;              // stop after this many minutes (0: no limit)
-  std::int64_t steps = 0;            // stop after this many optimizer steps (0: from --minutes)
-  double checkpoint_minutes = 10.0;  // save a resumable checkpoint this often
-  std::string optimizer = "adamw";   // adamw | lamb
-  int max_ngram = 3;                 // span masking: longest masked n-gram (1: single tokens)
-  bool sop = false;               // pretraining: add sentence-order prediction (--sop / --no-sop)
-  bool no_isolate_lines = false;  // pretraining: packed lines attend to each other
-  bool unit_projection_init = false;  // pretraining: embedding projection at unit output scale
-  std::string position_init =
-      "sinusoidal";             // fresh ALBERT: position embeddings normal | sinusoidal
-  double encoder_dropout = -1;  // ALBERT hidden + attention dropout; < 0: the model config's
-  // Pretraining objective and its generator (defaults: train::PretrainConfig, defined once there).
-  std::string objective = train::PretrainConfig{}.objective;  // mlm | rtd
-  double generator_fraction = train::PretrainConfig{}.generator_fraction;
-  double rtd_weight = train::PretrainConfig{}.rtd_weight;
-  std::string masking = train::PretrainConfig{}.masking;      // char | word
-  std::string word_list = train::PretrainConfig{}.word_list;  // word masking: the words
+  int min_count = train::PretrainRecipe{}.min_count;  // vocab: least count of a character
   // Bench and pipeline.
   std::string teacher;  // teacher checkpoint directory (train-student: its vocabulary; bench)
   std::string student;          // bench: student checkpoint directory or exported file
@@ -90,9 +62,10 @@ struct Options {
   int port = 8080;                 // serve: TCP port; 0 picks a free one (printed on stderr)
   std::size_t max_body_bytes = 1 << 20;  // serve: larger request bodies get 413
   std::size_t max_batch = 64;            // serve: most texts in one {"texts": [...]} request
-  // Recipes (train-teacher, train-student, distill bind their flags to these fields).
+  // Recipes: train-teacher, train-student, distill and pretrain bind their flags to these fields.
   train::TeacherRecipe teacher_recipe;
   train::StudentRecipe student_recipe;
+  train::PretrainRecipe pretrain_recipe;  // pretrain
   // Logging.
   int verbosity = 0;   // -v: debug logs
   bool quiet = false;  // -q: warnings and errors only
@@ -122,36 +95,11 @@ enum class Opt {
   kDev,
   kTest,
   kInit,
-  kSize,
-  kBatchSize,
-  kLr,
-  kWarmup,
-  kMaxLength,
-  kSeed,
   kThreads,
-  kDevice,
   kDtype,
   kRounds,
-  kResume,
   kCorpus,
-  kVocab,
-  kBuildVocab,
   kMinCount,
-  kMinutes,
-  kSteps,
-  kCheckpointMinutes,
-  kOptimizer,
-  kMaxNgram,
-  kSop,
-  kNoIsolateLines,
-  kUnitProjectionInit,
-  kPositionInit,
-  kEncoderDropout,
-  kObjective,
-  kGeneratorFraction,
-  kRtdWeight,
-  kMasking,
-  kWordList,
   kTeacher,
   kStudent,
   kCompareStudent,

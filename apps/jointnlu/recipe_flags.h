@@ -28,7 +28,9 @@ class FlagBinder {
     std::string flag = flag_name(field_name);
     if (field_name == "out") flag += ",-o";
     if constexpr (std::is_same_v<T, bool>) {
-      cmd_.add_flag(flag, field, help);
+      // Both ways: a field that defaults to true is switched off with --no-NAME.
+      cmd_.add_flag(flag + ",!--no-" + flag.substr(2), field,
+                    std::string(help) + (field ? " (default: on)" : ""));
     } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
       // Repeatable, one value per flag (a positional argument may follow), except the corpus
       // list, which also takes several files after one flag.

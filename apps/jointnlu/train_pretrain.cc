@@ -1,8 +1,7 @@
 // `jointnlu pretrain`: masked-LM (+ SOP) pretraining of an ALBERT on unlabelled text
 // (src/train/pretrain.h).
 //
-// Option defaults shared with train-teacher are interpreted for pretraining: --lr 0 means 1e-3
-// (AdamW) or 2e-3 (LAMB). The environment variable JOINTNLU_PRETRAIN_SYNTHETIC=1 replaces the
+// The flags are the fields of train::PretrainRecipe (its visit()). The environment variable JOINTNLU_PRETRAIN_SYNTHETIC=1 replaces the
 // corpus by one synthetic batch of the same shape (bench/pretrain_throughput.sh compares the two).
 #include <cstdlib>
 #include <iostream>
@@ -15,37 +14,8 @@
 namespace jointnlu::cli {
 
 int run_pretrain(const Options& o) {
-  train::PretrainConfig c;
+  train::PretrainRecipe c = o.pretrain_recipe;
   for (const auto& spec : o.corpus) c.corpus.push_back(parse_corpus_spec(spec));
-  c.out_dir = o.out;
-  c.vocab = o.vocab;
-  c.build_vocab = o.build_vocab;
-  c.train_data = o.train;
-  c.min_count = o.min_count;
-  if (!o.size.empty()) c.size = o.size;
-  c.minutes = o.minutes;
-  c.steps = o.steps;
-  c.resume = o.resume;
-  c.batch_size = o.batch_size;
-  c.max_length = o.max_length;
-  c.lr = o.lr > 0 ? o.lr : (o.optimizer == "lamb" ? 2e-3 : 1e-3);
-  c.warmup = o.warmup;
-  c.optimizer = o.optimizer;
-  c.max_ngram = o.max_ngram;
-  c.sop = o.sop;
-  c.isolate_lines = !o.no_isolate_lines;
-  c.unit_projection_init = o.unit_projection_init;
-  c.position_init = o.position_init;
-  c.encoder_dropout = o.encoder_dropout;
-  c.checkpoint_minutes = o.checkpoint_minutes;
-  c.objective = o.objective;
-  c.generator_fraction = o.generator_fraction;
-  c.rtd_weight = o.rtd_weight;
-  c.masking = o.masking;
-  c.word_list = o.word_list;
-  c.seed = o.seed;
-  c.threads = o.threads;
-  c.device = o.device;
   if (const char* s = std::getenv("JOINTNLU_PRETRAIN_SYNTHETIC"); s && std::string(s) == "1")
     c.synthetic = true;
   const auto r = train::run_pretraining(c);

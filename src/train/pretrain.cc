@@ -20,6 +20,7 @@
 #include "train/electra.h"
 #include "train/lamb.h"
 #include "train/mlm_metrics.h"
+#include "train/recipes/recipe_checks.h"
 #include "train/recipes/recipe_fields.h"
 #include "train/torch_env.h"
 #include "train/train_utils.h"
@@ -63,7 +64,7 @@ std::vector<std::string> training_texts(const std::string& path) {
   return texts;
 }
 
-std::vector<std::string> build_vocabulary(const PretrainConfig& c,
+std::vector<std::string> build_vocabulary(const PretrainRecipe& c,
                                           const std::vector<std::string>& forced) {
   VocabBuildOptions options;
   options.min_count = static_cast<std::size_t>(std::max(1, c.min_count));
@@ -113,7 +114,7 @@ BatchTensors to_tensors(const Batch& b, std::int32_t mask_id, const torch::Devic
 // A batch of real-looking shape without reading the corpus: full rows of random ordinary tokens,
 // cut into "lines" of a typical utterance's length and isolated like the real ones, so the bare
 // step does the same work (block attention masks included) as a step on the corpus.
-Batch synthetic_batch(const TokenIds& ids, const PretrainConfig& c) {
+Batch synthetic_batch(const TokenIds& ids, const PretrainRecipe& c) {
   constexpr int kLineTokens = 20;
   std::mt19937_64 rng(c.seed);
   std::vector<Sequence> seqs;
@@ -281,17 +282,42 @@ std::vector<std::string> rtd_cells(double loss, const RtdHits& h) {
           fmt(ratio(h.replaced_correct, h.replaced)), fmt(ratio(h.replaced, h.tokens))};
 }
 
-void check_objective(const PretrainConfig& c) {
-  if (c.objective != "mlm" && c.objective != "rtd")
-    throw std::invalid_argument("objective must be mlm or rtd, got '" + c.objective + "'");
-  if (c.masking != "char" && c.masking != "word")
-    throw std::invalid_argument("masking must be char or word, got '" + c.masking + "'");
+void check_objective(const PretrainRecipe& c) {
+  recipes::check_choice("objective", c.objective, {"mlm", "rtd"});
+  recipes::check_choice("masking", c.masking, {"char", "word"});
   if (c.objective != "rtd") return;
-  if (c.sop) throw std::invalid_argument("objective rtd does not combine with sop");
-  if (!(c.rtd_weight >= 0)) throw std::invalid_argument("rtd_weight must not be negative");
+  if (c.sop) throw RecipeError("sop", "objective rtd does not combine with sop");
+  recipes::check_non_negative("rtd_weight", c.rtd_weight);
   if (!(c.generator_fraction > 0 && c.generator_fraction <= 1))
-    throw std::invalid_argument("generator_fraction must be in (0, 1]");
+    throw RecipeError("generator_fraction", "must be in (0, 1]");
 }
+
+}  // namespace
+
+void PretrainRecipe::validate() const {
+  if (out.empty()) throw RecipeError("out", "the checkpoint directory is required");
+  if (corpus.empty() && !synthetic) throw RecipeError("corpus", "no files given");
+  recipes::check_positive("min_count", min_count);
+  recipes::check_non_negative("minutes", minutes);
+  recipes::check_non_negative("steps", steps);
+  recipes::check_non_negative("stop_after", stop_after);
+  recipes::check_positive("batch_size", batch_size);
+  recipes::check_range("max_length", max_length, 4, 4096);
+  recipes::check_non_negative("lr", lr);
+  recipes::check_non_negative("warmup", warmup);
+  recipes::check_choice("optimizer", optimizer, {"adamw", "lamb"});
+  recipes::check_range("max_ngram", max_ngram, 1, 10);
+  recipes::check_positive("checkpoint_minutes", checkpoint_minutes);
+  recipes::check_positive("eval_minutes", eval_minutes);
+  recipes::check_positive("eval_sequences", eval_sequences);
+  recipes::check_positive("log_every", log_every);
+  recipes::check_choice("position_init", position_init, {"sinusoidal", "normal"});
+  recipes::check_range("encoder_dropout", encoder_dropout, -1.0, 0.9);
+  recipes::check_non_negative("threads", threads);
+  check_objective(*this);
+}
+
+namespace {
 
 // ---- run state ----
 
@@ -305,7 +331,7 @@ struct RunState {
   nlohmann::json hyper;      // the settings the run was started with
 };
 
-nlohmann::json hyper_of(const PretrainConfig& c) {
+nlohmann::json hyper_of(const PretrainRecipe& c) {
   nlohmann::json corpus = nlohmann::json::array();
   for (const auto& f : c.corpus) corpus.push_back({{"path", f.path}, {"weight", f.weight}});
   return {{"corpus", corpus},
@@ -330,7 +356,7 @@ nlohmann::json hyper_of(const PretrainConfig& c) {
 }
 
 // Settings that cannot change on --resume are taken from the saved state.
-PretrainConfig resumed_config(PretrainConfig c, const nlohmann::json& hyper) {
+PretrainRecipe resumed_config(PretrainRecipe c, const nlohmann::json& hyper) {
   const auto corpus = hyper.at("corpus");
   if (corpus.size() != c.corpus.size())
     throw RecipeError("resume", "the run was started with " + std::to_string(corpus.size()) +
@@ -360,7 +386,7 @@ PretrainConfig resumed_config(PretrainConfig c, const nlohmann::json& hyper) {
 
 class Saver {
  public:
-  Saver(const PretrainConfig& c, const AlbertConfig& model_config, const Tokenizer& tokenizer)
+  Saver(const PretrainRecipe& c, const AlbertConfig& model_config, const Tokenizer& tokenizer)
       : config_(c), model_config_(model_config), tokenizer_(tokenizer) {}
 
   void save(const torch::nn::Module& model, const AdamLamb& optimizer, const RunState& run,
@@ -384,7 +410,7 @@ class Saver {
                             {"hyper", run.hyper},
                             {"pipeline", pipeline}};
     c.files[kStateFile] = state.dump() + "\n";
-    const fs::path curve_path = fs::path(config_.out_dir) / kCurveFile;
+    const fs::path curve_path = fs::path(config_.out) / kCurveFile;
     if (fs::exists(curve_path)) c.files[kCurveFile] = read_file(curve_path.string());
     c.tensors = state_dict(model);
     c.metadata["format"] = "pt";
@@ -397,28 +423,27 @@ class Saver {
     }
     c.extra_tensor_files[kOptimizerFile] = std::move(opt);
     curve.reset();  // the file moves with the directory; reopen after the swap
-    write_checkpoint_dir(config_.out_dir, c);
+    write_checkpoint_dir(config_.out, c);
     curve.emplace(curve_path.string(), columns);
   }
 
  private:
-  const PretrainConfig& config_;
+  const PretrainRecipe& config_;
   AlbertConfig model_config_;
   const Tokenizer& tokenizer_;
 };
 
 }  // namespace
 
-PretrainSummary run_pretraining(const PretrainConfig& input) {
-  PretrainConfig c = input;
-  if (c.out_dir.empty()) throw RecipeError("out", "the checkpoint directory is required");
-  if (c.corpus.empty() && !c.synthetic) throw RecipeError("corpus", "no files given");
-  check_objective(c);
+PretrainSummary run_pretraining(const PretrainRecipe& input) {
+  PretrainRecipe c = input;
+  if (c.lr <= 0) c.lr = c.optimizer == "lamb" ? 2e-3 : 1e-3;  // the optimizer's own
+  c.validate();
   StopSignal::install();
   const int threads = configure_threads(c.threads);
   const torch::Device device = resolve_device(c.device);
-  const fs::path out(c.out_dir);
-  if (c.resume) recover_checkpoint_dir(c.out_dir);
+  const fs::path out(c.out);
+  if (c.resume) recover_checkpoint_dir(c.out);
   const fs::path state_path = out / kStateFile;
 
   RunState run;
@@ -443,7 +468,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
     check_objective(c);
   } else {
     if (fs::exists(state_path))
-      throw RecipeError("out", c.out_dir +
+      throw RecipeError("out", c.out +
                                    " already holds a pretraining run: resume it, or choose another "
                                    "directory");
     if (c.vocab.empty() == !c.build_vocab)
@@ -453,7 +478,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
 
   // Vocabulary and tokenizer.
   std::vector<std::string> vocab;
-  const auto forced = c.resume ? std::vector<std::string>{} : training_texts(c.train_data);
+  const auto forced = c.resume ? std::vector<std::string>{} : training_texts(c.train);
   if (c.resume) {
     vocab = Tokenizer::from_vocab_file((out / "vocab.txt").string()).vocab();
   } else if (c.build_vocab) {
@@ -557,7 +582,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
       gen.set_state(it->second);
     }
     if (pipeline) pipeline->restore(saved->at("pipeline"));
-    spdlog::info("resumed {} at step {} of {} ({} tokens seen)", c.out_dir, run.step,
+    spdlog::info("resumed {} at step {} of {} ({} tokens seen)", c.out, run.step,
                  run.total_steps, run.tokens_seen);
   }
 
@@ -665,7 +690,7 @@ PretrainSummary run_pretraining(const PretrainConfig& input) {
   const auto do_save = [&] {
     saver.save(net, optimizer, run, pipeline ? pipeline->state() : nlohmann::json{}, curve,
                columns);
-    spdlog::info("checkpoint saved: {} (step {})", c.out_dir, run.step);
+    spdlog::info("checkpoint saved: {} (step {})", c.out, run.step);
     last_save = Clock::now();
   };
 

@@ -21,22 +21,24 @@
 
 namespace jointnlu::train {
 
-struct PretrainConfig {
+// A pretraining run as data (recipe_fields.h): visit() lists every field but `corpus` and
+// `synthetic`, which gives `jointnlu pretrain` its flags and help defaults.
+struct PretrainRecipe {
   std::vector<CorpusFile> corpus;  // unlabelled text files and their sampling weights
-  std::string out_dir;             // checkpoint directory (see above)
+  std::string out;                 // checkpoint directory (see above)
   std::string vocab;               // an existing vocab.txt (exclusive with build_vocab)
   bool build_vocab = false;        // build vocab.txt from the corpus instead
-  std::string train_data;     // labelled file whose characters the vocabulary must cover ("" none)
+  std::string train;          // labelled file whose characters the vocabulary must cover ("" none)
   int min_count = 2;          // vocabulary: least count of a character
   std::string size = "tiny";  // preset or config.json (AlbertConfig::from_preset_or_file)
   double minutes = 0;         // wall-time budget of this process (0: none)
   std::int64_t steps = 0;     // total optimizer steps (0: derived from minutes, else unbounded)
-  bool resume = false;        // continue from out_dir
+  bool resume = false;        // continue from out
   std::int64_t stop_after = 0;  // save and stop after this many steps of this process (0: no limit)
-  int batch_size = 64;          // sequences per step
+  int batch_size = 32;          // sequences per step
   int max_length = 64;          // tokens per sequence, [CLS] and [SEP]s included
-  double lr = 1e-3;             // peak learning rate
-  double warmup = 0.05;         // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
+  double lr = 0;                // peak learning rate; 0: the optimizer's (adamw 1e-3, lamb 2e-3)
+  double warmup = 0.1;          // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
   std::string optimizer = "adamw";  // adamw | lamb
   int max_ngram = 3;                // longest masked span (in words with masking "word")
   bool sop = false;                 // sentence-order prediction
@@ -57,7 +59,7 @@ struct PretrainConfig {
   double encoder_dropout = -1;
   int threads = 0;  // compute threads (0: all cores)
   // Where the model trains: "cpu", "cuda" or "cuda:N" (resolve_device). The data pipeline, the
-  // checkpoints and the held-out metrics stay on the host; an exact --resume is promised on CPU
+  // checkpoints and the held-out metrics stay on the host; an exact resume is promised on CPU
   // (a GPU's kernels need not be bitwise repeatable).
   std::string device = "cpu";
   // Benchmark: train on one synthetic batch of the same shape, repeated (no corpus reading), to
@@ -74,6 +76,63 @@ struct PretrainConfig {
   // matching against word_list (core/word_segmenter.h); the 15% budget still counts tokens.
   std::string masking = "char";
   std::string word_list = std::string(kJiebaDictionary);  // one word per line; "word" masking only
+
+  template <class V>
+  void visit(V&& v) {
+    v("out", out, "Checkpoint directory (resumable; a Hugging Face AlbertForPreTraining)");
+    v("vocab", vocab, "vocab.txt to use");
+    v("build_vocab", build_vocab, "Build vocab.txt from the corpus (and train) instead");
+    v("train", train, "Labelled data whose characters the built vocabulary must cover");
+    v("min_count", min_count, "Vocabulary: least count for a character of its own");
+    v("size", size,
+      "Model size: a preset (tiny, small, base, each also -unshared) or an ALBERT config.json");
+    v("minutes", minutes, "Stop after this many minutes (0: no limit)");
+    v("steps", steps, "Total optimizer steps (0: from minutes, else no limit)");
+    v("resume", resume, "Continue from the checkpoint in out");
+    v("stop_after", stop_after, "Save and stop after this many steps of this process (0: none)");
+    v("batch_size", batch_size, "Sequences per optimizer step");
+    v("max_length", max_length, "Tokens per sequence, [CLS] and [SEP]s included");
+    v("lr", lr, "Peak learning rate (0: the optimizer's, adamw 1e-3, lamb 2e-3)");
+    v("warmup", warmup, "Warm-up: fraction of all steps if < 1, else a step count");
+    v("optimizer", optimizer, "Optimizer: adamw or lamb");
+    v("max_ngram", max_ngram, "Span masking: longest masked n-gram (1: single tokens)");
+    v("sop", sop,
+      "Add sentence-order prediction (ALBERT's SOP) to the masked LM; off by default: most "
+      "corpus lines are independent utterances, and SOP keeps packed lines attending to each "
+      "other");
+    v("isolate_lines", isolate_lines,
+      "Each packed line is its own attention block with its own positions (--no-isolate-lines: "
+      "they attend to each other at running positions)");
+    v("checkpoint_minutes", checkpoint_minutes, "Save a resumable checkpoint this often");
+    v("eval_minutes", eval_minutes, "Held-out evaluation this often (and at every save)");
+    v("eval_sequences", eval_sequences, "Size of the held-out evaluation set");
+    v("log_every", log_every, "Steps per training row of curve.csv");
+    v("seed", seed, "Random seed (same seed, same run)");
+    v("unit_projection_init", unit_projection_init,
+      "Experimental: start the embedding->hidden projection at unit output scale");
+    v("position_init", position_init,
+      "How a fresh ALBERT's position embeddings start: sinusoidal (escapes the masked-LM plateau "
+      "much sooner) or normal");
+    v("encoder_dropout", encoder_dropout,
+      "ALBERT hidden and attention dropout (negative: the model config's)");
+    v("threads", threads, "Compute threads (0: all cores)");
+    v("device", device, "Training device: cpu, cuda or cuda:N (cuda needs a CUDA libtorch)");
+    v("objective", objective,
+      "mlm (masked LM) or rtd (ELECTRA's replaced-token detection: a small generator fills the "
+      "masked positions and the encoder judges every token)");
+    v("generator_fraction", generator_fraction,
+      "rtd: the generator's hidden size, FFN size and heads as a fraction of the encoder's");
+    v("rtd_weight", rtd_weight, "rtd: weight of the discriminator's loss (ELECTRA: 50)");
+    v("masking", masking,
+      "Mask spans of characters (char) or of whole words (word: forward maximum matching "
+      "against word_list; max_ngram then counts words)");
+    v("word_list", word_list,
+      "Word masking: one word per line, anything after a tab or space ignored (default: "
+      "python3-jieba's dictionary)");
+  }
+
+  // Throws RecipeError naming the first field out of range.
+  void validate() const;
 };
 
 struct PretrainSummary {
@@ -99,7 +158,7 @@ struct PretrainSummary {
 };
 
 // Runs (or resumes) pretraining. Throws std::invalid_argument for bad settings, IoError / DataError
-// for bad input files, CheckpointError for an unusable state in out_dir.
-PretrainSummary run_pretraining(const PretrainConfig& config);
+// for bad input files, CheckpointError for an unusable state in out.
+PretrainSummary run_pretraining(const PretrainRecipe& config);
 
 }  // namespace jointnlu::train

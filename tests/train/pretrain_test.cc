@@ -89,10 +89,10 @@ std::string write_corpus(const TempDir& dir) {
   return dir.write("corpus.txt", text);
 }
 
-PretrainConfig tiny_run(const TempDir& dir, const std::string& out) {
-  PretrainConfig c;
+PretrainRecipe tiny_run(const TempDir& dir, const std::string& out) {
+  PretrainRecipe c;
   c.corpus = {{write_corpus(dir), 1.0}};
-  c.out_dir = out;
+  c.out = out;
   c.build_vocab = true;
   c.batch_size = 4;
   c.max_length = 16;
@@ -183,10 +183,10 @@ TEST(Pretrain, ResumeContinuesExactly) {
   const std::string straight = dir.path() + "/straight";
   const std::string split = dir.path() + "/split";
   run_pretraining(tiny_run(dir, straight));
-  PretrainConfig first = tiny_run(dir, split);
+  PretrainRecipe first = tiny_run(dir, split);
   first.stop_after = 3;
   EXPECT_EQ(run_pretraining(first).step, 3);
-  PretrainConfig second = tiny_run(dir, split);
+  PretrainRecipe second = tiny_run(dir, split);
   second.resume = true;
   second.build_vocab = false;
   second.steps = 0;  // the schedule (6 steps) comes from the saved state
@@ -199,7 +199,7 @@ TEST(Pretrain, ResumeContinuesExactly) {
 
 TEST(Pretrain, LearnsOnARepetitiveCorpus) {
   TempDir dir;
-  PretrainConfig c = tiny_run(dir, dir.path() + "/run");
+  PretrainRecipe c = tiny_run(dir, dir.path() + "/run");
   c.steps = 40;
   c.lr = 2e-3;
   c.sop = false;
@@ -211,8 +211,8 @@ TEST(Pretrain, LearnsOnARepetitiveCorpus) {
 
 // ---- replaced-token detection ----
 
-PretrainConfig tiny_rtd_run(const TempDir& dir, const std::string& out) {
-  PretrainConfig c = tiny_run(dir, out);
+PretrainRecipe tiny_rtd_run(const TempDir& dir, const std::string& out) {
+  PretrainRecipe c = tiny_run(dir, out);
   c.objective = "rtd";
   return c;
 }
@@ -308,10 +308,10 @@ TEST(PretrainRtd, ResumeContinuesExactly) {
   const std::string straight = dir.path() + "/straight";
   const std::string split = dir.path() + "/split";
   run_pretraining(tiny_rtd_run(dir, straight));
-  PretrainConfig first = tiny_rtd_run(dir, split);
+  PretrainRecipe first = tiny_rtd_run(dir, split);
   first.stop_after = 3;
   EXPECT_EQ(run_pretraining(first).step, 3);
-  PretrainConfig second = tiny_run(dir, split);  // objective "mlm" here: the saved rtd wins
+  PretrainRecipe second = tiny_run(dir, split);  // objective "mlm" here: the saved rtd wins
   second.resume = true;
   second.build_vocab = false;
   second.steps = 0;
@@ -329,7 +329,7 @@ TEST(PretrainRtd, ResumeContinuesExactly) {
 // to leave the unigram plateau).
 TEST(PretrainRtd, DiscriminatorBeatsTheAllOriginalBaseline) {
   TempDir dir;
-  PretrainConfig c = tiny_rtd_run(dir, dir.path() + "/run");
+  PretrainRecipe c = tiny_rtd_run(dir, dir.path() + "/run");
   std::string text;
   const char* chars[] = {"今", "天", "气", "很", "好", "我"};
   for (int i = 0; i < 4000; ++i) {
@@ -357,7 +357,7 @@ TEST(PretrainRtd, DiscriminatorBeatsTheAllOriginalBaseline) {
 
 TEST(PretrainRtd, RejectsBadSettings) {
   TempDir dir;
-  PretrainConfig c = tiny_rtd_run(dir, dir.path() + "/run");
+  PretrainRecipe c = tiny_rtd_run(dir, dir.path() + "/run");
   c.objective = "electra";
   EXPECT_THROW(run_pretraining(c), std::invalid_argument);
   c.objective = "rtd";
@@ -374,7 +374,7 @@ TEST(PretrainWordMasking, RecordsTheSettingAndResumesExactly) {
   TempDir dir;
   const std::string words = dir.write("words.txt", "今天 3 t\n天气\t2\tn\n很好\n明天\n");
   const auto run = [&](const std::string& out) {
-    PretrainConfig c = tiny_run(dir, out);
+    PretrainRecipe c = tiny_run(dir, out);
     c.masking = "word";
     c.word_list = words;
     c.max_ngram = 1;
@@ -386,10 +386,10 @@ TEST(PretrainWordMasking, RecordsTheSettingAndResumesExactly) {
   const auto hyper = nlohmann::json::parse(read_file(straight + "/trainer_state.json")).at("hyper");
   EXPECT_EQ(hyper.at("masking"), "word");
   EXPECT_EQ(hyper.at("word_list"), words);
-  PretrainConfig first = run(split);
+  PretrainRecipe first = run(split);
   first.stop_after = 3;
   run_pretraining(first);
-  PretrainConfig second = tiny_run(dir, split);  // masking "char" here: the saved setting wins
+  PretrainRecipe second = tiny_run(dir, split);  // masking "char" here: the saved setting wins
   second.resume = true;
   second.build_vocab = false;
   second.steps = 0;
@@ -401,7 +401,7 @@ TEST(PretrainWordMasking, RecordsTheSettingAndResumesExactly) {
 
 TEST(PretrainWordMasking, AMissingWordListIsAnErrorNamingTheFile) {
   TempDir dir;
-  PretrainConfig c = tiny_run(dir, dir.path() + "/run");
+  PretrainRecipe c = tiny_run(dir, dir.path() + "/run");
   c.masking = "word";
   c.word_list = dir.path() + "/no-such-words.txt";
   try {
