@@ -68,7 +68,8 @@ std::vector<Command> trainer_commands() {
          if (o.corpus.empty()) throw std::invalid_argument("pretrain needs --corpus");
          return run_in_trainer("pretrain", o);
        },
-       [](CLI::App& cmd, Options& o) { o.pretrain_recipe.visit(FlagBinder(cmd)); }},
+       [](CLI::App& cmd, Options& o) { o.pretrain_recipe.visit(FlagBinder(cmd));
+         add_recipe_file_flag(cmd, o.pretrain_recipe); }},
       {"release-encoder",
        "Write the encoder of a pretraining run (--model) as a small Hugging Face ALBERT checkpoint (--out): "
        "albert.* tensors only, stored as --dtype",
@@ -82,18 +83,21 @@ std::vector<Command> trainer_commands() {
        "Fine-tune the ALBERT teacher jointly on domain, intent and slots (from --init or a --size preset)",
        {Opt::kJson},
        in_trainer("train-teacher"),
-       [](CLI::App& cmd, Options& o) { o.teacher_recipe.visit(FlagBinder(cmd)); }},
+       [](CLI::App& cmd, Options& o) { o.teacher_recipe.visit(FlagBinder(cmd));
+         add_recipe_file_flag(cmd, o.teacher_recipe); }},
       {"train-student",
        "Train the BiLSTM student alone on gold labels (the 'BiLSTM alone' baseline of distillation)",
        {Opt::kJson},
        in_trainer("train-student"),
-       [](CLI::App& cmd, Options& o) { o.student_recipe.visit_model(FlagBinder(cmd)); }},
+       [](CLI::App& cmd, Options& o) { o.student_recipe.visit_model(FlagBinder(cmd));
+         add_recipe_file_flag(cmd, o.student_recipe); }},
       {"distill",
        "Distill a teacher into the BiLSTM student: soft targets on the training set, augmented variants and "
        "unlabelled lines",
        {Opt::kJson},
        in_trainer("distill"),
-       [](CLI::App& cmd, Options& o) { o.student_recipe.visit(FlagBinder(cmd)); }},
+       [](CLI::App& cmd, Options& o) { o.student_recipe.visit(FlagBinder(cmd));
+         add_recipe_file_flag(cmd, o.student_recipe); }},
       {"pipeline",
        "Data to deployed model: fine-tune the teacher, distill the student, export fp32 and int8, evaluate on "
        "test, benchmark; re-running resumes",

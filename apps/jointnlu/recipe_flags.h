@@ -5,9 +5,15 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include "train/recipes/recipe_fields.h"
 
 namespace jointnlu::cli {
 
@@ -44,5 +50,30 @@ class FlagBinder {
  private:
   CLI::App& cmd_;
 };
+
+// --recipe FILE: the recipe's fields from a JSON file (e.g. a model's recipe.json), read as the
+// flag is parsed, so the other flags given override it wherever they stand.
+template <class Recipe>
+void add_recipe_file_flag(CLI::App& cmd, Recipe& recipe) {
+  cmd.add_option_function<std::string>(
+         "--recipe",
+         [&recipe](const std::string& path) {
+           std::ifstream in(path, std::ios::binary);
+           if (!in) throw std::invalid_argument(path + ": cannot read the recipe file");
+           std::stringstream text;
+           text << in.rdbuf();
+           nlohmann::json j;
+           try {
+             j = nlohmann::json::parse(text.str());
+           } catch (const nlohmann::json::exception& e) {
+             throw std::invalid_argument(path + ": not valid JSON: " + e.what());
+           }
+           train::recipe_update_from_json(recipe, j, path);
+         },
+         "Recipe file (JSON, e.g. a model's recipe.json): its fields, which the other flags "
+         "override")
+      ->trigger_on_parse()
+      ->type_name("FILE");
+}
 
 }  // namespace jointnlu::cli

@@ -187,3 +187,40 @@ TEST(TeacherCli, InitNoneTrainsFromScratchAtTheGivenSize) {
 
 }  // namespace
 }  // namespace jointnlu::testing
+
+#ifdef JOINTNLU_WITH_TRAINING
+namespace jointnlu::testing {
+namespace {
+
+// A model's recipe.json makes it again: --recipe gives every field, the flags given override it,
+// and a misspelt key names the file and the key.
+TEST(TeacherCli, RecipeFileRepeatsARunAndFlagsOverrideIt) {
+  TempDir tmp;
+  const std::string first = tmp.path() + "/first";
+  const auto train = run_cli("train-teacher --train " + small_train(tmp) + " --out " + first +
+                             " --init none --max-length 24 --epochs 1 --threads 1 --seed 7");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const auto recipe = nlohmann::json::parse(read_file(first + "/recipe.json"));
+  EXPECT_EQ(recipe["seed"], 7);
+  EXPECT_EQ(recipe["max_length"], 24);
+
+  const std::string second = tmp.path() + "/second";
+  const auto again = run_cli("train-teacher --out " + second + " --recipe " + first +
+                             "/recipe.json --patience 3");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto expected = recipe;
+  expected["out"] = second;
+  expected["patience"] = 3;
+  EXPECT_EQ(nlohmann::json::parse(read_file(second + "/recipe.json")), expected);
+  // Same recipe, same seed: the same weights.
+  EXPECT_EQ(read_file(first + "/model.safetensors"), read_file(second + "/model.safetensors"));
+
+  const std::string bad = tmp.write("bad.json", R"({"epochs": 1, "epoch": 2})");
+  const auto typo = run_cli("train-teacher --recipe " + bad);
+  EXPECT_NE(typo.exit_code, 0);
+  EXPECT_NE(typo.err.find("bad.json: epoch: no such recipe field"), std::string::npos) << typo.err;
+}
+
+}  // namespace
+}  // namespace jointnlu::testing
+#endif
