@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_io.h"
-#include "demo_data.h"
 #include "core/shipped_encoder.h"
+#include "demo_data.h"
 #include "options.h"
 #include "report_run.h"
 #include "trainer_plugin.h"

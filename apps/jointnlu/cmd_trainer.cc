@@ -22,7 +22,8 @@ std::string plugin_path() {
   if (n <= 0) return "libjointnlu_trainer.so";
   exe[n] = '\0';
   const auto dir = std::filesystem::path(exe).parent_path();
-  for (const auto& candidate : {dir / "libjointnlu_trainer.so", dir / "../lib/jointnlu/libjointnlu_trainer.so"})
+  for (const auto& candidate :
+       {dir / "libjointnlu_trainer.so", dir / "../lib/jointnlu/libjointnlu_trainer.so"})
     if (std::filesystem::exists(candidate)) return candidate.string();
   return (dir / "libjointnlu_trainer.so").string();
 }
@@ -31,12 +32,13 @@ std::string plugin_path() {
 
 int run_in_trainer(const std::string& command, [[maybe_unused]] const Options& options) {
 #ifndef JOINTNLU_WITH_TRAINING
-  throw std::runtime_error("'" + command + "' needs the training layer, and this build has none (configured with "
+  throw std::runtime_error("'" + command +
+                           "' needs the training layer, and this build has none (configured with "
                            "-DJOINTNLU_WITH_TRAINING=OFF)");
 #else
-  // libgomp's waiting threads spin by default; with another job on the same cores that made 2 threads 3-5x
-  // slower than 1 (SMP2019 teacher epoch: 147 s vs 31 s; 18.5 s passive). It must be set before libtorch
-  // (and so libgomp) is loaded; a user's own setting wins.
+  // libgomp's waiting threads spin by default; with another job on the same cores that made 2
+  // threads 3-5x slower than 1 (SMP2019 teacher epoch: 147 s vs 31 s; 18.5 s passive). It must be
+  // set before libtorch (and so libgomp) is loaded; a user's own setting wins.
   ::setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
   const std::string path = plugin_path();
   // Loaded once per process and never unloaded: libtorch does not support being unloaded.
@@ -45,7 +47,8 @@ int run_in_trainer(const std::string& command, [[maybe_unused]] const Options& o
     throw std::runtime_error("cannot load the training plugin " + path + ": " + ::dlerror() +
                              " (build the 'jointnlu_trainer' target, or set JOINTNLU_TRAINER)");
   auto run = reinterpret_cast<RunFn>(::dlsym(handle, "jointnlu_trainer_run"));
-  if (!run) throw std::runtime_error(path + " is not a jointnlu training plugin (no jointnlu_trainer_run)");
+  if (!run)
+    throw std::runtime_error(path + " is not a jointnlu training plugin (no jointnlu_trainer_run)");
   char error[4096] = {0};
   const int code = run(command.c_str(), &options, error, sizeof error);
   if (error[0] != '\0') throw std::runtime_error(error);
@@ -58,20 +61,26 @@ std::vector<Command> trainer_commands() {
     return [name](const Options& o) { return run_in_trainer(name, o); };
   };
   return {
-      {"info", "Show the compute environment: BLAS library (OpenBLAS?), threads, sgemm speed", {Opt::kThreads},
+      {"info",
+       "Show the compute environment: BLAS library (OpenBLAS?), threads, sgemm speed",
+       {Opt::kThreads},
        in_trainer("info")},
       {"pretrain",
-       "Pretrain an ALBERT with masked-LM (+ sentence order) or replaced-token detection on unlabelled text; "
+       "Pretrain an ALBERT with masked-LM (+ sentence order) or replaced-token detection on "
+       "unlabelled text; "
        "resumable, stops on SIGINT/SIGTERM",
        {Opt::kCorpus},
        [](const Options& o) {
          if (o.corpus.empty()) throw std::invalid_argument("pretrain needs --corpus");
          return run_in_trainer("pretrain", o);
        },
-       [](CLI::App& cmd, Options& o) { o.pretrain_recipe.visit(FlagBinder(cmd));
-         add_recipe_file_flag(cmd, o.pretrain_recipe); }},
+       [](CLI::App& cmd, Options& o) {
+         o.pretrain_recipe.visit(FlagBinder(cmd));
+         add_recipe_file_flag(cmd, o.pretrain_recipe);
+       }},
       {"release-encoder",
-       "Write the encoder of a pretraining run (--model) as a small Hugging Face ALBERT checkpoint (--out): "
+       "Write the encoder of a pretraining run (--model) as a small Hugging Face ALBERT checkpoint "
+       "(--out): "
        "albert.* tensors only, stored as --dtype",
        {Opt::kModel, Opt::kOut, Opt::kDtype, Opt::kJson},
        [](const Options& o) {
@@ -80,41 +89,54 @@ std::vector<Command> trainer_commands() {
          return run_in_trainer("release-encoder", o);
        }},
       {"train-teacher",
-       "Fine-tune the ALBERT teacher jointly on domain, intent and slots (from --init or a --size preset)",
+       "Fine-tune the ALBERT teacher jointly on domain, intent and slots (from --init or a --size "
+       "preset)",
        {Opt::kJson},
        in_trainer("train-teacher"),
-       [](CLI::App& cmd, Options& o) { o.teacher_recipe.visit(FlagBinder(cmd));
-         add_recipe_file_flag(cmd, o.teacher_recipe); }},
+       [](CLI::App& cmd, Options& o) {
+         o.teacher_recipe.visit(FlagBinder(cmd));
+         add_recipe_file_flag(cmd, o.teacher_recipe);
+       }},
       {"train-student",
-       "Train the BiLSTM student alone on gold labels (the 'BiLSTM alone' baseline of distillation)",
+       "Train the BiLSTM student alone on gold labels (the 'BiLSTM alone' baseline of "
+       "distillation)",
        {Opt::kJson},
        in_trainer("train-student"),
-       [](CLI::App& cmd, Options& o) { o.student_recipe.visit_model(FlagBinder(cmd));
-         add_recipe_file_flag(cmd, o.student_recipe); }},
+       [](CLI::App& cmd, Options& o) {
+         o.student_recipe.visit_model(FlagBinder(cmd));
+         add_recipe_file_flag(cmd, o.student_recipe);
+       }},
       {"distill",
-       "Distill a teacher into the BiLSTM student: soft targets on the training set, augmented variants and "
+       "Distill a teacher into the BiLSTM student: soft targets on the training set, augmented "
+       "variants and "
        "unlabelled lines",
        {Opt::kJson},
        in_trainer("distill"),
-       [](CLI::App& cmd, Options& o) { o.student_recipe.visit(FlagBinder(cmd));
-         add_recipe_file_flag(cmd, o.student_recipe); }},
+       [](CLI::App& cmd, Options& o) {
+         o.student_recipe.visit(FlagBinder(cmd));
+         add_recipe_file_flag(cmd, o.student_recipe);
+       }},
       {"pipeline",
-       "Data to deployed model: fine-tune the teacher, distill the student, export fp32 and int8, evaluate on "
+       "Data to deployed model: fine-tune the teacher, distill the student, export fp32 and int8, "
+       "evaluate on "
        "test, benchmark; re-running resumes",
-       {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kConfig, Opt::kGazetteers, Opt::kMaxChars,
-        Opt::kOnError, Opt::kConllDomain},
+       {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kConfig, Opt::kGazetteers,
+        Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain},
        [](const Options& o) {
          if (o.train.empty() || o.test.empty() || o.out.empty())
-           throw std::invalid_argument("pipeline needs --train, --test and --out (and --dev for model selection)");
+           throw std::invalid_argument(
+               "pipeline needs --train, --test and --out (and --dev for model selection)");
          return run_in_trainer("pipeline", o);
        }},
       {"bench",
-       "Latency (1 thread, batch 1: p50/p99) and throughput (all threads) of teacher, student and the student "
+       "Latency (1 thread, batch 1: p50/p99) and throughput (all threads) of teacher, student and "
+       "the student "
        "runtime (fp32, int8) over every utterance of a file, with ratios and the runtime's floor",
        {Opt::kTeacher, Opt::kStudent, Opt::kCompareStudent, Opt::kData, Opt::kThreads, Opt::kRounds,
         Opt::kMaxChars, Opt::kJson},
        [](const Options& o) {
-         if (o.data.empty()) throw std::invalid_argument("bench needs --data FILE (utterances to time)");
+         if (o.data.empty())
+           throw std::invalid_argument("bench needs --data FILE (utterances to time)");
          return run_in_trainer("bench", o);
        }},
   };

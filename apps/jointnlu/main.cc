@@ -19,7 +19,9 @@ void setup_logging(const Options& o) {
   auto logger = spdlog::stderr_color_mt("jointnlu");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
-  spdlog::set_level(o.quiet ? spdlog::level::warn : o.verbosity > 0 ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_level(o.quiet           ? spdlog::level::warn
+                    : o.verbosity > 0 ? spdlog::level::debug
+                                      : spdlog::level::info);
 }
 
 int run(int argc, char** argv) {
@@ -34,7 +36,7 @@ int run(int argc, char** argv) {
 
   std::vector<Command> commands;
   for (auto&& group : {data_commands(), eval_commands(), runtime_commands(), report_commands(),
-                      demo_commands(), trainer_commands()})
+                       demo_commands(), trainer_commands()})
     commands.insert(commands.end(), group.begin(), group.end());
 
   std::map<std::string, CLI::App*> groups;

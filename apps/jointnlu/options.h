@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/speed_bench.h"  // torch-free
 #include "core/dataset.h"
 #include "core/predict_stream.h"
 #include "train/pretrain.h"  // torch-free: the pretraining defaults below come from it
@@ -24,7 +25,7 @@ struct Options {
   std::string gold;                 // reference file for eval
   std::string pred;                 // prediction file for eval
   std::string format = "auto";      // auto | smp | jsonl | conll
-  std::size_t max_chars = 512;      // longest accepted text, in characters
+  std::size_t max_chars = ReadOptions{}.max_chars;  // longest accepted text, in characters
   std::string on_error = "reject";  // reject (alias stop) | skip
   std::string conll_domain = "default";
   std::string nested = "keep-outer";  // keep-outer | reject
@@ -40,18 +41,18 @@ struct Options {
   std::string dev;    // development data file (model selection, early stopping)
   std::string test;   // test data file
   std::string init;   // initialise from this checkpoint directory (e.g. a pretrained ALBERT)
-  int threads = 0;             // compute threads; 0: all cores
+  int threads = 0;    // compute threads; 0: all cores
   // Pretraining.
   std::vector<std::string>
-      corpus;         // unlabelled text files, one utterance per line; PATH:WEIGHT oversamples
+      corpus;  // unlabelled text files, one utterance per line; PATH:WEIGHT oversamples
   int min_count = train::PretrainRecipe{}.min_count;  // vocab: least count of a character
   // Bench and pipeline.
   std::string teacher;  // teacher checkpoint directory (train-student: its vocabulary; bench)
-  std::string student;          // bench: student checkpoint directory or exported file
+  std::string student;  // bench: student checkpoint directory or exported file
   std::string compare_student;  // bench: a second student timed in the same rounds
-  int rounds = 5;               // bench: latency rounds per model (p50 reported per round too)
+  int rounds = bench::BenchRecipe{}.rounds;  // bench: latency rounds per model
   std::string config;           // pipeline: configuration file (JSON)
-  std::string gazetteers;  // directory of slot-value lists (*.txt) for substitution
+  std::string gazetteers;       // directory of slot-value lists (*.txt) for substitution
   // Lexicons (core/lexicon_sources.h): training sources, or entries added at load (predict/serve).
   std::vector<std::string> lexicon;  // --lexicon NAME=FILE | PREFIX=DIR | jieba[=FILE], repeatable
   std::string admin_token;  // serve: enables PUT/DELETE /v1/lexicons/NAME with this bearer token

@@ -15,18 +15,20 @@ std::string pct(double v) {
 }
 
 template <typename Map>
-std::vector<std::pair<typename Map::key_type, std::size_t>> top(const Map& m, std::size_t n, bool errors_only) {
+std::vector<std::pair<typename Map::key_type, std::size_t>> top(const Map& m, std::size_t n,
+                                                                bool errors_only) {
   std::vector<std::pair<typename Map::key_type, std::size_t>> v;
   for (const auto& [k, c] : m)
     if (!errors_only || k.first != k.second) v.emplace_back(k, c);
-  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::stable_sort(v.begin(), v.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
   if (v.size() > n) v.resize(n);
   return v;
 }
 
 nlohmann::ordered_json prf_json(const PrfCounts& c) {
-  return {{"precision", c.precision()}, {"recall", c.recall()}, {"f1", c.f1()},
-          {"tp", c.tp},                 {"predicted", c.predicted}, {"gold", c.gold}};
+  return {{"precision", c.precision()}, {"recall", c.recall()}, {"f1", c.f1()}, {"tp", c.tp},
+          {"predicted", c.predicted},   {"gold", c.gold}};
 }
 
 }  // namespace
@@ -41,19 +43,21 @@ void print_scores(std::ostream& out, const Scores& s, bool details) {
   out << "\nslot key                       P       R      F1   gold\n";
   for (const auto& [key, c] : s.slots_by_key) {
     char buf[160];
-    std::snprintf(buf, sizeof buf, "%-24s %s  %s  %s  %5zu\n", key.c_str(), pct(c.precision()).c_str(),
-                  pct(c.recall()).c_str(), pct(c.f1()).c_str(), c.gold);
+    std::snprintf(buf, sizeof buf, "%-24s %s  %s  %s  %5zu\n", key.c_str(),
+                  pct(c.precision()).c_str(), pct(c.recall()).c_str(), pct(c.f1()).c_str(), c.gold);
     out << buf;
   }
   const auto domain_errors = top(s.domain_confusion, 10, true);
   if (!domain_errors.empty()) {
     out << "\nmost frequent domain confusions (gold -> predicted)\n";
-    for (const auto& [k, c] : domain_errors) out << "  " << c << "  " << k.first << " -> " << k.second << "\n";
+    for (const auto& [k, c] : domain_errors)
+      out << "  " << c << "  " << k.first << " -> " << k.second << "\n";
   }
   const auto intent_errors = top(s.intent_confusion, 10, true);
   if (!intent_errors.empty()) {
     out << "\nmost frequent intent confusions (gold -> predicted)\n";
-    for (const auto& [k, c] : intent_errors) out << "  " << c << "  " << k.first << " -> " << k.second << "\n";
+    for (const auto& [k, c] : intent_errors)
+      out << "  " << c << "  " << k.first << " -> " << k.second << "\n";
   }
 }
 
@@ -69,7 +73,8 @@ nlohmann::ordered_json scores_json(const Scores& s) {
   for (const auto& [k, c] : s.slots_by_key) keys[k] = prf_json(c);
   auto confusion = [](const auto& m) {
     auto arr = nlohmann::ordered_json::array();
-    for (const auto& [k, c] : m) arr.push_back({{"gold", k.first}, {"predicted", k.second}, {"count", c}});
+    for (const auto& [k, c] : m)
+      arr.push_back({{"gold", k.first}, {"predicted", k.second}, {"count", c}});
     return arr;
   };
   j["domain_confusion"] = confusion(s.domain_confusion);
@@ -84,17 +89,21 @@ void print_stats(std::ostream& out, const DatasetStats& st) {
       << "domains         " << st.domains.size() << "\n"
       << "intents         " << st.intents.size() << " (domain/intent pairs)\n"
       << "slot keys       " << st.slot_keys.size() << "\n"
-      << "slot values     " << st.slot_values << " (" << st.list_valued << " keys with several values)\n";
+      << "slot values     " << st.slot_values << " (" << st.list_valued
+      << " keys with several values)\n";
   char buf[200];
-  std::snprintf(buf, sizeof buf, "length (chars)  min %zu  p50 %zu  mean %.1f  p90 %zu  p99 %zu  max %zu\n",
-                st.length.min, st.length.p50, st.length.mean, st.length.p90, st.length.p99, st.length.max);
+  std::snprintf(
+      buf, sizeof buf, "length (chars)  min %zu  p50 %zu  mean %.1f  p90 %zu  p99 %zu  max %zu\n",
+      st.length.min, st.length.p50, st.length.mean, st.length.p90, st.length.p99, st.length.max);
   out << buf;
   out << "problems        " << st.problems.size() << "\n";
-  out << "nested slots    " << st.nested.size() << " records (outer span tagged, inner value listed below)\n";
+  out << "nested slots    " << st.nested.size()
+      << " records (outer span tagged, inner value listed below)\n";
   auto counts = [&](const char* title, const std::map<std::string, std::size_t>& m) {
     out << "\n" << title << "\n";
     std::vector<std::pair<std::string, std::size_t>> v(m.begin(), m.end());
-    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::stable_sort(v.begin(), v.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
     for (const auto& [k, c] : v) {
       std::snprintf(buf, sizeof buf, "  %6zu  %s\n", c, k.c_str());
       out << buf;
@@ -129,7 +138,9 @@ nlohmann::ordered_json stats_json(const DatasetStats& st) {
   auto errors = [](const std::vector<DataError>& list) {
     auto arr = nlohmann::ordered_json::array();
     for (const auto& p : list)
-      arr.push_back({{"file", p.where().file}, {"record", p.where().record}, {"line", p.where().line},
+      arr.push_back({{"file", p.where().file},
+                     {"record", p.where().record},
+                     {"line", p.where().line},
                      {"reason", p.reason()}});
     return arr;
   };

@@ -9,7 +9,8 @@
 
 namespace jointnlu::cli {
 
-// The four official figures on one line each, then per-key slot P/R/F1 and the most frequent confusions.
+// The four official figures on one line each, then per-key slot P/R/F1 and the most frequent
+// confusions.
 void print_scores(std::ostream& out, const Scores& s, bool details = true);
 nlohmann::ordered_json scores_json(const Scores& s);
 

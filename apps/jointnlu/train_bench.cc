@@ -41,8 +41,7 @@ int run_bench(const Options& o) {
     std::cout << r.to_json().dump(1) << "\n";
     return 0;
   }
-  std::cout << r.utterances << " utterances, " << std::setprecision(3)
-            << r.mean_chars
+  std::cout << r.utterances << " utterances, " << std::setprecision(3) << r.mean_chars
             << " characters on average; latency: 1 thread, batch 1, " << r.rounds
             << " rounds; throughput: " << r.threads << " threads, batches\n\n";
   print_table(std::cout, r.models);
@@ -51,8 +50,7 @@ int run_bench(const Options& o) {
     const std::vector<double>& rounds = r.ratio_rounds.at(name);
     const auto [lo, hi] = std::minmax_element(rounds.begin(), rounds.end());
     std::cout << std::left << std::setw(52) << name << std::right << std::fixed
-              << std::setprecision(1) << value << "x (rounds " << *lo << "-" << *hi
-              << ")\n";
+              << std::setprecision(1) << value << "x (rounds " << *lo << "-" << *hi << ")\n";
   }
   for (const auto& m : r.models) {
     const auto [lo, hi] = std::minmax_element(m.round_scaling.begin(), m.round_scaling.end());

@@ -15,7 +15,8 @@ int run_info(const Options& o) {
             << "libtorch        " << TORCH_VERSION << "\n"
             << "threads         " << torch::get_num_threads() << "\n"
             << "blas            " << (blas.library.empty() ? "(none found)" : blas.library) << "\n"
-            << "openblas        " << (blas.openblas ? "yes" : "NO (reference BLAS: ~8x slower)") << "\n"
+            << "openblas        " << (blas.openblas ? "yes" : "NO (reference BLAS: ~8x slower)")
+            << "\n"
             << "sgemm GFLOP/s   " << blas.sgemm_gflops << "\n";
   return blas.openblas ? 0 : 4;
 }

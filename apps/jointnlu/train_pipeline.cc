@@ -114,10 +114,9 @@ int run_pipeline(const Options& o) {
     }
     write_file_atomic((run / "logs" / (name + ".txt")).string(), printed);
     if (code != 0)
-      throw std::runtime_error("pipeline stage '" + name + "' ended with exit code " +
-                               std::to_string(code) + " (see " +
-                               (run / "logs" / (name + ".txt")).string() +
-                               "); re-run the same command to resume");
+      throw std::runtime_error(
+          "pipeline stage '" + name + "' ended with exit code " + std::to_string(code) + " (see " +
+          (run / "logs" / (name + ".txt")).string() + "); re-run the same command to resume");
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     stages.finish(name, seconds);
     spdlog::info("[{}/{}] {} finished in {}", index, order.size(), name,
@@ -158,8 +157,8 @@ int run_pipeline(const Options& o) {
     };
     write("teacher", eval_json(test, train::load_predictor(teacher_dir).predict(texts, 64)));
     write("student", eval_json(test, train::load_predictor(student_dir).predict(texts, 64)));
-    for (const auto& [name, path] : {std::pair<std::string, std::string>{"student-fp32", fp32},
-                                     {"student-int8", int8}}) {
+    for (const auto& [name, path] :
+         {std::pair<std::string, std::string>{"student-fp32", fp32}, {"student-int8", int8}}) {
       const auto parser = runtime::StudentParser::open(path);
       write(name, eval_json(test, parser.parse_batch(texts, 1)));
     }
@@ -196,14 +195,16 @@ int run_pipeline(const Options& o) {
   }
   if (fs::exists(run / "bench.json")) {
     const auto b = nlohmann::json::parse(read_file((run / "bench.json").string()));
-    std::cout << "\n" << std::left << std::setw(22) << "latency (1 thread)" << std::right
-              << std::setw(10) << "p50 us" << std::setw(10) << "p99 us" << "\n";
+    std::cout << "\n"
+              << std::left << std::setw(22) << "latency (1 thread)" << std::right << std::setw(10)
+              << "p50 us" << std::setw(10) << "p99 us"
+              << "\n";
     const auto models = b.value("models", nlohmann::json::array());
     const auto ratios = b.value("ratios", nlohmann::json::object());
     for (const auto& m : models)
       std::cout << std::left << std::setw(22) << m.value("name", "") << std::right
-                << std::setprecision(1) << std::setw(10) << m.value("p50_us", 0.0)
-                << std::setw(10) << m.value("p99_us", 0.0) << "\n";
+                << std::setprecision(1) << std::setw(10) << m.value("p50_us", 0.0) << std::setw(10)
+                << m.value("p99_us", 0.0) << "\n";
     for (const auto& [k, v] : ratios.items())
       if (v.is_number())
         std::cout << "  " << k << ": " << std::setprecision(1) << v.get<double>() << "x\n";

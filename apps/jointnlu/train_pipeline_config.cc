@@ -74,7 +74,8 @@ train::TeacherRecipe PipelineConfig::teacher_recipe(const Options& base,
   return r;
 }
 
-train::StudentRecipe PipelineConfig::student_recipe(const Options& base, const std::string& teacher_dir,
+train::StudentRecipe PipelineConfig::student_recipe(const Options& base,
+                                                    const std::string& teacher_dir,
                                                     const std::string& out) const {
   train::StudentRecipe r = student;
   apply_data(r, base);

@@ -1,4 +1,5 @@
-// The entry point of libjointnlu_trainer.so: dispatches a training subcommand and keeps exceptions inside.
+// The entry point of libjointnlu_trainer.so: dispatches a training subcommand and keeps exceptions
+// inside.
 #include <cstring>
 #include <functional>
 #include <map>
@@ -20,8 +21,8 @@ void copy_error(const std::string& message, char* error, std::size_t size) {
 
 }  // namespace
 
-extern "C" int jointnlu_trainer_run(const char* command, const jointnlu::cli::Options* options, char* error,
-                                    std::size_t error_size) {
+extern "C" int jointnlu_trainer_run(const char* command, const jointnlu::cli::Options* options,
+                                    char* error, std::size_t error_size) {
   using namespace jointnlu::cli;
   static const std::map<std::string, std::function<int(const Options&)>> kCommands = {
       {"info", run_info},
@@ -38,7 +39,8 @@ extern "C" int jointnlu_trainer_run(const char* command, const jointnlu::cli::Op
   try {
     auto it = kCommands.find(command);
     if (it == kCommands.end()) {
-      copy_error(std::string("the training plugin has no command '") + command + "'", error, error_size);
+      copy_error(std::string("the training plugin has no command '") + command + "'", error,
+                 error_size);
       return 2;
     }
     return it->second(*options);

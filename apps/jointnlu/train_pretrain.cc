@@ -1,8 +1,9 @@
 // `jointnlu pretrain`: masked-LM (+ SOP) pretraining of an ALBERT on unlabelled text
 // (src/train/pretrain.h).
 //
-// The flags are the fields of train::PretrainRecipe (its visit()). The environment variable JOINTNLU_PRETRAIN_SYNTHETIC=1 replaces the
-// corpus by one synthetic batch of the same shape (bench/pretrain_throughput.sh compares the two).
+// The flags are the fields of train::PretrainRecipe (its visit()). The environment variable
+// JOINTNLU_PRETRAIN_SYNTHETIC=1 replaces the corpus by one synthetic batch of the same shape
+// (bench/pretrain_throughput.sh compares the two).
 #include <cstdlib>
 #include <iostream>
 

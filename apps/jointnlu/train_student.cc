@@ -1,4 +1,5 @@
-// `jointnlu train-student` and `jointnlu distill`: the student recipes (src/train/recipes), printed.
+// `jointnlu train-student` and `jointnlu distill`: the student recipes (src/train/recipes),
+// printed.
 #include "train/recipes/student_recipe.h"
 #include "train_commands.h"
 #include "train_common.h"

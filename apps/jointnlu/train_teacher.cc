@@ -42,8 +42,8 @@ int run_eval_model(const Options& o) {
   const auto predictor = train::load_predictor(o.model);
   std::vector<std::string> texts;
   for (const auto& r : gold) texts.push_back(r.text);
-  const Scores scores =
-      score_records(gold, train::prediction_records(texts, predictor.predict(texts, kPredictBatch)));
+  const Scores scores = score_records(
+      gold, train::prediction_records(texts, predictor.predict(texts, kPredictBatch)));
   if (o.json)
     std::cout << scores_json(scores).dump(1) << "\n";
   else

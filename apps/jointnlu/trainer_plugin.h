@@ -9,8 +9,8 @@
 #include "options.h"
 
 extern "C" {
-// Runs a training subcommand ("info", "train-teacher", ...). Returns its exit code; on failure writes a
-// message into error (NUL-terminated, truncated to error_size).
+// Runs a training subcommand ("info", "train-teacher", ...). Returns its exit code; on failure
+// writes a message into error (NUL-terminated, truncated to error_size).
 int jointnlu_trainer_run(const char* command, const jointnlu::cli::Options* options, char* error,
                          std::size_t error_size);
 }

@@ -113,7 +113,8 @@ class Parser {
   // for a category the model does not have (or a model without a lexicon) and for an entry that
   // is empty, not UTF-8, longer than 256 bytes or holds control characters; nothing is changed
   // then.
-  void add_lexicon_entries(std::string_view category, const std::vector<std::string>& entries) const;
+  void add_lexicon_entries(std::string_view category,
+                           const std::vector<std::string>& entries) const;
   // Returns how many of the entries were present (and are now gone).
   std::size_t remove_lexicon_entries(std::string_view category,
                                      const std::vector<std::string>& entries) const;

@@ -72,8 +72,7 @@ void warm_up(const std::vector<std::string>& texts, const Engine& e) {
 // is compared round by round: run_bench interleaves the engines within each round, the scaling is
 // the median of the rounds' ratios, every ratio between engines the median of theirs, and the
 // rounds' own p50s show how far the speed moved.
-void measure_round(const std::vector<std::string>& texts, const Engine& e, int rounds,
-                   Timing& m) {
+void measure_round(const std::vector<std::string>& texts, const Engine& e, int rounds, Timing& m) {
   e.use_one_thread();
   std::vector<double> us;
   auto start = Clock::now();
@@ -281,16 +280,19 @@ BenchResult run_speed_bench(const BenchRecipe& r) {
   double chars = 0;
   for (const auto& t : texts) chars += static_cast<double>(decode_utf8(t)->chars.size());
   result.mean_chars = chars / static_cast<double>(texts.size());
-  spdlog::info("bench: {} utterances from {} ({:.1f} characters on average), {} threads for "
-               "throughput",
-               texts.size(), r.data, result.mean_chars, result.threads);
+  spdlog::info(
+      "bench: {} utterances from {} ({:.1f} characters on average), {} threads for "
+      "throughput",
+      texts.size(), r.data, result.mean_chars, result.threads);
 
   std::vector<Timed> engines;
-  if (!r.teacher.empty()) engines.push_back(torch_engine("teacher (libtorch)", r.teacher, result.threads));
+  if (!r.teacher.empty())
+    engines.push_back(torch_engine("teacher (libtorch)", r.teacher, result.threads));
   if (!r.student.empty() && fs::is_directory(r.student))
     engines.push_back(torch_engine("student (libtorch)", r.student, result.threads));
   const fs::path tmp = fs::temp_directory_path() / ("jointnlu-bench-" + std::to_string(::getpid()));
-  if (!r.student.empty()) add_runtime_engines(engines, r.student, "runtime", r, result.threads, tmp);
+  if (!r.student.empty())
+    add_runtime_engines(engines, r.student, "runtime", r, result.threads, tmp);
   // A second student timed in the same rounds (e.g. the same architecture without a lexicon).
   if (!r.compare_student.empty())
     add_runtime_engines(engines, r.compare_student, "compare", r, result.threads, tmp);

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "core/dataset.h"
+
 namespace jointnlu::bench {
 
 struct BenchRecipe {
@@ -21,7 +23,7 @@ struct BenchRecipe {
   std::string student;          // student directory or export ("": not timed)
   std::string compare_student;  // a second student timed in the same rounds ("": none)
   std::string data;             // the utterances to time (any predict input). Required.
-  std::size_t max_chars = 512;  // longer lines are errors
+  std::size_t max_chars = ReadOptions{}.max_chars;  // longer lines are errors
   int threads = 0;              // throughput threads (0: all cores)
   int rounds = 5;               // latency rounds per model (p50 reported per round too)
 };

@@ -44,8 +44,8 @@ std::vector<char32_t> chars_of(const std::string& value) {
 }
 
 // Replaces some spans' values by other values of the same key; the text around them is kept.
-Example substitute(const Example& in, const SlotValueBank& bank, double prob,
-                   std::mt19937_64& rng, std::size_t* count) {
+Example substitute(const Example& in, const SlotValueBank& bank, double prob, std::mt19937_64& rng,
+                   std::size_t* count) {
   std::vector<char32_t> chars;
   std::vector<Span> spans;
   std::size_t pos = 0;
@@ -136,7 +136,8 @@ std::map<std::string, std::vector<std::string>> SlotValueBank::add_gazetteer_dir
   if (!fs::is_directory(dir)) throw IoError(dir, "not a directory of gazetteers");
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.is_regular_file() && entry.path().extension() == ".txt") files.push_back(entry.path());
+    if (entry.is_regular_file() && entry.path().extension() == ".txt")
+      files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   std::map<std::string, std::vector<std::string>> report;
   for (const auto& f : files)
@@ -167,8 +168,8 @@ Variant make_variant(const Example& example, const SlotValueBank* bank,
   if (options.ngram && n > static_cast<std::size_t>(options.ngram_min) &&
       uniform(rng) < options.ngram_prob) {
     const auto lo = static_cast<std::size_t>(std::max(1, options.ngram_min));
-    const auto hi = std::min(n - 1, static_cast<std::size_t>(std::max(options.ngram_min,
-                                                                      options.ngram_max)));
+    const auto hi =
+        std::min(n - 1, static_cast<std::size_t>(std::max(options.ngram_min, options.ngram_max)));
     if (lo <= hi) {
       const std::size_t len = lo + below(rng, hi - lo + 1);
       const std::size_t begin = below(rng, n - len + 1);

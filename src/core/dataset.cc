@@ -15,11 +15,13 @@ using ordered_json = nlohmann::ordered_json;
 
 std::size_t line_of(const std::string& content, std::size_t byte) {
   byte = std::min(byte, content.size());
-  return 1 + static_cast<std::size_t>(std::count(content.begin(), content.begin() + static_cast<long>(byte), '\n'));
+  return 1 + static_cast<std::size_t>(
+                 std::count(content.begin(), content.begin() + static_cast<long>(byte), '\n'));
 }
 
 // Byte offsets where each top-level array element of a JSON document starts, found by a scan that
-// tracks strings and nesting. It lets errors name a record and its line without a position-aware parser.
+// tracks strings and nesting. It lets errors name a record and its line without a position-aware
+// parser.
 std::vector<std::size_t> element_starts(const std::string& content) {
   std::vector<std::size_t> starts;
   int depth = 0;
@@ -29,9 +31,12 @@ std::vector<std::size_t> element_starts(const std::string& content) {
   for (std::size_t i = 0; i < content.size(); ++i) {
     const char c = content[i];
     if (in_string) {
-      if (escape) escape = false;
-      else if (c == '\\') escape = true;
-      else if (c == '"') in_string = false;
+      if (escape)
+        escape = false;
+      else if (c == '\\')
+        escape = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
@@ -39,38 +44,46 @@ std::vector<std::size_t> element_starts(const std::string& content) {
       starts.push_back(i);
       expect_element = false;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '[' || c == '{') {
       ++depth;
       if (depth == 1 && c == '[') expect_element = true;
-    } else if (c == ']' || c == '}') --depth;
-    else if (c == ',' && depth == 1) expect_element = true;
+    } else if (c == ']' || c == '}')
+      --depth;
+    else if (c == ',' && depth == 1)
+      expect_element = true;
   }
   return starts;
 }
 
 std::string type_name(const ordered_json& j) { return j.type_name(); }
 
-const ordered_json& required_field(const ordered_json& obj, const char* name, const SourceLocation& where) {
+const ordered_json& required_field(const ordered_json& obj, const char* name,
+                                   const SourceLocation& where) {
   auto it = obj.find(name);
   if (it == obj.end()) throw DataError(where, std::string("missing field '") + name + "'");
   return *it;
 }
 
-std::string required_string(const ordered_json& obj, const char* name, const SourceLocation& where) {
+std::string required_string(const ordered_json& obj, const char* name,
+                            const SourceLocation& where) {
   const auto& v = required_field(obj, name, where);
   if (!v.is_string())
-    throw DataError(where, std::string("field '") + name + "' must be a string, not " + type_name(v));
+    throw DataError(where,
+                    std::string("field '") + name + "' must be a string, not " + type_name(v));
   return v.get<std::string>();
 }
 
 void check_label(const std::string& value, const char* name, const SourceLocation& where) {
   std::string error;
-  if (!decode_utf8(value, &error)) throw DataError(where, std::string("field '") + name + "': " + error);
+  if (!decode_utf8(value, &error))
+    throw DataError(where, std::string("field '") + name + "': " + error);
   if (value.empty()) throw DataError(where, std::string("field '") + name + "' is empty");
 }
 
-Record record_from_json(const ordered_json& j, const SourceLocation& where, const ReadOptions& options) {
+Record record_from_json(const ordered_json& j, const SourceLocation& where,
+                        const ReadOptions& options) {
   if (!j.is_object()) throw DataError(where, "expected an object, found " + type_name(j));
   Record r;
   r.where = where;
@@ -82,12 +95,14 @@ Record record_from_json(const ordered_json& j, const SourceLocation& where, cons
   r.intent = required_string(j, "intent", where);
   check_label(r.intent, "intent", where);
   const auto& slots = required_field(j, "slots", where);
-  if (!slots.is_object()) throw DataError(where, "field 'slots' must be an object, not " + type_name(slots));
+  if (!slots.is_object())
+    throw DataError(where, "field 'slots' must be an object, not " + type_name(slots));
   for (const auto& [key, value] : slots.items()) {
     check_label(key, "slots", where);
     auto add = [&](const ordered_json& v) {
       if (!v.is_string())
-        throw DataError(where, "slot '" + key + "' must be a string or a list of strings, found " + type_name(v));
+        throw DataError(where, "slot '" + key + "' must be a string or a list of strings, found " +
+                                   type_name(v));
       const auto s = v.get<std::string>();
       if (s.empty()) throw DataError(where, "slot '" + key + "' has an empty value");
       r.slots.emplace_back(key, s);
@@ -115,11 +130,12 @@ bool guarded(const ReadOptions& options, ReadReport* report, F&& parse) {
   }
 }
 
-std::vector<Record> parse_smp_json(const std::string& path, const std::string& content, const ReadOptions& options,
-                                   ReadReport* report) {
+std::vector<Record> parse_smp_json(const std::string& path, const std::string& content,
+                                   const ReadOptions& options, ReadReport* report) {
   const auto starts = element_starts(content);
   auto record_at = [&](std::size_t byte) {
-    return static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), byte) - starts.begin());
+    return static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), byte) -
+                                    starts.begin());
   };
   ordered_json doc;
   try {
@@ -128,7 +144,8 @@ std::vector<Record> parse_smp_json(const std::string& path, const std::string& c
     const std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
     SourceLocation where{path, record_at(byte), line_of(content, byte)};
     std::string msg = e.what();
-    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line L, column C: ".
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line L,
+    // column C: ".
     if (auto pos = msg.find("parse error"); pos != std::string::npos) msg = msg.substr(pos);
     throw DataError(where, "malformed JSON: " + msg);
   } catch (const nlohmann::json::exception& e) {
@@ -146,8 +163,8 @@ std::vector<Record> parse_smp_json(const std::string& path, const std::string& c
   return out;
 }
 
-std::vector<Record> parse_jsonl(const std::string& path, const std::string& content, const ReadOptions& options,
-                                ReadReport* report) {
+std::vector<Record> parse_jsonl(const std::string& path, const std::string& content,
+                                const ReadOptions& options, ReadReport* report) {
   std::vector<Record> out;
   std::size_t line_no = 0;
   std::size_t record = 0;
@@ -186,15 +203,17 @@ std::vector<std::string> read_lines(const std::string& content) {
   return lines;
 }
 
-std::vector<Record> parse_conll(const std::string& path, const std::string& content, const ReadOptions& options,
-                                ReadReport* report) {
-  const std::string intent_path = options.conll_intent_path.empty() ? path + ".intent" : options.conll_intent_path;
+std::vector<Record> parse_conll(const std::string& path, const std::string& content,
+                                const ReadOptions& options, ReadReport* report) {
+  const std::string intent_path =
+      options.conll_intent_path.empty() ? path + ".intent" : options.conll_intent_path;
   std::vector<std::string> intents;
   try {
     intents = read_lines(read_file(intent_path));
   } catch (const IoError& e) {
-    throw DataError({path, 0, 0}, std::string("CoNLL data needs its intents, one per line, in a parallel file: ") +
-                                      e.what());
+    throw DataError(
+        {path, 0, 0},
+        std::string("CoNLL data needs its intents, one per line, in a parallel file: ") + e.what());
   }
   while (!intents.empty() && intents.back().empty()) intents.pop_back();
 
@@ -215,8 +234,8 @@ std::vector<Record> parse_conll(const std::string& path, const std::string& cont
       continue;
     }
     if (cur.first_line == 0) cur.first_line = i + 1;
-    // The tag follows the last separator; the token is everything before it, and may itself be a space
-    // (CAIS writes a space inside an utterance as the line "  O").
+    // The tag follows the last separator; the token is everything before it, and may itself be a
+    // space (CAIS writes a space inside an utterance as the line "  O").
     const auto sep = line.find_last_of(" \t");
     if (sep == std::string::npos || sep == 0 || sep + 1 == line.size()) {
       if (cur.error.empty()) {
@@ -232,7 +251,8 @@ std::vector<Record> parse_conll(const std::string& path, const std::string& cont
 
   if (utterances.size() != intents.size())
     throw DataError({intent_path, 0, 0}, std::to_string(intents.size()) + " intents for " +
-                                             std::to_string(utterances.size()) + " utterances in " + path);
+                                             std::to_string(utterances.size()) + " utterances in " +
+                                             path);
 
   std::vector<Record> out;
   out.reserve(utterances.size());
@@ -285,25 +305,32 @@ std::vector<Record> parse_conll(const std::string& path, const std::string& cont
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
 
 const char* format_name(DataFormat format) {
   switch (format) {
-    case DataFormat::kAuto: return "auto";
-    case DataFormat::kSmpJson: return "smp";
-    case DataFormat::kJsonLines: return "jsonl";
-    case DataFormat::kConll: return "conll";
+    case DataFormat::kAuto:
+      return "auto";
+    case DataFormat::kSmpJson:
+      return "smp";
+    case DataFormat::kJsonLines:
+      return "jsonl";
+    case DataFormat::kConll:
+      return "conll";
   }
   return "?";
 }
 
 DataFormat parse_format(const std::string& name) {
-  for (auto f : {DataFormat::kAuto, DataFormat::kSmpJson, DataFormat::kJsonLines, DataFormat::kConll})
+  for (auto f :
+       {DataFormat::kAuto, DataFormat::kSmpJson, DataFormat::kJsonLines, DataFormat::kConll})
     if (name == format_name(f)) return f;
-  throw std::invalid_argument("unknown data format '" + name + "' (expected auto, smp, jsonl or conll)");
+  throw std::invalid_argument("unknown data format '" + name +
+                              "' (expected auto, smp, jsonl or conll)");
 }
 
 DataFormat detect_format(const std::string& path, const std::string& content) {
@@ -315,25 +342,32 @@ DataFormat detect_format(const std::string& path, const std::string& content) {
   return DataFormat::kConll;
 }
 
-std::vector<Record> parse_records(const std::string& path, const std::string& content, const ReadOptions& options,
-                                  ReadReport* report) {
-  const DataFormat format = options.format == DataFormat::kAuto ? detect_format(path, content) : options.format;
+std::vector<Record> parse_records(const std::string& path, const std::string& content,
+                                  const ReadOptions& options, ReadReport* report) {
+  const DataFormat format =
+      options.format == DataFormat::kAuto ? detect_format(path, content) : options.format;
   if (report) {
     *report = ReadReport{};
     report->format = format;
   }
   switch (format) {
-    case DataFormat::kSmpJson: return parse_smp_json(path, content, options, report);
-    case DataFormat::kJsonLines: return parse_jsonl(path, content, options, report);
+    case DataFormat::kSmpJson:
+      return parse_smp_json(path, content, options, report);
+    case DataFormat::kJsonLines:
+      return parse_jsonl(path, content, options, report);
     case DataFormat::kConll:
-      if (path == "-") throw DataError({path, 0, 0}, "CoNLL data cannot be read from stdin (it needs a .intent file)");
+      if (path == "-")
+        throw DataError({path, 0, 0},
+                        "CoNLL data cannot be read from stdin (it needs a .intent file)");
       return parse_conll(path, content, options, report);
-    case DataFormat::kAuto: break;
+    case DataFormat::kAuto:
+      break;
   }
   throw std::logic_error("unreachable data format");
 }
 
-std::vector<Record> read_records(const std::string& path, const ReadOptions& options, ReadReport* report) {
+std::vector<Record> read_records(const std::string& path, const ReadOptions& options,
+                                 ReadReport* report) {
   std::string content;
   try {
     content = read_file(path);
@@ -367,18 +401,20 @@ Example align(const Record& record, NestedSlots nested) {
   return ex;
 }
 
-std::vector<Example> read_examples(const std::string& path, const ReadOptions& options, ReadReport* report) {
+std::vector<Example> read_examples(const std::string& path, const ReadOptions& options,
+                                   ReadReport* report) {
   ReadReport local;
   ReadReport* rep = report ? report : &local;
   const auto records = read_records(path, options, rep);
   std::vector<Example> out;
   out.reserve(records.size());
-  for (const auto& r : records) guarded(options, rep, [&] { out.push_back(align(r, options.nested)); });
+  for (const auto& r : records)
+    guarded(options, rep, [&] { out.push_back(align(r, options.nested)); });
   return out;
 }
 
-std::string to_json_line(const std::string& text, const std::string& domain, const std::string& intent,
-                         const SlotPairs& slots) {
+std::string to_json_line(const std::string& text, const std::string& domain,
+                         const std::string& intent, const SlotPairs& slots) {
   ordered_json j;
   j["text"] = text;
   j["domain"] = domain;
@@ -386,9 +422,12 @@ std::string to_json_line(const std::string& text, const std::string& domain, con
   ordered_json s = ordered_json::object();
   for (const auto& [key, value] : slots) {
     auto it = s.find(key);
-    if (it == s.end()) s[key] = value;
-    else if (it->is_array()) it->push_back(value);
-    else *it = ordered_json::array({it->get<std::string>(), value});
+    if (it == s.end())
+      s[key] = value;
+    else if (it->is_array())
+      it->push_back(value);
+    else
+      *it = ordered_json::array({it->get<std::string>(), value});
   }
   j["slots"] = std::move(s);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
@@ -402,7 +441,8 @@ void write_smp_json(std::ostream& out, const std::vector<Record>& records) {
   out << "[\n";
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
-    out << ' ' << to_json_line(r.text, r.domain, r.intent, r.slots) << (i + 1 < records.size() ? ",\n" : "\n");
+    out << ' ' << to_json_line(r.text, r.domain, r.intent, r.slots)
+        << (i + 1 < records.size() ? ",\n" : "\n");
   }
   out << "]\n";
 }

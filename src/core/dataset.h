@@ -1,8 +1,10 @@
 // Readers and writers for the labelled data formats:
-//   SMP JSON    — an array of {text, domain, intent, slots}; a slot value is a string or a list of them.
-//   JSON Lines  — one such object per line (also what `predict` writes; extra fields are ignored).
-//   CoNLL       — one "char TAG" per line (BIO or BIOES), a blank line between utterances, intents one
-//                 per line in a parallel PATH.intent file; no domain (every record gets one domain).
+//   SMP JSON    — an array of {text, domain, intent, slots}; a slot value is a string or a list of
+//   them. JSON Lines  — one such object per line (also what `predict` writes; extra fields are
+//   ignored). CoNLL       — one "char TAG" per line (BIO or BIOES), a blank line between
+//   utterances, intents one
+//                 per line in a parallel PATH.intent file; no domain (every record gets one
+//                 domain).
 #pragma once
 
 #include <cstddef>
@@ -33,8 +35,8 @@ struct ReadOptions {
   DataFormat format = DataFormat::kAuto;  // kAuto: from the extension, then from the content
   std::size_t max_chars = 512;            // longer texts are errors
   OnError on_error = OnError::kReject;
-  std::string conll_domain = "default";   // the domain given to every CoNLL record
-  std::string conll_intent_path;          // CoNLL intents; empty: PATH + ".intent"
+  std::string conll_domain = "default";  // the domain given to every CoNLL record
+  std::string conll_intent_path;         // CoNLL intents; empty: PATH + ".intent"
   NestedSlots nested = NestedSlots::kKeepOuter;
 };
 
@@ -69,8 +71,8 @@ std::vector<Record> parse_records(const std::string& path, const std::string& co
                                   const ReadOptions& options = {}, ReadReport* report = nullptr);
 
 // A record in SMP shape; a key with several values becomes a list.
-std::string to_json_line(const std::string& text, const std::string& domain, const std::string& intent,
-                         const SlotPairs& slots);
+std::string to_json_line(const std::string& text, const std::string& domain,
+                         const std::string& intent, const SlotPairs& slots);
 void write_jsonl(std::ostream& out, const std::vector<Record>& records);
 void write_smp_json(std::ostream& out, const std::vector<Record>& records);
 

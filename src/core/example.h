@@ -46,8 +46,8 @@ struct Example {
   std::string domain;
   std::string intent;
   std::vector<Span> spans;  // sorted by begin, non-overlapping
-  // Slot pairs of the record nested inside another slot's span: flat tags cannot hold them, so they are
-  // kept here (and reported) instead of being dropped silently.
+  // Slot pairs of the record nested inside another slot's span: flat tags cannot hold them, so they
+  // are kept here (and reported) instead of being dropped silently.
   SlotPairs nested;
   SourceLocation where;
 

@@ -27,7 +27,8 @@ int LabelVocab::id(std::string_view label) const {
 const std::string& LabelVocab::name(int id) const {
   static const std::string unknown(kUnknownName);
   if (id == kUnknown) return unknown;
-  if (id < 0 || id >= size()) throw std::out_of_range("label id " + std::to_string(id) + " out of range");
+  if (id < 0 || id >= size())
+    throw std::out_of_range("label id " + std::to_string(id) + " out of range");
   return labels_[static_cast<std::size_t>(id)];
 }
 

@@ -1,10 +1,11 @@
 // The official SMP2019 ECDT scorer and diagnostics.
 //   domain acc   = predicted domain equals gold
 //   intent acc   = domain AND intent equal
-//   slot F1      = micro F1 over (key, value) pairs; a predicted pair is a true positive only if it is a gold
-//                  pair of the same utterance AND that utterance's domain and intent are both right. Every
-//                  predicted and every gold pair counts in the denominators. A list-valued slot gives one
-//                  pair per value; pairs are matched as multisets.
+//   slot F1      = micro F1 over (key, value) pairs; a predicted pair is a true positive only if it
+//   is a gold
+//                  pair of the same utterance AND that utterance's domain and intent are both
+//                  right. Every predicted and every gold pair counts in the denominators. A
+//                  list-valued slot gives one pair per value; pairs are matched as multisets.
 //   sentence acc = domain, intent and the whole slot multiset equal
 #pragma once
 
@@ -41,10 +42,12 @@ struct Scores {
   std::size_t domain_correct = 0;
   std::size_t intent_correct = 0;  // domain and intent right
   std::size_t sentence_correct = 0;
-  PrfCounts slots;                                  // official, coupled to domain+intent
-  std::map<std::string, PrfCounts> slots_by_key;    // same coupling, split by slot key
-  std::map<std::pair<std::string, std::string>, std::size_t> domain_confusion;  // (gold, predicted) -> count
-  std::map<std::pair<std::string, std::string>, std::size_t> intent_confusion;  // "domain/intent" labels
+  PrfCounts slots;                                // official, coupled to domain+intent
+  std::map<std::string, PrfCounts> slots_by_key;  // same coupling, split by slot key
+  std::map<std::pair<std::string, std::string>, std::size_t>
+      domain_confusion;  // (gold, predicted) -> count
+  std::map<std::pair<std::string, std::string>, std::size_t>
+      intent_confusion;  // "domain/intent" labels
 
   double domain_accuracy() const { return ratio(domain_correct); }
   double intent_accuracy() const { return ratio(intent_correct); }
@@ -52,7 +55,9 @@ struct Scores {
   double sentence_accuracy() const { return ratio(sentence_correct); }
 
  private:
-  double ratio(std::size_t n) const { return utterances ? static_cast<double>(n) / utterances : 0.0; }
+  double ratio(std::size_t n) const {
+    return utterances ? static_cast<double>(n) / utterances : 0.0;
+  }
 };
 
 class Scorer {
@@ -64,8 +69,8 @@ class Scorer {
   Scores scores_;
 };
 
-// Scores predictions against gold records pairwise. Throws std::invalid_argument if the counts differ or a
-// pair's texts differ (the message names the record).
+// Scores predictions against gold records pairwise. Throws std::invalid_argument if the counts
+// differ or a pair's texts differ (the message names the record).
 Scores score_records(const std::vector<Record>& gold, const std::vector<Record>& predicted);
 
 Frame frame_of(const Record& r);

@@ -15,10 +15,9 @@ ShippedEncoder find_shipped_encoder() {
   char exe[4096];
   const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n > 0)
-    candidates.push_back(fs::path(std::string(exe, static_cast<std::size_t>(n)))
-                             .parent_path()
-                             .parent_path() /
-                         "models" / kName);
+    candidates.push_back(
+        fs::path(std::string(exe, static_cast<std::size_t>(n))).parent_path().parent_path() /
+        "models" / kName);
 #ifdef JOINTNLU_MODELS_DIR
   candidates.push_back(fs::path(JOINTNLU_MODELS_DIR) / kName);
 #endif
@@ -29,10 +28,12 @@ ShippedEncoder find_shipped_encoder() {
     // The weights are there but not the vocabulary: say how to make it.
     return {"", (c / "vocab.txt").string() +
                     " is missing: scripts/setup.sh makes it from ../shared/corpus/zh and "
-                    "../shared/data/smp2019/train.json (see " + (c / "MODEL.md").string() + ")"};
+                    "../shared/data/smp2019/train.json (see " +
+                    (c / "MODEL.md").string() + ")"};
   }
   for (const auto& c : candidates) problem += (problem.empty() ? "" : ", ") + c.string();
-  return {"", "the shipped encoder " + std::string(kName) + " is not there (looked in " + problem + ")"};
+  return {"", "the shipped encoder " + std::string(kName) + " is not there (looked in " + problem +
+                  ")"};
 }
 
 }  // namespace jointnlu

@@ -1,7 +1,7 @@
-// The encoder the repository ships (models/zh-tiny, card in MODEL.md): train-teacher's default init (TeacherRecipe::init).
-// Its weights are committed; its vocab.txt is not (it is a file of ../shared's pretrained encoder,
-// which the project never copies in) and scripts/setup.sh recreates it from the corpus with
-// `jointnlu vocab`, checked against models/zh-tiny/vocab.sha256.
+// The encoder the repository ships (models/zh-tiny, card in MODEL.md): train-teacher's default init
+// (TeacherRecipe::init). Its weights are committed; its vocab.txt is not (it is a file of
+// ../shared's pretrained encoder, which the project never copies in) and scripts/setup.sh recreates
+// it from the corpus with `jointnlu vocab`, checked against models/zh-tiny/vocab.sha256.
 #pragma once
 
 #include <string>

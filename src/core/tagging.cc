@@ -12,7 +12,8 @@ struct ParsedTag {
 
 ParsedTag parse_tag(std::string_view tag) {
   if (tag == "O") return {'O', {}};
-  if (tag.size() >= 3 && tag[1] == '-' && std::string_view("BIES").find(tag[0]) != std::string_view::npos)
+  if (tag.size() >= 3 && tag[1] == '-' &&
+      std::string_view("BIES").find(tag[0]) != std::string_view::npos)
     return {tag[0], tag.substr(2)};
   throw TaggingError("malformed tag '" + std::string(tag) + "'");
 }
@@ -25,8 +26,8 @@ bool overlaps(const std::vector<Span>& taken, std::size_t begin, std::size_t end
 
 }  // namespace
 
-std::vector<Span> locate_slots(std::string_view text, const DecodedText& decoded, const SlotPairs& slots,
-                               SlotPairs* nested) {
+std::vector<Span> locate_slots(std::string_view text, const DecodedText& decoded,
+                               const SlotPairs& slots, SlotPairs* nested) {
   std::vector<Span> spans;
   spans.reserve(slots.size());
   for (const auto& [key, value] : slots) {
@@ -37,8 +38,10 @@ std::vector<Span> locate_slots(std::string_view text, const DecodedText& decoded
          byte = text.find(value, byte + 1)) {
       // Only matches that start and end on character boundaries count.
       auto b = std::lower_bound(decoded.offsets.begin(), decoded.offsets.end(), byte);
-      auto e = std::lower_bound(decoded.offsets.begin(), decoded.offsets.end(), byte + value.size());
-      if (b == decoded.offsets.end() || *b != byte || e == decoded.offsets.end() || *e != byte + value.size())
+      auto e =
+          std::lower_bound(decoded.offsets.begin(), decoded.offsets.end(), byte + value.size());
+      if (b == decoded.offsets.end() || *b != byte || e == decoded.offsets.end() ||
+          *e != byte + value.size())
         continue;
       occurrences.emplace_back(b - decoded.offsets.begin(), e - decoded.offsets.begin());
     }
@@ -56,7 +59,8 @@ std::vector<Span> locate_slots(std::string_view text, const DecodedText& decoded
     const std::string what = "slot '" + key + "' value '" + value + "'";
     if (!nested)
       throw TaggingError(what + " overlaps another slot at every occurrence in the text");
-    // Nested: the leftmost occurrence that is inside one span, or that contains every span it touches.
+    // Nested: the leftmost occurrence that is inside one span, or that contains every span it
+    // touches.
     for (const auto& [begin, end] : occurrences) {
       for (const auto& s : spans) {
         if (s.begin <= begin && end <= s.end) {
@@ -68,13 +72,15 @@ std::vector<Span> locate_slots(std::string_view text, const DecodedText& decoded
       if (placed) break;
       bool contains_all = true;
       for (const auto& s : spans)
-        if (begin < s.end && s.begin < end && !(begin <= s.begin && s.end <= end)) contains_all = false;
+        if (begin < s.end && s.begin < end && !(begin <= s.begin && s.end <= end))
+          contains_all = false;
       if (contains_all) {
         std::vector<Span> kept;
         for (auto& s : spans) {
           if (begin <= s.begin && s.end <= end) {
-            nested->emplace_back(s.key, std::string(text.substr(decoded.offsets[s.begin],
-                                                                decoded.offsets[s.end] - decoded.offsets[s.begin])));
+            nested->emplace_back(
+                s.key, std::string(text.substr(decoded.offsets[s.begin],
+                                               decoded.offsets[s.end] - decoded.offsets[s.begin])));
           } else {
             kept.push_back(std::move(s));
           }
@@ -85,9 +91,12 @@ std::vector<Span> locate_slots(std::string_view text, const DecodedText& decoded
         break;
       }
     }
-    if (!placed) throw TaggingError(what + " crosses the boundary of another slot at every occurrence in the text");
+    if (!placed)
+      throw TaggingError(what +
+                         " crosses the boundary of another slot at every occurrence in the text");
   }
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& a, const Span& b) { return a.begin < b.begin; });
   return spans;
 }
 
@@ -106,7 +115,8 @@ void check_spans(std::size_t length, const std::vector<Span>& spans) {
   }
 }
 
-std::vector<std::string> spans_to_tags(std::size_t length, const std::vector<Span>& spans, TagScheme scheme) {
+std::vector<std::string> spans_to_tags(std::size_t length, const std::vector<Span>& spans,
+                                       TagScheme scheme) {
   check_spans(length, spans);
   std::vector<std::string> tags(length, "O");
   for (const auto& s : spans) {
@@ -150,8 +160,8 @@ std::vector<Span> tags_to_spans(const std::vector<std::string>& tags, TagScheme 
     if (!tag_transition_allowed(prev, tag, scheme)) {
       if (i == tags.size())
         throw TaggingError("tag sequence ends inside a span ('" + prev + "' is the last tag)");
-      throw TaggingError("invalid tag '" + tag + "' at position " + std::to_string(i) + " after '" + prev +
-                         "'");
+      throw TaggingError("invalid tag '" + tag + "' at position " + std::to_string(i) + " after '" +
+                         prev + "'");
     }
     if (t.prefix == 'B' || t.prefix == 'S') spans.push_back({i, i + 1, std::string(t.key)});
     if (t.prefix == 'I' || t.prefix == 'E') spans.back().end = i + 1;

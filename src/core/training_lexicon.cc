@@ -13,7 +13,8 @@ namespace {
 // Training slot values per key (normalised, sorted), each with the folds whose examples hold it.
 using ValueFolds = std::map<std::string, std::map<std::string, std::set<std::size_t>>>;
 
-ValueFolds train_values(const std::vector<Example>& train, const std::vector<std::size_t>& fold_of) {
+ValueFolds train_values(const std::vector<Example>& train,
+                        const std::vector<std::size_t>& fold_of) {
   ValueFolds values;
   for (std::size_t i = 0; i < train.size(); ++i)
     for (const auto& span : train[i].spans) {

@@ -73,8 +73,8 @@ std::u32string normalize_for_vocab(std::string_view text);
 // tokens added. Throws std::runtime_error naming the text if [UNK] remains.
 std::size_t ensure_coverage(std::vector<std::string>& vocab, const std::vector<std::string>& texts);
 
-// The vocabulary of a corpus, as `pretrain --build-vocab` and `jointnlu vocab` make it: every line of
-// every file counted, every character of the `forced` texts kept, then ensure_coverage(forced).
+// The vocabulary of a corpus, as `pretrain --build-vocab` and `jointnlu vocab` make it: every line
+// of every file counted, every character of the `forced` texts kept, then ensure_coverage(forced).
 // Streams the files; lines that are not valid UTF-8 are skipped and reported through `warn`.
 struct CorpusVocabulary {
   std::vector<std::string> tokens;  // id = index
@@ -82,9 +82,9 @@ struct CorpusVocabulary {
   std::uint64_t total_chars = 0;    // characters counted
   std::size_t added = 0;            // tokens ensure_coverage added for the forced texts
 };
-CorpusVocabulary build_corpus_vocabulary(
-    const std::vector<std::string>& corpus_files, const std::vector<std::string>& forced,
-    const VocabBuildOptions& options = {},
-    const std::function<void(const std::string&)>& warn = {});
+CorpusVocabulary build_corpus_vocabulary(const std::vector<std::string>& corpus_files,
+                                         const std::vector<std::string>& forced,
+                                         const VocabBuildOptions& options = {},
+                                         const std::function<void(const std::string&)>& warn = {});
 
 }  // namespace jointnlu

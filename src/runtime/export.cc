@@ -80,7 +80,8 @@ ExportReport export_student(const std::string& dir, const std::string& out, bool
                        lexicon_image.data(),
                        lexicon_image.size()});
   } else if (!lexicon_additions.empty()) {
-    throw ModelError(config_path + ": the model reads no lexicon; lexicon entries cannot be added to it");
+    throw ModelError(config_path +
+                     ": the model reads no lexicon; lexicon entries cannot be added to it");
   }
   write_safetensors(out, tensors, metadata);
   report.tensors = tensors.size();

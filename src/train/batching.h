@@ -36,7 +36,7 @@ struct EncodedExample {
   ModelInput input;
   int64_t domain = kIgnoreClass;
   int64_t intent = kIgnoreClass;
-  std::vector<int64_t> slot_tags;  // per position of input.ids: a tag id or kIgnoreTag
+  std::vector<int64_t> slot_tags;   // per position of input.ids: a tag id or kIgnoreTag
   std::optional<SoftTargets> soft;  // distillation only; an augmented example has no gold labels
 };
 

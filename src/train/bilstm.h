@@ -20,10 +20,10 @@
 
 #include "core/label_space.h"
 #include "core/tokenizer.h"
-#include "train/state_dict.h"
 #include "train/checkpoint.h"
 #include "train/joint_model.h"
 #include "train/model_section.h"
+#include "train/state_dict.h"
 
 namespace jointnlu::train {
 
@@ -94,7 +94,7 @@ struct StudentSpec {
   LabelSpace labels;
   TokenizerOptions tokenizer;
   std::size_t max_length = 64;
-  nlohmann::json training;  // settings, for the record
+  nlohmann::json training;                      // settings, for the record
   std::vector<std::string> lexicon_categories;  // feature order; empty: no lexicon
 };
 

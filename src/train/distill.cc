@@ -44,8 +44,8 @@ void attach_teacher_logits(const JointModel& teacher, const Batcher& batcher,
     for (std::size_t i = first; i < last; ++i) {
       const auto k = static_cast<int64_t>(i - first);
       const auto len = static_cast<int64_t>(examples[i].input.ids.size());
-      examples[i].soft = SoftTargets{domain[k].clone(), intent[k].clone(),
-                                     slots[k].narrow(0, 0, len).clone()};
+      examples[i].soft =
+          SoftTargets{domain[k].clone(), intent[k].clone(), slots[k].narrow(0, 0, len).clone()};
     }
     if (progress) progress(last, examples.size());
   }

@@ -97,7 +97,7 @@ nlohmann::json teacher_config_json(const TeacherSpec& spec) {
   // Top level, beside HF's keys (which HF ignores when it does not know them).
   j["classifier_pooling"] = classifier_pooling_name(spec.pooling);
   j[kSection] = jointnlu_section(kModelType, {spec.labels, spec.max_length, spec.tokenizer,
-                                             spec.training, spec.lexicon_categories});
+                                              spec.training, spec.lexicon_categories});
   return j;
 }
 

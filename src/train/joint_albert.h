@@ -74,7 +74,7 @@ struct TeacherSpec {
   TokenizerOptions tokenizer;   // only lower_case is recorded; accents follow it, as in HF
   std::size_t max_length = 64;  // longest input, [CLS] and [SEP] included
   ClassifierPooling pooling = ClassifierPooling::kCls;  // "classifier_pooling"; absent: cls
-  nlohmann::json training;      // the training settings, for the record (not read back)
+  nlohmann::json training;  // the training settings, for the record (not read back)
   std::vector<std::string> lexicon_categories;  // feature order; empty: no lexicon
 };
 

@@ -123,7 +123,8 @@ torch::Tensor distill_term(const torch::Tensor& student, const torch::Tensor& te
 JointCriterion& JointCriterion::distill(DistillOptions options) {
   if (!(options.alpha >= 0.0 && options.alpha <= 1.0))
     throw std::invalid_argument("distillation alpha must be in [0, 1]");
-  if (!(options.temperature > 0.0)) throw std::invalid_argument("distillation temperature must be positive");
+  if (!(options.temperature > 0.0))
+    throw std::invalid_argument("distillation temperature must be positive");
   distill_ = options;
   return *this;
 }
@@ -141,10 +142,10 @@ JointLoss JointCriterion::operator()(const JointLogits& logits, const Batch& bat
                   a * distill_term(logits.domain, batch.soft_domain, batch.soft_rows, distill_);
     loss.intent = (1 - a) * loss.intent +
                   a * distill_term(logits.intent, batch.soft_intent, batch.soft_rows, distill_);
-    loss.slots = (1 - a) * loss.slots +
-                 a * distill_term(logits.slots.reshape({-1, tags}),
-                                  batch.soft_slots.reshape({-1, tags}),
-                                  batch.soft_positions.reshape({-1}), distill_);
+    loss.slots =
+        (1 - a) * loss.slots + a * distill_term(logits.slots.reshape({-1, tags}),
+                                                batch.soft_slots.reshape({-1, tags}),
+                                                batch.soft_positions.reshape({-1}), distill_);
   }
   loss.total =
       weights_.domain * loss.domain + weights_.intent * loss.intent + weights_.slots * loss.slots;

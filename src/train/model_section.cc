@@ -18,9 +18,8 @@ nlohmann::json jointnlu_section(const std::string& model, const JointSection& s)
                       {"tokenizer", {{"lower_case", s.tokenizer.lower_case}}},
                       {"training", s.training.is_null() ? nlohmann::json::object() : s.training}};
   if (!s.lexicon_categories.empty())
-    j["lexicon"] = {{"categories", s.lexicon_categories},
-                    {"features", "BMES"},
-                    {"entries", kLexiconFile}};
+    j["lexicon"] = {
+        {"categories", s.lexicon_categories}, {"features", "BMES"}, {"entries", kLexiconFile}};
   return j;
 }
 
@@ -46,7 +45,8 @@ JointSection parse_jointnlu_section(const nlohmann::json& config, const std::str
   if (const auto lex = section->find("lexicon"); lex != section->end()) {
     if (!lex->is_object() || !lex->contains("categories") || !lex->at("categories").is_array())
       throw std::invalid_argument("\"lexicon\" must be an object with a \"categories\" array");
-    for (const auto& c : lex->at("categories")) s.lexicon_categories.push_back(c.get<std::string>());
+    for (const auto& c : lex->at("categories"))
+      s.lexicon_categories.push_back(c.get<std::string>());
     if (lex->value("features", "BMES") != "BMES")
       throw std::invalid_argument("\"lexicon.features\" must be \"BMES\"");
     // Validates the names (unique, non-empty, at most kMaxLexiconCategories).

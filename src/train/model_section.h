@@ -35,8 +35,8 @@ nlohmann::json jointnlu_section(const std::string& model, const JointSection& se
 JointSection parse_jointnlu_section(const nlohmann::json& config, const std::string& model,
                                     int64_t max_positions);
 
-// config.json, vocab.txt and tokenizer_config.json plus the weights, ready for write_checkpoint_dir.
-// With a lexicon, its entries go to kLexiconFile.
+// config.json, vocab.txt and tokenizer_config.json plus the weights, ready for
+// write_checkpoint_dir. With a lexicon, its entries go to kLexiconFile.
 CheckpointContents joint_checkpoint(const nlohmann::json& config, const Tokenizer& tokenizer,
                                     StateDict tensors, const Lexicon* lexicon = nullptr);
 

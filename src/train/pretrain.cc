@@ -73,7 +73,8 @@ std::vector<std::string> build_vocabulary(const PretrainRecipe& c,
   auto v = build_corpus_vocabulary(files, forced, options,
                                    [](const std::string& m) { spdlog::warn("{}", m); });
   spdlog::info(
-      "vocabulary: {} tokens ({} distinct characters in {} counted; {} added to cover the train data)",
+      "vocabulary: {} tokens ({} distinct characters in {} counted; {} added to cover the train "
+      "data)",
       v.tokens.size(), v.distinct_chars, v.total_chars, v.added);
   return std::move(v.tokens);
 }
@@ -582,8 +583,8 @@ PretrainSummary run_pretraining(const PretrainRecipe& input) {
       gen.set_state(it->second);
     }
     if (pipeline) pipeline->restore(saved->at("pipeline"));
-    spdlog::info("resumed {} at step {} of {} ({} tokens seen)", c.out, run.step,
-                 run.total_steps, run.tokens_seen);
+    spdlog::info("resumed {} at step {} of {} ({} tokens seen)", c.out, run.step, run.total_steps,
+                 run.tokens_seen);
   }
 
   spdlog::info(

@@ -46,9 +46,12 @@ std::string format_duration(double seconds) {
   if (!(seconds >= 0) || seconds > 1e8) return "?";
   const auto s = static_cast<long long>(seconds + 0.5);
   char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
-  else if (s >= 60) std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
-  else std::snprintf(buf, sizeof buf, "%llds", s);
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
+  else if (s >= 60)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%llds", s);
   return buf;
 }
 
@@ -76,18 +79,19 @@ void Progress::update(std::int64_t done, const std::string& tail, bool force) {
   char head[256];
   if (total_ > 0)
     std::snprintf(head, sizeof head, "%s %5.1f%% %lld/%lld %s | %.1f %s/s | ETA %s", label_.c_str(),
-                  100.0 * static_cast<double>(done) / static_cast<double>(total_), static_cast<long long>(done),
-                  static_cast<long long>(total_), unit_.c_str(), rate, unit_.c_str(), format_duration(eta).c_str());
+                  100.0 * static_cast<double>(done) / static_cast<double>(total_),
+                  static_cast<long long>(done), static_cast<long long>(total_), unit_.c_str(), rate,
+                  unit_.c_str(), format_duration(eta).c_str());
   else
-    std::snprintf(head, sizeof head, "%s %lld %s | %.1f %s/s", label_.c_str(), static_cast<long long>(done),
-                  unit_.c_str(), rate, unit_.c_str());
+    std::snprintf(head, sizeof head, "%s %lld %s | %.1f %s/s", label_.c_str(),
+                  static_cast<long long>(done), unit_.c_str(), rate, unit_.c_str());
   std::fprintf(stderr, tty_ ? "\r\033[K%s | %s" : "%s | %s\n", head, tail.c_str());
   std::fflush(stderr);
 }
 
 void Progress::finish(const std::string& tail) {
-  std::fprintf(stderr, tty_ ? "\r\033[K%s done in %s | %s\n" : "%s done in %s | %s\n", label_.c_str(),
-               format_duration(elapsed_seconds()).c_str(), tail.c_str());
+  std::fprintf(stderr, tty_ ? "\r\033[K%s done in %s | %s\n" : "%s done in %s | %s\n",
+               label_.c_str(), format_duration(elapsed_seconds()).c_str(), tail.c_str());
   std::fflush(stderr);
 }
 
@@ -104,10 +108,10 @@ void upgrade_csv_header(const std::string& path, const std::string& header) {
     throw std::runtime_error(path + ": its header '" + old_header + "' is not '" + header +
                              "' nor a prefix of it; move the file away to start a new log");
   }
-  const std::string padding(static_cast<std::size_t>(std::count(
-                                header.begin() + static_cast<std::ptrdiff_t>(old_header.size()),
-                                header.end(), ',')),
-                            ',');
+  const std::string padding(
+      static_cast<std::size_t>(std::count(
+          header.begin() + static_cast<std::ptrdiff_t>(old_header.size()), header.end(), ',')),
+      ',');
   std::string upgraded = header + "\n";
   std::size_t start = eol == std::string::npos ? text.size() : eol + 1;
   while (start < text.size()) {
@@ -179,7 +183,8 @@ std::size_t drop_csv_rows_after(const std::string& path, std::size_t column, std
 }
 
 double LinearSchedule::at(std::int64_t step) const {
-  if (warmup > 0 && step < warmup) return peak * static_cast<double>(step + 1) / static_cast<double>(warmup);
+  if (warmup > 0 && step < warmup)
+    return peak * static_cast<double>(step + 1) / static_cast<double>(warmup);
   if (step >= total) return 0.0;
   const double span = static_cast<double>(std::max<std::int64_t>(1, total - warmup));
   return peak * std::max(0.0, static_cast<double>(total - step) / span);

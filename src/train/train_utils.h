@@ -1,5 +1,5 @@
-// Pieces every long-running training command shares: stop signals, the progress line, CSV curves, the
-// learning-rate schedule and RNG state for exact resumption.
+// Pieces every long-running training command shares: stop signals, the progress line, CSV curves,
+// the learning-rate schedule and RNG state for exact resumption.
 #pragma once
 
 #include <chrono>
@@ -10,8 +10,8 @@
 
 namespace jointnlu::train {
 
-// SIGINT/SIGTERM set a flag instead of killing the process, so the training loop can save a checkpoint
-// and exit cleanly. A second signal of the same kind kills the process as usual.
+// SIGINT/SIGTERM set a flag instead of killing the process, so the training loop can save a
+// checkpoint and exit cleanly. A second signal of the same kind kills the process as usual.
 class StopSignal {
  public:
   static void install();
@@ -20,9 +20,9 @@ class StopSignal {
   static void reset();         // for tests
 };
 
-// One progress line on stderr, refreshed at most every `interval` seconds: done/total, rate, ETA and a
-// caller-supplied tail (loss, lr...). On a terminal the line is rewritten in place; otherwise (logs, CI)
-// a new line is printed each time.
+// One progress line on stderr, refreshed at most every `interval` seconds: done/total, rate, ETA
+// and a caller-supplied tail (loss, lr...). On a terminal the line is rewritten in place; otherwise
+// (logs, CI) a new line is printed each time.
 class Progress {
  public:
   Progress(std::string label, std::int64_t total, std::string unit, double interval_seconds = 2.0);
@@ -43,8 +43,8 @@ class Progress {
   std::int64_t start_done_ = -1;
 };
 
-// Appends rows to a CSV file, writing the header only when the file is new, and flushing every row so a
-// killed run keeps its curve. Resuming a run appends to the same file.
+// Appends rows to a CSV file, writing the header only when the file is new, and flushing every row
+// so a killed run keeps its curve. Resuming a run appends to the same file.
 class CsvLog {
  public:
   CsvLog(const std::string& path, const std::vector<std::string>& columns);

@@ -59,12 +59,14 @@ void recipe_update_from_json(Recipe& recipe, const nlohmann::json& j, const std:
     try {
       field = it->template get<T>();
     } catch (const nlohmann::json::exception&) {
-      throw RecipeError(name, "expected " +
-                                  (std::is_same_v<T, bool>            ? std::string("true or false")
-                                   : std::is_arithmetic_v<T>          ? std::string("a number")
-                                   : std::is_same_v<T, std::string>   ? std::string("a string")
-                                                                      : std::string("a list of strings")) +
-                                  ", got " + it->dump(), source);
+      throw RecipeError(name,
+                        "expected " +
+                            (std::is_same_v<T, bool>          ? std::string("true or false")
+                             : std::is_arithmetic_v<T>        ? std::string("a number")
+                             : std::is_same_v<T, std::string> ? std::string("a string")
+                                                              : std::string("a list of strings")) +
+                            ", got " + it->dump(),
+                        source);
     }
   });
   for (const auto& [key, value] : j.items())

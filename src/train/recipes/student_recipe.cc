@@ -145,8 +145,7 @@ TrainingOutcome fit_student(const StudentRecipe& r, StudentSetup& s, JointBiLSTM
       encoded.size(), lr, r.batch_size, r.epochs, weights.to_string(),
       class_weighting_name(weighting),
       distill ? " | distillation alpha " + std::to_string(distill->alpha) + ", T " +
-                    std::to_string(distill->temperature) + ", " +
-                    distill_loss_name(distill->loss)
+                    std::to_string(distill->temperature) + ", " + distill_loss_name(distill->loss)
               : std::string());
 
   JointCriterion criterion(weights, class_weights(counts.domain, weighting),

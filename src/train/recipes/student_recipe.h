@@ -16,21 +16,21 @@ struct StudentRecipe : TrainingRecipe {
   // student takes; none: a vocabulary of the training characters.
   std::vector<std::string> teacher;
   // Architecture.
-  int hidden_size = 128;     // LSTM hidden size per direction
-  int layers = 1;            // BiLSTM layers
-  int embedding_size = 128;  // with embed_init random (else the source's size)
-  std::string pooling = "max";         // sentence vector for domain and intent: max | attention
+  int hidden_size = 128;              // LSTM hidden size per direction
+  int layers = 1;                     // BiLSTM layers
+  int embedding_size = 128;           // with embed_init random (else the source's size)
+  std::string pooling = "max";        // sentence vector for domain and intent: max | attention
   std::string embed_init = "random";  // random | teacher | PATH.vec (word2vec text)
   double dropout = 0.1;
   // Distillation (distill only).
-  double alpha = 0.5;                     // weight of the soft targets (1 - alpha: gold)
-  double temperature = 2.0;               // softmax temperature of the kl loss
-  std::string kd_loss = "kl";             // kl | mse
-  int augment = 0;                        // augmented variants per training utterance
+  double alpha = 0.5;                                // weight of the soft targets (1 - alpha: gold)
+  double temperature = 2.0;                          // softmax temperature of the kl loss
+  std::string kd_loss = "kl";                        // kl | mse
+  int augment = 0;                                   // augmented variants per training utterance
   std::string generators = "substitute,mask,ngram";  // augmentation generators
-  std::string gazetteers;                 // directory of slot-value lists for substitution
-  std::vector<std::string> corpus;        // unlabelled text files (PATH[:WEIGHT]; weights unused)
-  int corpus_lines = 0;                   // unlabelled lines sampled from corpus
+  std::string gazetteers;           // directory of slot-value lists for substitution
+  std::vector<std::string> corpus;  // unlabelled text files (PATH[:WEIGHT]; weights unused)
+  int corpus_lines = 0;             // unlabelled lines sampled from corpus
 
   // The fields of both recipes: the common ones and the architecture.
   template <class V>
@@ -41,7 +41,8 @@ struct StudentRecipe : TrainingRecipe {
       "targets averaged); train-student: its vocabulary");
     v("hidden_size", hidden_size, "LSTM hidden size per direction");
     v("layers", layers, "BiLSTM layers");
-    v("embedding_size", embedding_size, "Embedding size with embed_init random (else the source's)");
+    v("embedding_size", embedding_size,
+      "Embedding size with embed_init random (else the source's)");
     v("pooling", pooling, "Sentence representation for domain and intent: max or attention");
     v("embed_init", embed_init,
       "Student embeddings: random, teacher (its factorized embedding matrix), or a word2vec text "
@@ -54,7 +55,8 @@ struct StudentRecipe : TrainingRecipe {
     v("temperature", temperature, "Softmax temperature (kl loss)");
     v("kd_loss", kd_loss, "Distillation loss: kl (softened distributions) or mse (logits)");
     v("augment", augment, "Augmented variants per training utterance");
-    v("generators", generators, "Augmentation generators, comma-separated: substitute, mask, ngram");
+    v("generators", generators,
+      "Augmentation generators, comma-separated: substitute, mask, ngram");
     v("gazetteers", gazetteers,
       "Directory of slot-value lists (NAME.txt serves slot keys NAME and *_NAME) for substitution");
     v("corpus", corpus, "Unlabelled text, one utterance per line (PATH[:WEIGHT])");

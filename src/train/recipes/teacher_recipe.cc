@@ -39,8 +39,8 @@ void log_load_report(const LoadReport& r, const std::string& dir) {
     std::string names;
     for (std::size_t i = 0; i < r.unexpected.size() && i < 6; ++i)
       names += (i ? ", " : "") + r.unexpected[i];
-    spdlog::info("init {}: {} tensors not used (pretraining heads): {}{}", dir,
-                 r.unexpected.size(), names, r.unexpected.size() > 6 ? ", ..." : "");
+    spdlog::info("init {}: {} tensors not used (pretraining heads): {}{}", dir, r.unexpected.size(),
+                 names, r.unexpected.size() > 6 ? ", ..." : "");
   }
 }
 
@@ -82,8 +82,8 @@ Encoder choose_encoder(const TeacherRecipe& r, const std::string& init,
   if (r.resume) {
     const auto saved = parse_teacher_config(read_config(r.out), r.out + "/config.json");
     if (saved.labels.to_json() != spec.labels.to_json())
-      throw RecipeError("resume", "the labels of " + r.train +
-                                      " differ from those of the model in " + r.out);
+      throw RecipeError("resume",
+                        "the labels of " + r.train + " differ from those of the model in " + r.out);
     if (saved.lexicon_categories != spec.lexicon_categories)
       throw RecipeError("lexicon", "other categories than those of the model in " + r.out +
                                        " (give the same lexicon sources to resume)");
@@ -187,26 +187,28 @@ TrainingOutcome train_teacher(const TeacherRecipe& r, const TrainingCallbacks& c
   const auto tag_w = class_weights(counts.tags, weighting);
   log_training_set(encoded, spec, tokenizer, model);
 
-  spec.training = {{"train", r.train},
-                   {"dev", r.dev},
-                   {"init", r.resume ? "(resumed)" : init.empty() ? "none" : init},
-                   {"size", init.empty() && !r.resume ? (r.size.empty() ? kScratchPreset : r.size)
-                                                      : ""},
-                   {"position_init", init.empty() ? r.position_init : ""},
-                   {"encoder_dropout", spec.albert.hidden_dropout_prob},
-                   {"loss_weights", weights.to_string()},
-                   {"class_weights", class_weighting_name(weighting)},
-                   {"class_weight_range",
-                    {{"domain", class_weight_summary(domain_w)},
-                     {"intent", class_weight_summary(intent_w)},
-                     {"tags", class_weight_summary(tag_w)}}},
-                   {"lr", lr},
-                   {"warmup", r.warmup},
-                   {"batch_size", r.batch_size},
-                   {"epochs", r.epochs},
-                   {"patience", r.patience},
-                   {"seed", r.seed},
-                   {"lexicon", lexicon_record(r, lexicon.get())}};
+  spec.training = {
+      {"train", r.train},
+      {"dev", r.dev},
+      {"init", r.resume       ? "(resumed)"
+               : init.empty() ? "none"
+                              : init},
+      {"size", init.empty() && !r.resume ? (r.size.empty() ? kScratchPreset : r.size) : ""},
+      {"position_init", init.empty() ? r.position_init : ""},
+      {"encoder_dropout", spec.albert.hidden_dropout_prob},
+      {"loss_weights", weights.to_string()},
+      {"class_weights", class_weighting_name(weighting)},
+      {"class_weight_range",
+       {{"domain", class_weight_summary(domain_w)},
+        {"intent", class_weight_summary(intent_w)},
+        {"tags", class_weight_summary(tag_w)}}},
+      {"lr", lr},
+      {"warmup", r.warmup},
+      {"batch_size", r.batch_size},
+      {"epochs", r.epochs},
+      {"patience", r.patience},
+      {"seed", r.seed},
+      {"lexicon", lexicon_record(r, lexicon.get())}};
   const nlohmann::json recipe_json = recipe_to_json(r);
 
   const JointPredictor predictor(as_joint_model(model), batcher);

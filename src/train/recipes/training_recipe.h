@@ -18,14 +18,14 @@ namespace jointnlu::train {
 
 struct TrainingRecipe {
   // Data.
-  std::string train;  // training data (SMP JSON, JSON Lines or CoNLL). Required.
-  std::string dev;    // development data: model selection and early stopping ("": none)
-  std::string test;   // test data, scored once at the end ("": none)
-  std::string out;    // the checkpoint directory to write. Required.
-  std::size_t max_chars = 512;           // longer texts are errors (or skipped, see on_error)
+  std::string train;            // training data (SMP JSON, JSON Lines or CoNLL). Required.
+  std::string dev;              // development data: model selection and early stopping ("": none)
+  std::string test;             // test data, scored once at the end ("": none)
+  std::string out;              // the checkpoint directory to write. Required.
+  std::size_t max_chars = ReadOptions{}.max_chars;  // longer texts are errors (or skipped)
   std::string on_error = "reject";       // bad records: reject (alias stop) | skip and report
   std::string conll_domain = "default";  // the domain given to CoNLL records (the format has none)
-  int max_length = 64;  // longest token sequence, [CLS] and [SEP] included
+  int max_length = 64;                   // longest token sequence, [CLS] and [SEP] included
   // Loss.
   std::string weights = "1,1,2";       // loss weights domain,intent,slots
   std::string class_weights = "none";  // imbalance weighting per head: none | inverse | sqrt
@@ -97,7 +97,7 @@ struct TrainingOutcome {
   int stop_signal = 0;                // SIGINT/SIGTERM that interrupted the run (state saved)
   bool stopped_at_max_steps = false;  // `steps` reached (state saved)
   std::optional<Scores> dev;          // the best model's dev scores (with a dev set)
-  std::optional<Scores> test;         // the best model's test scores (with a test set, when finished)
+  std::optional<Scores> test;  // the best model's test scores (with a test set, when finished)
 };
 
 }  // namespace jointnlu::train

@@ -49,11 +49,11 @@ std::shared_ptr<const TrainingLexicon> training_lexicon(const TrainingRecipe& r,
   const Lexicon& full = lexicon->full();
   std::string names;
   for (const auto& c : full.categories()) names += (names.empty() ? "" : ", ") + c;
-  spdlog::info("lexicon: {} entries in {} categories ({} features per position): {}; {} fold "
-               "lexicons; built in {:.1f} s",
-               full.size(), full.categories().size(), full.feature_count(), names,
-               lexicon->folds(),
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  spdlog::info(
+      "lexicon: {} entries in {} categories ({} features per position): {}; {} fold "
+      "lexicons; built in {:.1f} s",
+      full.size(), full.categories().size(), full.feature_count(), names, lexicon->folds(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return lexicon;
 }
 

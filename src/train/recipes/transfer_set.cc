@@ -26,8 +26,7 @@ Generators parse_generators(const std::string& list) {
     else if (item == "ngram")
       g.ngram = true;
     else if (!item.empty() && item != "none")
-      throw RecipeError("generators",
-                        "'" + item + "' is not one of substitute, mask, ngram, none");
+      throw RecipeError("generators", "'" + item + "' is not one of substitute, mask, ngram, none");
   }
   return g;
 }
@@ -97,8 +96,8 @@ std::size_t add_corpus_lines(const StudentRecipe& r, const StudentSetup& s, cons
   std::vector<std::string> paths;
   for (const auto& c : r.corpus) paths.push_back(parse_corpus_spec(c).path);  // weights unused
   std::size_t skipped = 0;
-  const auto lines = sample_lines(paths, static_cast<std::size_t>(r.corpus_lines), r.seed,
-                                  r.max_chars, &skipped);
+  const auto lines =
+      sample_lines(paths, static_cast<std::size_t>(r.corpus_lines), r.seed, r.max_chars, &skipped);
   for (const auto& line : lines)
     encoded.push_back(encode_unlabelled(batcher, line, s.other_lexicon(encoded.size())));
   spdlog::info("corpus: {} lines sampled ({} unusable lines skipped)", lines.size(), skipped);
