@@ -438,8 +438,8 @@ class Saver {
 
 PretrainSummary run_pretraining(const PretrainRecipe& input) {
   PretrainRecipe c = input;
-  if (c.lr <= 0) c.lr = c.optimizer == "lamb" ? 2e-3 : 1e-3;  // the optimizer's own
-  c.validate();
+  c.validate();  // before lr 0 is resolved, so that a negative lr is refused, not replaced
+  if (c.lr == 0) c.lr = c.optimizer == "lamb" ? 2e-3 : 1e-3;  // the optimizer's own
   StopSignal::install();
   const int threads = configure_threads(c.threads);
   const torch::Device device = resolve_device(c.device);

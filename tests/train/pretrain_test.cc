@@ -17,6 +17,7 @@
 #include "train/joint_albert.h"
 #include "train/lamb.h"
 #include "train/mlm_metrics.h"
+#include "train/recipes/recipe_fields.h"
 #include "train/torch_env.h"
 
 namespace jointnlu::train {
@@ -130,6 +131,15 @@ TEST(Pretrain, WritesAHuggingFaceStyleCheckpoint) {
   EXPECT_NE(curve.find("\ntrain,"), std::string::npos);
   // A second fresh run into the same directory is refused (it would overwrite the first).
   EXPECT_THROW(run_pretraining(tiny_run(dir, out)), std::invalid_argument);
+  // A negative learning rate is refused naming the field (0 alone means the optimizer's own).
+  PretrainRecipe negative = tiny_run(dir, dir.path() + "/negative");
+  negative.lr = -1e-3;
+  try {
+    run_pretraining(negative);
+    FAIL() << "lr -1e-3 accepted";
+  } catch (const RecipeError& e) {
+    EXPECT_EQ(e.field(), "lr");
+  }
 }
 
 // The release keeps the encoder only, stores it as F16, and reads back (widened to F32) within
