@@ -24,7 +24,7 @@ done
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 packages=(build-essential cmake pkg-config git
-          nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libspdlog-dev libutf8proc-dev libeigen3-dev
+          nlohmann-json3-dev libcli11-dev libboost-dev libcpp-httplib-dev libspdlog-dev libutf8proc-dev libeigen3-dev
           libgtest-dev libgmock-dev libbenchmark-dev gnuplot-nox libmarisa-dev python3-jieba)
 if [ "$with_training" = ON ]; then
   # libopenblas-dev: without it libtorch falls back to the reference BLAS and trains ~8x slower.

@@ -109,16 +109,17 @@ std::vector<Command> runtime_commands() {
             static_cast<double>(report.file_bytes) / 1e6);
         return 0;
       }};
-  Command serve{"serve",
-                "Serve a student over HTTP: POST /v1/parse {\"text\"} or {\"texts\": [...]}, GET "
-                "/health; stops "
-                "cleanly on SIGINT/SIGTERM",
-                {Opt::kModel, Opt::kHost, Opt::kPort, Opt::kThreads, Opt::kMaxChars,
-                 Opt::kMaxBodyBytes, Opt::kMaxBatch, Opt::kLexicon, Opt::kAdminToken},
-                [](const Options& o) {
-                  if (o.model.empty()) throw std::invalid_argument("serve needs --model PATH");
-                  return serve_student(o);
-                }};
+  Command serve{
+      "serve",
+      "Serve a student over HTTP: POST /v1/parse {\"text\"} or {\"texts\": [...]}, GET "
+      "/health; stops "
+      "cleanly on SIGINT/SIGTERM",
+      {Opt::kModel, Opt::kHost, Opt::kPort, Opt::kThreads, Opt::kMaxChars, Opt::kMaxBodyBytes,
+       Opt::kMaxBatch, Opt::kMaxConnections, Opt::kServeTimeouts, Opt::kLexicon, Opt::kAdminToken},
+      [](const Options& o) {
+        if (o.model.empty()) throw std::invalid_argument("serve needs --model PATH");
+        return serve_student(o);
+      }};
   return {predict, export_model, serve};
 }
 

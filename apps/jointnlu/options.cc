@@ -181,7 +181,7 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
             ->type_name("SPEC");
         break;
       case Opt::kAdminToken:
-        cmd.add_option("--admin-token", o.admin_token,
+        cmd.add_option("--admin-token", o.api.admin_token,
                        "Enables PUT/DELETE /v1/lexicons/NAME for clients sending Authorization: "
                        "Bearer TOKEN (also from JOINTNLU_ADMIN_TOKEN)")
             ->envname("JOINTNLU_ADMIN_TOKEN")
@@ -192,22 +192,41 @@ void add_options(CLI::App& cmd, Options& o, const std::vector<Opt>& which) {
                      "Store weight matrices as int8 with per-row scales (~4x smaller)");
         break;
       case Opt::kHost:
-        cmd.add_option("--host", o.host, "Address to listen on")->capture_default_str();
+        cmd.add_option("--host", o.server.host, "Address to listen on")->capture_default_str();
         break;
       case Opt::kPort:
-        cmd.add_option("--port", o.port,
+        cmd.add_option("--port", o.server.port,
                        "TCP port (0: pick a free one; the bound address is printed on stderr)")
             ->check(CLI::Range(0, 65535))
             ->capture_default_str();
         break;
       case Opt::kMaxBodyBytes:
-        cmd.add_option("--max-body-bytes", o.max_body_bytes,
-                       "Larger request bodies are refused with 413")
+        cmd.add_option("--max-body,--max-body-bytes", o.server.max_body_bytes,
+                       "Larger request bodies are refused with 413 (chunked ones too, as soon as "
+                       "the limit is passed)")
             ->check(CLI::PositiveNumber)
             ->capture_default_str();
         break;
       case Opt::kMaxBatch:
-        cmd.add_option("--max-batch", o.max_batch, "Most texts in one {\"texts\": [...]} request")
+        cmd.add_option("--max-batch", o.api.max_batch,
+                       "Most texts in one {\"texts\": [...]} request")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kMaxConnections:
+        cmd.add_option("--max-connections", o.server.max_connections,
+                       "Connections served at once; more are answered 503 with Retry-After")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        break;
+      case Opt::kServeTimeouts:
+        cmd.add_option("--idle-timeout", o.server.idle_timeout_s,
+                       "Seconds a connection may take to send a request's headers, or wait "
+                       "between requests")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+        cmd.add_option("--request-timeout", o.server.request_timeout_s,
+                       "Seconds a client may take to send a request's body (then 408)")
             ->check(CLI::PositiveNumber)
             ->capture_default_str();
         break;

@@ -12,7 +12,8 @@
 #include "bench/speed_bench.h"  // torch-free
 #include "core/dataset.h"
 #include "core/predict_stream.h"
-#include "train/pretrain.h"  // torch-free: the pretraining defaults below come from it
+#include "serve/http_server.h"  // torch-free, no Boost in the header
+#include "train/pretrain.h"     // torch-free: the pretraining defaults below come from it
 #include "train/recipes/student_recipe.h"  // torch-free
 #include "train/recipes/teacher_recipe.h"  // torch-free
 
@@ -20,13 +21,13 @@ namespace jointnlu::cli {
 
 struct Options {
   // Data files.
-  std::vector<std::string> inputs;  // positional data files; "-" is stdin
-  std::string input = "-";          // one optional positional input; "-" is stdin
-  std::string gold;                 // reference file for eval
-  std::string pred;                 // prediction file for eval
-  std::string format = "auto";      // auto | smp | jsonl | conll
+  std::vector<std::string> inputs;                  // positional data files; "-" is stdin
+  std::string input = "-";                          // one optional positional input; "-" is stdin
+  std::string gold;                                 // reference file for eval
+  std::string pred;                                 // prediction file for eval
+  std::string format = "auto";                      // auto | smp | jsonl | conll
   std::size_t max_chars = ReadOptions{}.max_chars;  // longest accepted text, in characters
-  std::string on_error = "reject";  // reject (alias stop) | skip
+  std::string on_error = "reject";                  // reject (alias stop) | skip
   std::string conll_domain = "default";
   std::string nested = "keep-outer";  // keep-outer | reject
   // Output.
@@ -49,20 +50,19 @@ struct Options {
   // Bench and pipeline.
   std::string teacher;  // teacher checkpoint directory (train-student: its vocabulary; bench)
   std::string student;  // bench: student checkpoint directory or exported file
-  std::string compare_student;  // bench: a second student timed in the same rounds
+  std::string compare_student;               // bench: a second student timed in the same rounds
   int rounds = bench::BenchRecipe{}.rounds;  // bench: latency rounds per model
-  std::string config;           // pipeline: configuration file (JSON)
-  std::string gazetteers;       // directory of slot-value lists (*.txt) for substitution
+  std::string config;                        // pipeline: configuration file (JSON)
+  std::string gazetteers;  // directory of slot-value lists (*.txt) for substitution
   // Lexicons (core/lexicon_sources.h): training sources, or entries added at load (predict/serve).
   std::vector<std::string> lexicon;  // --lexicon NAME=FILE | PREFIX=DIR | jieba[=FILE], repeatable
-  std::string admin_token;  // serve: enables PUT/DELETE /v1/lexicons/NAME with this bearer token
   // Runtime: export and serve.
-  std::string dtype = "f16";       // release-encoder: f16 | bf16 | f32 storage of the weights
-  bool int8 = false;               // export: int8 weight matrices (per-row scales) instead of fp32
-  std::string host = "127.0.0.1";  // serve: address to listen on
-  int port = 8080;                 // serve: TCP port; 0 picks a free one (printed on stderr)
-  std::size_t max_body_bytes = 1 << 20;  // serve: larger request bodies get 413
-  std::size_t max_batch = 64;            // serve: most texts in one {"texts": [...]} request
+  std::string dtype = "f16";  // release-encoder: f16 | bf16 | f32 storage of the weights
+  bool int8 = false;          // export: int8 weight matrices (per-row scales) instead of fp32
+  // serve: the transport's limits (host, port, connections, body, deadlines) and the API's (batch,
+  // admin token); max_chars and threads above fill the rest.
+  serve::ServerOptions server;
+  serve::ApiOptions api;
   // Recipes: train-teacher, train-student, distill and pretrain bind their flags to these fields.
   train::TeacherRecipe teacher_recipe;
   train::StudentRecipe student_recipe;
@@ -113,6 +113,8 @@ enum class Opt {
   kPort,
   kMaxBodyBytes,
   kMaxBatch,
+  kMaxConnections,
+  kServeTimeouts,
 };
 
 // Registers the chosen options on a subcommand, bound to fields of `o`, defaults shown in --help.
