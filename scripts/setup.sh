@@ -25,7 +25,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 packages=(build-essential cmake pkg-config git
           nlohmann-json3-dev libcli11-dev libboost-dev libcpp-httplib-dev libspdlog-dev libutf8proc-dev libeigen3-dev
-          libgtest-dev libgmock-dev libbenchmark-dev gnuplot-nox libmarisa-dev python3-jieba)
+          libgtest-dev libgmock-dev libbenchmark-dev gnuplot-nox libmarisa-dev python3-jieba
+          clang libclang-rt-dev)  # clang + libFuzzer: scripts/fuzz.sh (sanitizer build, fuzz targets)
 if [ "$with_training" = ON ]; then
   # libopenblas-dev: without it libtorch falls back to the reference BLAS and trains ~8x slower.
   packages+=(libtorch-dev libopenblas-dev)

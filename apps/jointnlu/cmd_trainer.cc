@@ -15,7 +15,7 @@ namespace {
 
 using RunFn = int (*)(const char*, const Options*, char*, std::size_t);
 
-std::string plugin_path() {
+[[maybe_unused]] std::string plugin_path() {  // unused without the training layer
   if (const char* env = std::getenv("JOINTNLU_TRAINER"); env && *env) return env;
   char exe[PATH_MAX];
   const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);

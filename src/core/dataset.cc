@@ -97,7 +97,10 @@ Record record_from_json(const ordered_json& j, const SourceLocation& where,
   const auto& slots = required_field(j, "slots", where);
   if (!slots.is_object())
     throw DataError(where, "field 'slots' must be an object, not " + type_name(slots));
-  for (const auto& [key, value] : slots.items()) {
+  for (const auto& item : slots.items()) {
+    // Named copies, not a structured binding: lambdas may capture those only from clang 16 on.
+    const std::string key = item.key();
+    const auto& value = item.value();
     check_label(key, "slots", where);
     auto add = [&](const ordered_json& v) {
       if (!v.is_string())

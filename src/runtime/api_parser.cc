@@ -122,14 +122,15 @@ std::pair<Lexicon*, int> lexicon_category(const runtime::StudentParser& parser,
 
 void Parser::add_lexicon_entries(std::string_view category,
                                  const std::vector<std::string>& entries) const {
-  const auto [lexicon, id] = lexicon_category(impl_->parser, category);
-  translate([&] { lexicon->add(id, entries); });
+  // Not a structured binding: lambdas may capture those only from clang 16 on.
+  const auto found = lexicon_category(impl_->parser, category);
+  translate([&] { found.first->add(found.second, entries); });
 }
 
 std::size_t Parser::remove_lexicon_entries(std::string_view category,
                                            const std::vector<std::string>& entries) const {
-  const auto [lexicon, id] = lexicon_category(impl_->parser, category);
-  return translate([&] { return lexicon->remove(id, entries); });
+  const auto found = lexicon_category(impl_->parser, category);
+  return translate([&] { return found.first->remove(found.second, entries); });
 }
 
 ModelInfo Parser::info() const {

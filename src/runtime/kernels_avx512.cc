@@ -4,8 +4,10 @@
 // kernels_internal.h). GCC 12's avx512fintrin.h initialises _mm512_undefined_*() vectors from
 // themselves, which -Wmaybe-uninitialized reports at every inlined use (GCC bug 105593, fixed in
 // GCC 13); through _mm512_reduce_add_epi64 the same pattern is reported as -Wuninitialized.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 
 #include <immintrin.h>
 

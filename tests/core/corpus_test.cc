@@ -103,7 +103,7 @@ TEST(Masking, SelectsFifteenPercentNeverSpecialsAndIsDeterministic) {
   TokenIds ids;
   ids.vocab_size = 100;
   MaskConfig config;
-  std::size_t selected = 0, masked = 0, kept = 0, positions = 0;
+  std::size_t selected = 0, masked = 0, kept = 0, positions = 0;  // positions: 60 per sequence
   for (int r = 0; r < 200; ++r) {
     Sequence s;
     s.ids.push_back(ids.cls);
@@ -139,6 +139,7 @@ TEST(Masking, SelectsFifteenPercentNeverSpecialsAndIsDeterministic) {
     selected += here;
     positions += 60;
   }
+  EXPECT_EQ(selected * 60, positions * 9);  // 15% of the positions, in every sequence
   EXPECT_NEAR(static_cast<double>(masked) / selected, 0.8, 0.05);
   EXPECT_NEAR(static_cast<double>(kept) / selected, 0.1,
               0.04);  // random replacements may hit the same id

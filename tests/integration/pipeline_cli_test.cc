@@ -77,6 +77,16 @@ TEST(StudentCli, TrainStudentAndDistillWithAugmentation) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("bad.vec"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("line 2"), std::string::npos) << bad.err;
+  // Training again into a directory that holds a model is refused unless asked for.
+  const std::string again = "train-student --train " + train + " --out " + tmp.path() +
+                            "/alone --epochs 1 --hidden-size 16 --threads 1";
+  const auto refused = run_cli(again);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("--out: " + tmp.path() + "/alone already holds a model"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("overwrite"), std::string::npos) << refused.err;
+  EXPECT_EQ(run_cli(again + " --overwrite").exit_code, 0);
 }
 
 // `jointnlu bench` on a tiny student: every engine timed in the asked number of rounds, the

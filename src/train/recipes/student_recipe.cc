@@ -194,6 +194,7 @@ void StudentRecipe::validate(bool distilling) const {
 
 TrainingOutcome train_student(const StudentRecipe& r, const TrainingCallbacks& callbacks) {
   r.validate(false);
+  r.check_out();
   log_environment(r.threads);
   const auto examples = read_training(r.train, r.read_options());
   StudentSetup s;
@@ -221,6 +222,7 @@ TrainingOutcome train_student(const StudentRecipe& r, const TrainingCallbacks& c
 
 TrainingOutcome distill(const StudentRecipe& r, const TrainingCallbacks& callbacks) {
   r.validate(true);
+  r.check_out();
   log_environment(r.threads);
   const auto examples = read_training(r.train, r.read_options());
   StudentSetup s = setup_from_teacher(r, examples);

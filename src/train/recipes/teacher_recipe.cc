@@ -149,6 +149,7 @@ void TeacherRecipe::validate() const {
 
 TrainingOutcome train_teacher(const TeacherRecipe& r, const TrainingCallbacks& callbacks) {
   r.validate();
+  r.check_out();
   const std::string init = resolve_init(r);
   log_environment(r.threads);
   const ReadOptions read = r.read_options();

@@ -1,5 +1,7 @@
 #include "train/recipes/training_recipe.h"
 
+#include <filesystem>
+
 #include "train/joint_loss.h"
 #include "train/recipes/recipe_checks.h"
 
@@ -35,6 +37,17 @@ void TrainingRecipe::validate() const {
   check_non_negative("steps", steps);
   check_non_negative("threads", threads);
   check_range("lexicon_folds", lexicon_folds, 1, 100);
+}
+
+void TrainingRecipe::check_out() const {
+  if (resume || overwrite) return;
+  for (const char* file : {"trainer_state.json", "model.safetensors", "config.json"}) {
+    const auto path = std::filesystem::path(out) / file;
+    if (std::filesystem::exists(path))
+      throw RecipeError("out", out + " already holds a model (" + path.string() +
+                                   "): continue it with resume, replace it with overwrite, or "
+                                   "choose another directory");
+  }
 }
 
 }  // namespace jointnlu::train

@@ -18,10 +18,10 @@ namespace jointnlu::train {
 
 struct TrainingRecipe {
   // Data.
-  std::string train;            // training data (SMP JSON, JSON Lines or CoNLL). Required.
-  std::string dev;              // development data: model selection and early stopping ("": none)
-  std::string test;             // test data, scored once at the end ("": none)
-  std::string out;              // the checkpoint directory to write. Required.
+  std::string train;  // training data (SMP JSON, JSON Lines or CoNLL). Required.
+  std::string dev;    // development data: model selection and early stopping ("": none)
+  std::string test;   // test data, scored once at the end ("": none)
+  std::string out;    // the checkpoint directory to write. Required.
   std::size_t max_chars = ReadOptions{}.max_chars;  // longer texts are errors (or skipped)
   std::string on_error = "reject";       // bad records: reject (alias stop) | skip and report
   std::string conll_domain = "default";  // the domain given to CoNLL records (the format has none)
@@ -41,6 +41,7 @@ struct TrainingRecipe {
   std::uint64_t seed = 42;  // the same seed repeats a run exactly
   int threads = 0;          // compute threads (0: all cores)
   bool resume = false;      // continue from the checkpoint in `out`
+  bool overwrite = false;   // replace a model already in `out` (refused without this or resume)
   // Lexicon (core/lexicon_sources.h).
   std::vector<std::string> lexicon;  // sources NAME=FILE | PREFIX=DIR | jieba[=FILE]
   bool lexicon_from_train = false;   // the training set's slot values as categories train.KEY
@@ -68,6 +69,8 @@ struct TrainingRecipe {
     v("seed", seed, "Random seed (same seed, same run)");
     v("threads", threads, "Compute threads (0: all cores)");
     v("resume", resume, "Continue from the checkpoint in out");
+    v("overwrite", overwrite,
+      "Replace the model already in out (without it or resume, training refuses to start)");
     v("lexicon", lexicon,
       "Lexicon source, repeatable: NAME=FILE (one entry per line), PREFIX=DIR (every *.txt as "
       "PREFIX.STEM) or jieba[=FILE] (python3-jieba's dictionary by POS)");
@@ -81,6 +84,9 @@ struct TrainingRecipe {
   ReadOptions read_options() const;
   // Throws RecipeError naming the first field out of range.
   void validate() const;
+  // Throws RecipeError("out") when `out` already holds a model or checkpoint and neither resume nor
+  // overwrite is set: a rerun must not silently replace a trained model.
+  void check_out() const;
 };
 
 struct TrainingCallbacks {
