@@ -9,7 +9,7 @@
 #   TARGETS="fuzz_model" ...     some targets only
 #
 # The corpus grows in build-fuzz/corpus/TARGET across runs. A crash, leak, UB report or timeout
-# leaves its input in build-fuzz/findings/TARGET/ and makes the script exit 1: minimise it, fix the
+# (one input running over 30 s) leaves its input in build-fuzz/findings/TARGET/ and makes the script exit 1: minimise it, fix the
 # bug, and add the input to tests/fuzz/regressions/TARGET/ (ctest then replays it in this build).
 # Prints one line per target on stdout: seconds, executions, corpus size, result.
 set -euo pipefail
@@ -44,7 +44,7 @@ run_target() {
   mkdir -p "$build/corpus/$t" "$build/findings/$t"
   local started=$SECONDS rc=0
   "$build/tests/fuzz/$t" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
-    -timeout=10 -print_final_stats=1 -artifact_prefix="$build/findings/$t/" \
+    -timeout=30 -print_final_stats=1 -artifact_prefix="$build/findings/$t/" \
     "$build/corpus/$t" "$build/seeds/$t" >"$build/fuzz-$t.log" 2>&1 || rc=$?
   local runs corpus
   runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build/fuzz-$t.log" | grep -o '[0-9]*$' || echo 0)"

@@ -8,7 +8,7 @@
 #include "core/tokenizer.h"
 #include "core/vocab_builder.h"
 #include "options.h"
-#include "report.h"
+#include "report/scores.h"
 
 namespace jointnlu::cli {
 
@@ -25,10 +25,10 @@ std::vector<Command> data_commands() {
           const auto st = compute_stats(o.inputs[i], o.read_options());
           problems += st.problems.size();
           if (o.json) {
-            all.push_back(stats_json(st));
+            all.push_back(report::stats_json(st));
           } else {
             if (i > 0) std::cout << "\n";
-            print_stats(std::cout, st);
+            report::print_stats(std::cout, st);
           }
         }
         if (o.json) std::cout << all.dump(1) << "\n";

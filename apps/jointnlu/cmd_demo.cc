@@ -11,7 +11,7 @@
 #include "core/shipped_encoder.h"
 #include "demo_data.h"
 #include "options.h"
-#include "report_run.h"
+#include "report/run_report.h"
 #include "trainer_plugin.h"
 
 namespace jointnlu::cli {
@@ -70,12 +70,12 @@ std::vector<Command> demo_commands() {
         const int code = run_in_trainer("pipeline", p);
         if (code != 0) return code;
         // The report, as `jointnlu report RUN` writes it (images need gnuplot).
-        const RunInputs run = read_run(p.out);
-        const PlotOutcome plots = draw_plots(run);
+        const report::RunInputs run = report::read_run(p.out);
+        const report::PlotOutcome plots = report::draw_plots(run);
         for (const auto& w : plots.warnings) spdlog::warn("{}", w);
-        const std::string report = (run.dir / "report.md").string();
-        write_file_atomic(report, render_markdown(run, plots));
-        std::cout << "report: " << report << "\n";
+        const std::string report_path = (run.dir / "report.md").string();
+        write_file_atomic(report_path, report::render_markdown(run, plots));
+        std::cout << "report: " << report_path << "\n";
         return 0;
       }};
   return {demo};

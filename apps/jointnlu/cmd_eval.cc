@@ -4,7 +4,7 @@
 
 #include "core/metrics.h"
 #include "options.h"
-#include "report.h"
+#include "report/scores.h"
 #include "student_commands.h"
 #include "trainer_plugin.h"
 
@@ -33,9 +33,9 @@ std::vector<Command> eval_commands() {
         const auto pred = read_records(o.pred, read);
         const Scores scores = score_records(gold, pred);
         if (o.json)
-          std::cout << scores_json(scores).dump(1) << "\n";
+          std::cout << report::scores_json(scores).dump(1) << "\n";
         else
-          print_scores(std::cout, scores);
+          report::print_scores(std::cout, scores);
         return 0;
       }};
   return {eval};

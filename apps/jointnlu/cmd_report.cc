@@ -6,7 +6,7 @@
 
 #include "core/file_io.h"
 #include "options.h"
-#include "report_run.h"
+#include "report/run_report.h"
 
 namespace jointnlu::cli {
 
@@ -18,13 +18,13 @@ std::vector<Command> report_commands() {
       "report was written but some plots could not be drawn",
       {Opt::kRunDir},
       [](const Options& o) {
-        const RunInputs run = read_run(o.run_dir);
+        const report::RunInputs run = report::read_run(o.run_dir);
         for (const auto& m : run.missing) spdlog::info("not found: {} ({})", m.path, m.what);
-        const PlotOutcome plots = draw_plots(run);
+        const report::PlotOutcome plots = report::draw_plots(run);
         for (const auto& w : plots.warnings)
           plots.gnuplot_missing ? spdlog::error("{}", w) : spdlog::warn("{}", w);
         const std::string path = (run.dir / "report.md").string();
-        write_file_atomic(path, render_markdown(run, plots));
+        write_file_atomic(path, report::render_markdown(run, plots));
         spdlog::info("{} plots, {} evaluations, {} missing inputs", plots.figures.size(),
                      run.evals.size(), run.missing.size());
         std::cout << path << "\n";

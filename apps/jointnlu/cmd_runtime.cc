@@ -9,7 +9,7 @@
 #include "core/file_io.h"
 #include "core/predict_input.h"
 #include "core/predict_stream.h"
-#include "report.h"
+#include "report/scores.h"
 #include "runtime/export.h"
 #include "runtime/model_lexicon.h"
 #include "runtime/student_parser.h"
@@ -71,9 +71,9 @@ int eval_with_student(const Options& o) {
   const Scores scores = score_records(
       gold, records_from_predictions(texts, parser.parse_batch(texts, thread_count(o.threads))));
   if (o.json)
-    std::cout << scores_json(scores).dump(1) << "\n";
+    std::cout << report::scores_json(scores).dump(1) << "\n";
   else
-    print_scores(std::cout, scores);
+    report::print_scores(std::cout, scores);
   return 0;
 }
 

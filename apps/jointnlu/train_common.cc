@@ -3,7 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "report.h"
+#include "report/scores.h"
 
 namespace jointnlu::cli {
 
@@ -16,8 +16,8 @@ int print_outcome(const train::TrainingOutcome& outcome, const train::TrainingRe
                      {"best_epoch", outcome.best_epoch},
                      {"epochs", outcome.epochs_completed},
                      {"seconds_per_epoch", outcome.mean_epoch_seconds}};
-    if (outcome.dev) j["dev"] = scores_json(*outcome.dev);
-    if (outcome.test) j["test"] = scores_json(*outcome.test);
+    if (outcome.dev) j["dev"] = report::scores_json(*outcome.dev);
+    if (outcome.test) j["test"] = report::scores_json(*outcome.test);
     std::cout << j.dump() << "\n";
     return 0;
   }
@@ -27,11 +27,11 @@ int print_outcome(const train::TrainingOutcome& outcome, const train::TrainingRe
             << "seconds/epoch   " << outcome.mean_epoch_seconds << "\n";
   if (outcome.dev) {
     std::cout << "\ndev (" << recipe.dev << ")\n";
-    print_scores(std::cout, *outcome.dev, false);
+    report::print_scores(std::cout, *outcome.dev, false);
   }
   if (outcome.test) {
     std::cout << "\ntest (" << recipe.test << ")\n";
-    print_scores(std::cout, *outcome.test, false);
+    report::print_scores(std::cout, *outcome.test, false);
   }
   return 0;
 }

@@ -25,7 +25,7 @@
 #include "core/file_io.h"
 #include "core/metrics.h"
 #include "pipeline_config.h"
-#include "report.h"
+#include "report/scores.h"
 #include "runtime/export.h"
 #include "runtime/student_parser.h"
 #include "train/predictor.h"
@@ -73,7 +73,7 @@ class Stages {
 nlohmann::json eval_json(const std::vector<Record>& gold, const std::vector<Prediction>& preds) {
   std::vector<std::string> texts;
   for (const auto& r : gold) texts.push_back(r.text);
-  return scores_json(score_records(gold, train::prediction_records(texts, preds)));
+  return report::scores_json(score_records(gold, train::prediction_records(texts, preds)));
 }
 
 std::vector<std::string> texts_of_records(const std::vector<Record>& records) {

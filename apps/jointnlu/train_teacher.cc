@@ -7,7 +7,7 @@
 #include "core/dataset.h"
 #include "core/metrics.h"
 #include "core/predict_stream.h"
-#include "report.h"
+#include "report/scores.h"
 #include "train/predictor.h"
 #include "train/recipes/teacher_recipe.h"
 #include "train/torch_env.h"
@@ -45,9 +45,9 @@ int run_eval_model(const Options& o) {
   const Scores scores = score_records(
       gold, train::prediction_records(texts, predictor.predict(texts, kPredictBatch)));
   if (o.json)
-    std::cout << scores_json(scores).dump(1) << "\n";
+    std::cout << report::scores_json(scores).dump(1) << "\n";
   else
-    print_scores(std::cout, scores);
+    report::print_scores(std::cout, scores);
   return 0;
 }
 

@@ -1,11 +1,11 @@
-#include "report.h"
+#include "report/scores.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
-namespace jointnlu::cli {
+namespace jointnlu::report {
 namespace {
 
 std::string pct(double v) {
@@ -149,4 +149,4 @@ nlohmann::ordered_json stats_json(const DatasetStats& st) {
   return j;
 }
 
-}  // namespace jointnlu::cli
+}  // namespace jointnlu::report

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace jointnlu::cli {
+namespace jointnlu::report {
 
 struct EpochRow {
   int epoch = 0;
@@ -111,4 +111,4 @@ PlotOutcome draw_plots(const RunInputs& run);
 
 std::string render_markdown(const RunInputs& run, const PlotOutcome& plots);
 
-}  // namespace jointnlu::cli
+}  // namespace jointnlu::report

@@ -9,10 +9,10 @@
 #include <set>
 
 #include "core/file_io.h"
-#include "report_gnuplot.h"
-#include "report_run.h"
+#include "report/gnuplot.h"
+#include "report/run_report.h"
 
-namespace jointnlu::cli {
+namespace jointnlu::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -300,4 +300,4 @@ PlotOutcome draw_plots(const RunInputs& run) {
   return outcome;
 }
 
-}  // namespace jointnlu::cli
+}  // namespace jointnlu::report

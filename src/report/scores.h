@@ -7,7 +7,7 @@
 #include "core/metrics.h"
 #include "core/stats.h"
 
-namespace jointnlu::cli {
+namespace jointnlu::report {
 
 // The four official figures on one line each, then per-key slot P/R/F1 and the most frequent
 // confusions.
@@ -17,4 +17,4 @@ nlohmann::ordered_json scores_json(const Scores& s);
 void print_stats(std::ostream& out, const DatasetStats& st);
 nlohmann::ordered_json stats_json(const DatasetStats& st);
 
-}  // namespace jointnlu::cli
+}  // namespace jointnlu::report

@@ -6,9 +6,9 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
-#include "report_run.h"
+#include "report/run_report.h"
 
-namespace jointnlu::cli {
+namespace jointnlu::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -216,4 +216,4 @@ std::vector<const EvalResult*> plotted_evals(const RunInputs& run) {
   return out;
 }
 
-}  // namespace jointnlu::cli
+}  // namespace jointnlu::report

@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include "report_run.h"
+#include "report/run_report.h"
 
-namespace jointnlu::cli {
+namespace jointnlu::report {
 namespace {
 
 std::string fixed(double v, int decimals) {
@@ -146,4 +146,4 @@ std::string render_markdown(const RunInputs& run, const PlotOutcome& plots) {
   return out.str();
 }
 
-}  // namespace jointnlu::cli
+}  // namespace jointnlu::report

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace jointnlu::cli {
+namespace jointnlu::report {
 
 // gnuplot is not installed (not on PATH).
 class GnuplotMissing : public std::runtime_error {
@@ -36,4 +36,4 @@ std::map<std::string, std::string> run_gnuplot(const std::string& script,
                                                const std::map<std::string, std::string>& inputs,
                                                const std::vector<std::string>& outputs);
 
-}  // namespace jointnlu::cli
+}  // namespace jointnlu::report

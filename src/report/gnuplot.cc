@@ -1,4 +1,4 @@
-#include "report_gnuplot.h"
+#include "report/gnuplot.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -14,7 +14,7 @@
 
 extern char** environ;
 
-namespace jointnlu::cli {
+namespace jointnlu::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -110,4 +110,4 @@ std::map<std::string, std::string> run_gnuplot(const std::string& script,
   return produced;
 }
 
-}  // namespace jointnlu::cli
+}  // namespace jointnlu::report
