@@ -35,6 +35,33 @@ void quantize(const Kernels& k, WeightType type, const float* x, std::size_t m, 
   if (type == WeightType::kInt8) k.quantize_rows(x, m, cols, q);
 }
 
+// The LSTM recurrence of one direction, shared by forward() and forward_batch(). `gates` holds the
+// input projections (with bias) of every step; step s runs rows(s).second sequences whose gate rows
+// are contiguous from rows(s).first, the sequences still running first (packed order, so at most
+// as many as at the step before). `hs` and `cs` hold one state row per running sequence; h_t of
+// the i-th running sequence is also copied to out(s, i). At s = 0, h = 0: W_hh . h is skipped.
+template <class Rows, class Out>
+void recurrence(const Kernels& k, WeightType type, const PackedMatrix& w_hh, std::size_t h,
+                std::size_t steps, float* gates, float* hs, float* cs, QuantizedActivations& qh,
+                Rows rows, Out out) {
+  const std::size_t h4 = 4 * h;
+  std::fill(cs, cs + rows(0).second * h, 0.0f);
+  for (std::size_t step = 0; step < steps; ++step) {
+    const auto [first, running] = rows(step);
+    float* g = gates + first * h4;
+    if (step > 0) {
+      quantize(k, type, hs, running, h, qh);
+      product(k, w_hh, hs, running, qh, nullptr, g, true);
+    }
+    for (std::size_t i = 0; i < running; ++i) {
+      float* c = cs + i * h;
+      float* h_t = hs + i * h;
+      k.lstm_cell(g + i * h4, c, h, c, h_t);
+      std::copy_n(h_t, h, out(step, i));
+    }
+  }
+}
+
 }  // namespace
 
 void Workspace::ensure(const StudentModel& model, std::size_t length) {
@@ -46,6 +73,7 @@ void Workspace::ensure(const StudentModel& model, std::size_t length) {
   grow(y_[1], l * 2 * h);
   grow(gates_, l * 4 * h);
   grow(c_, h);
+  grow(h_, h);
   grow(attn_, l * std::max<std::size_t>(c.attention_size, 1));
   grow(alpha_, l);
   grow(pooled_, 2 * h);
@@ -192,20 +220,15 @@ StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws, con
       product(k, dir.w_ih, input, len, q, dir.bias.data(), gates, false);
       if (li == 0 && lexicon)
         for (std::size_t t = 0; t < len; ++t) add_lexicon(dir, features->at(t), gates + t * h4, k);
-      float* c = ws.c_.data();
-      std::fill(c, c + h, 0.0f);
-      const float* h_prev = nullptr;
-      for (std::size_t step = 0; step < len; ++step) {
-        const std::size_t t = d == 0 ? step : len - 1 - step;
-        float* g = gates + t * h4;
-        if (h_prev) {
-          quantize(k, type, h_prev, 1, h, qh);
-          product(k, dir.w_hh, h_prev, 1, qh, nullptr, g, true);
-        }
-        float* h_t = out + t * h2 + d * h;
-        k.lstm_cell(g, c, h, c, h_t);
-        h_prev = h_t;
-      }
+      // One sequence: step s is position s forward, len - 1 - s backward.
+      recurrence(
+          k, type, dir.w_hh, h, len, gates, ws.h_.data(), ws.c_.data(), qh,
+          [&](std::size_t step) {
+            return std::pair<std::size_t, std::size_t>{d == 0 ? step : len - 1 - step, 1};
+          },
+          [&](std::size_t step, std::size_t) {
+            return out + (d == 0 ? step : len - 1 - step) * h2 + d * h;
+          });
     }
     input = out;
   }
@@ -349,21 +372,15 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
           if (f && f->positions() > 0)
             add_lexicon(dir, f->at(source[p] - ws.offset_[b]), gates + p * h4, k);
         }
-      std::fill(ws.c_.begin(), ws.c_.begin() + static_cast<std::ptrdiff_t>(batch * h), 0.0f);
-      for (std::size_t step = 0; step < max_len; ++step) {
-        const std::size_t first = ws.start_[step], running = ws.start_[step + 1] - first;
-        float* g = gates + first * h4;
-        if (step > 0) {
-          quantize(k, type, ws.h_.data(), running, h, qh);
-          product(k, dir.w_hh, ws.h_.data(), running, qh, nullptr, g, true);
-        }
-        for (std::size_t i = 0; i < running; ++i) {
-          float* c = ws.c_.data() + i * h;
-          float* h_t = ws.h_.data() + i * h;
-          k.lstm_cell(g + i * h4, c, h, c, h_t);
-          std::copy_n(h_t, h, y + source[first + i] * h2 + d * h);
-        }
-      }
+      recurrence(
+          k, type, dir.w_hh, h, max_len, gates, ws.h_.data(), ws.c_.data(), qh,
+          [&](std::size_t step) {
+            return std::pair<std::size_t, std::size_t>{ws.start_[step],
+                                                       ws.start_[step + 1] - ws.start_[step]};
+          },
+          [&](std::size_t step, std::size_t i) {
+            return y + source[ws.start_[step] + i] * h2 + d * h;
+          });
     }
     input = y;
   }

@@ -42,6 +42,7 @@ class Workspace {
   std::vector<float> y_[2];    // [L, 2H] layer outputs (ping-pong between layers)
   std::vector<float> gates_;   // [L, 4H] input projections, then the gates of each step
   std::vector<float> c_;       // [H] cell state
+  std::vector<float> h_;       // [H] hidden state (also copied into the layer output)
   std::vector<float> attn_;    // [L, A] attention hidden
   std::vector<float> alpha_;   // [L] attention weights
   std::vector<float> pooled_;  // [2H]
