@@ -434,394 +434,467 @@ class Saver {
   const Tokenizer& tokenizer_;
 };
 
-}  // namespace
+// One pretraining run. The constructor prepares it (state, tokenizer, model, data, schedule) in
+// the order that fixes the random streams; train() runs the steps, evaluating and checkpointing as
+// the recipe asks, and returns the summary.
+class PretrainRun {
+ public:
+  explicit PretrainRun(const PretrainRecipe& input);
+  PretrainSummary train();
 
-PretrainSummary run_pretraining(const PretrainRecipe& input) {
-  PretrainRecipe c = input;
-  c.validate();  // before lr 0 is resolved, so that a negative lr is refused, not replaced
-  if (c.lr == 0) c.lr = c.optimizer == "lamb" ? 2e-3 : 1e-3;  // the optimizer's own
-  StopSignal::install();
-  const int threads = configure_threads(c.threads);
-  const torch::Device device = resolve_device(c.device);
-  const fs::path out(c.out);
-  if (c.resume) recover_checkpoint_dir(c.out);
-  const fs::path state_path = out / kStateFile;
-
-  RunState run;
-  std::optional<nlohmann::json> saved;
-  if (c.resume) {
-    if (!fs::exists(state_path))
-      throw RecipeError("resume", state_path.string() + " does not exist (nothing to resume)");
-    try {
-      saved = nlohmann::json::parse(read_file(state_path.string()));
-      c = resumed_config(c, saved->at("hyper"));
-      run.step = saved->at("step").get<std::int64_t>();
-      run.total_steps = saved->at("total_steps").get<std::int64_t>();
-      run.warmup_steps = saved->at("warmup_steps").get<std::int64_t>();
-      run.peak_lr = saved->at("peak_lr").get<double>();
-      run.tokens_seen = saved->at("tokens_seen").get<std::int64_t>();
-      run.train_seconds = saved->at("train_seconds").get<double>();
-      run.hyper = saved->at("hyper");
-    } catch (const nlohmann::json::exception& e) {
-      throw CheckpointError(state_path.string() + ": malformed trainer state: " + e.what());
-    }
-    if (input.steps > 0) run.total_steps = input.steps;  // extend (or shorten) a finished schedule
-    check_objective(c);
-  } else {
-    if (fs::exists(state_path))
-      throw RecipeError("out", c.out +
-                                   " already holds a pretraining run: resume it, or choose another "
-                                   "directory");
-    if (c.vocab.empty() == !c.build_vocab)
-      throw RecipeError("vocab", "give exactly one: a vocab file, or build_vocab");
-    run.hyper = hyper_of(c);
+ private:
+  void read_state(const PretrainRecipe& input);
+  void make_tokenizer();
+  void build_model();
+  void build_data();
+  void restore();
+  void log_setup() const;
+  void plan_schedule();
+  void open_curve();
+  void eval();
+  void save();
+  void replan();
+  void step();
+  void log_window(double lr);
+  PretrainSummary summary(bool stopped);
+  StepStats train_step(const BatchTensors& t) {
+    return rtd_ ? rtd_forward_backward(electra_, t, ids_, c_.rtd_weight)
+                : forward_backward(model_, t, c_.sop);
   }
 
-  // Vocabulary and tokenizer.
+  PretrainRecipe c_;
+  int threads_ = 1;
+  torch::Device device_{torch::kCPU};
+  fs::path out_;
+  RunState run_;
+  std::optional<nlohmann::json> saved_;  // the state of the run resumed
+  std::optional<Tokenizer> tokenizer_;
+  TokenIds ids_;
+  AlbertConfig model_config_;
+  // One of the two is built; net_ is whichever it is, for what both share (parameters, state).
+  bool rtd_ = false;
+  AlbertForPreTraining model_{nullptr};
+  ElectraForPreTraining electra_{nullptr};
+  torch::nn::Module* net_ = nullptr;
+  std::unique_ptr<AdamLamb> optimizer_;
+  std::int64_t n_params_ = 0;
+  PipelineConfig pc_;
+  std::unique_ptr<PretrainPipeline> pipeline_;
+  std::vector<Sequence> heldout_;
+  Batch synthetic_;
+  LinearSchedule schedule_;
+  std::vector<std::string> columns_;
+  std::optional<CsvLog> curve_;
+  std::optional<Saver> saver_;
+  // The loop's clocks and counters.
+  Clock::time_point start_, last_save_, last_eval_, window_start_;
+  double step_seconds_total_ = 0, pipeline_seconds_ = 0, base_seconds_ = 0;
+  std::int64_t tokens_this_run_ = 0, first_step_ = 0, replan_at_ = 0;
+  StepStats window_;
+  std::int64_t window_steps_ = 0;
+  EvalResult last_eval_result_;
+  std::optional<Progress> progress_;
+};
+
+PretrainRun::PretrainRun(const PretrainRecipe& input) : c_(input) {
+  c_.validate();  // before lr 0 is resolved, so that a negative lr is refused, not replaced
+  if (c_.lr == 0) c_.lr = c_.optimizer == "lamb" ? 2e-3 : 1e-3;  // the optimizer's own
+  StopSignal::install();
+  threads_ = configure_threads(c_.threads);
+  device_ = resolve_device(c_.device);
+  out_ = fs::path(c_.out);
+  if (c_.resume) recover_checkpoint_dir(c_.out);
+  read_state(input);
+  make_tokenizer();
+  build_model();
+  build_data();
+  if (saved_) restore();
+  log_setup();
+  plan_schedule();
+  open_curve();
+}
+
+void PretrainRun::read_state(const PretrainRecipe& input) {
+  const fs::path state_path = out_ / kStateFile;
+  if (!c_.resume) {
+    if (fs::exists(state_path))
+      throw RecipeError("out", c_.out +
+                                   " already holds a pretraining run: resume it, or choose another "
+                                   "directory");
+    if (c_.vocab.empty() == !c_.build_vocab)
+      throw RecipeError("vocab", "give exactly one: a vocab file, or build_vocab");
+    run_.hyper = hyper_of(c_);
+    return;
+  }
+  if (!fs::exists(state_path))
+    throw RecipeError("resume", state_path.string() + " does not exist (nothing to resume)");
+  try {
+    saved_ = nlohmann::json::parse(read_file(state_path.string()));
+    c_ = resumed_config(c_, saved_->at("hyper"));
+    run_.step = saved_->at("step").get<std::int64_t>();
+    run_.total_steps = saved_->at("total_steps").get<std::int64_t>();
+    run_.warmup_steps = saved_->at("warmup_steps").get<std::int64_t>();
+    run_.peak_lr = saved_->at("peak_lr").get<double>();
+    run_.tokens_seen = saved_->at("tokens_seen").get<std::int64_t>();
+    run_.train_seconds = saved_->at("train_seconds").get<double>();
+    run_.hyper = saved_->at("hyper");
+  } catch (const nlohmann::json::exception& e) {
+    throw CheckpointError(state_path.string() + ": malformed trainer state: " + e.what());
+  }
+  if (input.steps > 0) run_.total_steps = input.steps;  // extend (or shorten) a finished schedule
+  check_objective(c_);
+}
+
+void PretrainRun::make_tokenizer() {
   std::vector<std::string> vocab;
-  const auto forced = c.resume ? std::vector<std::string>{} : training_texts(c.train);
-  if (c.resume) {
-    vocab = Tokenizer::from_vocab_file((out / "vocab.txt").string()).vocab();
-  } else if (c.build_vocab) {
-    vocab = build_vocabulary(c, forced);
+  const auto forced = c_.resume ? std::vector<std::string>{} : training_texts(c_.train);
+  if (c_.resume) {
+    vocab = Tokenizer::from_vocab_file((out_ / "vocab.txt").string()).vocab();
+  } else if (c_.build_vocab) {
+    vocab = build_vocabulary(c_, forced);
   } else {
-    vocab = Tokenizer::from_vocab_file(c.vocab).vocab();
+    vocab = Tokenizer::from_vocab_file(c_.vocab).vocab();
     const Tokenizer probe(vocab);
     std::size_t unk = 0;
     for (const auto& t : forced)
       for (const int id : probe.encode(t).ids) unk += id == probe.unk_id();
-    if (unk > 0) spdlog::warn("{}: {} [UNK] tokens in the train data's texts", c.vocab, unk);
+    if (unk > 0) spdlog::warn("{}: {} [UNK] tokens in the train data's texts", c_.vocab, unk);
   }
-  const Tokenizer tokenizer(vocab);
-  const TokenIds ids = TokenIds::of(tokenizer);
+  tokenizer_.emplace(vocab);
+  ids_ = TokenIds::of(*tokenizer_);
+}
 
-  // Model.
-  torch::manual_seed(c.seed);
+void PretrainRun::build_model() {
+  torch::manual_seed(c_.seed);
   // A resumed run takes the shape it saved, so a --size config file may change or vanish meanwhile.
-  AlbertConfig model_config =
-      c.resume
-          ? AlbertConfig::from_json(
-                nlohmann::json::parse(read_file((out / "config.json").string())))
-          : AlbertConfig::from_preset_or_file(c.size, static_cast<int64_t>(tokenizer.vocab_size()));
-  model_config.pad_token_id = tokenizer.pad_id();
-  if (c.max_length > model_config.max_position_embeddings)
-    throw RecipeError("max_length", std::to_string(c.max_length) + " exceeds the model's " +
-                                        std::to_string(model_config.max_position_embeddings) +
+  model_config_ = c_.resume ? AlbertConfig::from_json(
+                                  nlohmann::json::parse(read_file((out_ / "config.json").string())))
+                            : AlbertConfig::from_preset_or_file(
+                                  c_.size, static_cast<int64_t>(tokenizer_->vocab_size()));
+  model_config_.pad_token_id = tokenizer_->pad_id();
+  if (c_.max_length > model_config_.max_position_embeddings)
+    throw RecipeError("max_length", std::to_string(c_.max_length) + " exceeds the model's " +
+                                        std::to_string(model_config_.max_position_embeddings) +
                                         " positions");
-  if (!c.resume && c.encoder_dropout >= 0) {
-    model_config.hidden_dropout_prob = c.encoder_dropout;
-    model_config.attention_probs_dropout_prob = c.encoder_dropout;
+  if (!c_.resume && c_.encoder_dropout >= 0) {
+    model_config_.hidden_dropout_prob = c_.encoder_dropout;
+    model_config_.attention_probs_dropout_prob = c_.encoder_dropout;
   }
-  // One of the two is built; `net` is whichever it is, for what both share (parameters, state).
-  const bool rtd = c.objective == "rtd";
-  AlbertForPreTraining model{nullptr};
-  ElectraForPreTraining electra{nullptr};
-  if (rtd)
-    electra =
-        ElectraForPreTraining(model_config, generator_config(model_config, c.generator_fraction));
+  rtd_ = c_.objective == "rtd";
+  if (rtd_)
+    electra_ = ElectraForPreTraining(model_config_,
+                                     generator_config(model_config_, c_.generator_fraction));
   else
-    model = AlbertForPreTraining(model_config);
-  torch::nn::Module& net = rtd ? static_cast<torch::nn::Module&>(*electra) : *model;
-  AlbertModelImpl& encoder = rtd ? *electra->albert : *model->albert;
-  if (!c.resume) {
-    if (c.unit_projection_init) init_embedding_projection_unit_scale(encoder);
-    init_position_embeddings(encoder, parse_position_init(c.position_init));
+    model_ = AlbertForPreTraining(model_config_);
+  net_ = rtd_ ? static_cast<torch::nn::Module*>(electra_.get()) : model_.get();
+  AlbertModelImpl& encoder = rtd_ ? *electra_->albert : *model_->albert;
+  if (!c_.resume) {
+    if (c_.unit_projection_init) init_embedding_projection_unit_scale(encoder);
+    init_position_embeddings(encoder, parse_position_init(c_.position_init));
   }
   // Before the optimizer captures the parameters: its moments are made alike (same device).
-  net.to(device);
-  net.train();
+  net_->to(device_);
+  net_->train();
   OptimizerConfig opt_config;
-  opt_config.kind = parse_optimizer(c.optimizer);
+  opt_config.kind = parse_optimizer(c_.optimizer);
   std::vector<std::pair<std::string, torch::Tensor>> params;
-  for (const auto& p : net.named_parameters()) params.emplace_back(p.key(), p.value());
-  AdamLamb optimizer(params, opt_config);
-  std::int64_t n_params = 0;
-  for (const auto& p : net.parameters()) n_params += p.numel();
-  const auto train_step = [&](const BatchTensors& t) {
-    return rtd ? rtd_forward_backward(electra, t, ids, c.rtd_weight)
-               : forward_backward(model, t, c.sop);
-  };
+  for (const auto& p : net_->named_parameters()) params.emplace_back(p.key(), p.value());
+  optimizer_ = std::make_unique<AdamLamb>(params, opt_config);
+  for (const auto& p : net_->parameters()) n_params_ += p.numel();
+}
 
-  // Data.
-  PipelineConfig pc;
-  pc.max_length = c.max_length;
-  pc.batch_size = c.batch_size;
-  pc.seed = c.seed;
-  pc.sop = c.sop;
-  pc.isolate_lines = c.isolate_lines;
-  pc.mask.max_ngram = c.max_ngram;
-  if (c.masking == "word" && !c.synthetic) {
-    pc.words = std::make_shared<const WordSegmenter>(WordSegmenter::read_word_list(c.word_list),
-                                                     tokenizer.vocab());
-    pc.mask.whole_words = true;
-    spdlog::info("whole-word masking: {} words of 2-{} characters from {}", pc.words->size(),
-                 WordSegmenter::kMaxWordTokens, c.word_list);
+void PretrainRun::build_data() {
+  pc_.max_length = c_.max_length;
+  pc_.batch_size = c_.batch_size;
+  pc_.seed = c_.seed;
+  pc_.sop = c_.sop;
+  pc_.isolate_lines = c_.isolate_lines;
+  pc_.mask.max_ngram = c_.max_ngram;
+  if (c_.masking == "word" && !c_.synthetic) {
+    pc_.words = std::make_shared<const WordSegmenter>(WordSegmenter::read_word_list(c_.word_list),
+                                                      tokenizer_->vocab());
+    pc_.mask.whole_words = true;
+    spdlog::info("whole-word masking: {} words of 2-{} characters from {}", pc_.words->size(),
+                 WordSegmenter::kMaxWordTokens, c_.word_list);
+  }
+  if (c_.synthetic) {
+    synthetic_ = synthetic_batch(ids_, c_);
+    return;
   }
   const auto warn = [](const std::string& m) { spdlog::warn("{}", m); };
-  std::unique_ptr<PretrainPipeline> pipeline;
-  std::vector<Sequence> heldout;
-  Batch synthetic;
-  if (c.synthetic) {
-    synthetic = synthetic_batch(ids, c);
-  } else {
-    pipeline = std::make_unique<PretrainPipeline>(c.corpus, tokenizer, pc, warn);
-    heldout = heldout_sequences(c.corpus, tokenizer, c.max_length, c.eval_sequences, pc.mask,
-                                c.seed, warn, pc.isolate_lines && !pc.sop, pc.words.get());
-    for (std::size_t i = 0; i < c.corpus.size(); ++i)
-      spdlog::info("corpus {} weight {} share {:.1f}%", c.corpus[i].path, c.corpus[i].weight,
-                   100 * pipeline->file_shares()[i]);
-    spdlog::info("held-out evaluation set: {} sequences", heldout.size());
-  }
+  pipeline_ = std::make_unique<PretrainPipeline>(c_.corpus, *tokenizer_, pc_, warn);
+  heldout_ = heldout_sequences(c_.corpus, *tokenizer_, c_.max_length, c_.eval_sequences, pc_.mask,
+                               c_.seed, warn, pc_.isolate_lines && !pc_.sop, pc_.words.get());
+  for (std::size_t i = 0; i < c_.corpus.size(); ++i)
+    spdlog::info("corpus {} weight {} share {:.1f}%", c_.corpus[i].path, c_.corpus[i].weight,
+                 100 * pipeline_->file_shares()[i]);
+  spdlog::info("held-out evaluation set: {} sequences", heldout_.size());
+}
 
-  if (saved) {
-    load_state_dict(net, read_safetensors((out / "model.safetensors").string()));
-    auto opt_state = read_safetensors((out / kOptimizerFile).string());
-    optimizer.load_state(opt_state);
-    if (auto it = opt_state.find(kTorchRng); it != opt_state.end()) {
-      auto gen = at::detail::getDefaultCPUGenerator();
-      std::lock_guard<std::mutex> lock(gen.mutex());
-      gen.set_state(it->second);
-    }
-    if (pipeline) pipeline->restore(saved->at("pipeline"));
-    spdlog::info("resumed {} at step {} of {} ({} tokens seen)", c.out, run.step, run.total_steps,
-                 run.tokens_seen);
+void PretrainRun::restore() {
+  load_state_dict(*net_, read_safetensors((out_ / "model.safetensors").string()));
+  auto opt_state = read_safetensors((out_ / kOptimizerFile).string());
+  optimizer_->load_state(opt_state);
+  if (auto it = opt_state.find(kTorchRng); it != opt_state.end()) {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(it->second);
   }
+  if (pipeline_) pipeline_->restore(saved_->at("pipeline"));
+  spdlog::info("resumed {} at step {} of {} ({} tokens seen)", c_.out, run_.step, run_.total_steps,
+               run_.tokens_seen);
+}
 
+void PretrainRun::log_setup() const {
   spdlog::info(
       "model {} on {}: {} parameters, vocab {}, {} threads; batch {} x {} tokens, {} lr {:.2e}, "
       "{} masking up to {}, SOP {}, lines {}, dropout {}, positions {}, objective {}",
-      c.size, device.str(), n_params, tokenizer.vocab_size(), threads, c.batch_size, c.max_length,
-      c.optimizer, c.lr, c.masking == "word" ? "whole-word" : "span", c.max_ngram,
-      c.sop ? "on" : "off", c.isolate_lines && !c.sop ? "isolated" : "attend across",
-      model_config.hidden_dropout_prob, c.resume ? "resumed" : c.position_init,
-      rtd ? "rtd (generator x" + fmt(c.generator_fraction, 2) + ", weight " + fmt(c.rtd_weight, 1) +
-                ")"
-          : "mlm");
+      c_.size, device_.str(), n_params_, tokenizer_->vocab_size(), threads_, c_.batch_size,
+      c_.max_length, c_.optimizer, c_.lr, c_.masking == "word" ? "whole-word" : "span",
+      c_.max_ngram, c_.sop ? "on" : "off",
+      c_.isolate_lines && !c_.sop ? "isolated" : "attend across", model_config_.hidden_dropout_prob,
+      c_.resume ? "resumed" : c_.position_init,
+      rtd_ ? "rtd (generator x" + fmt(c_.generator_fraction, 2) + ", weight " +
+                 fmt(c_.rtd_weight, 1) + ")"
+           : "mlm");
+}
 
-  // Schedule: a fresh run derives its total from --steps, or from --minutes and a measured step
-  // time.
-  if (!saved) {
-    run.peak_lr = c.lr;
-    if (c.steps > 0) {
-      run.total_steps = c.steps;
-    } else if (c.minutes > 0) {
-      const auto t = to_tensors(synthetic_batch(ids, c), ids.mask, device);
+// A fresh run derives its total from steps, or from minutes and a measured step time; a resumed
+// one keeps the schedule it saved.
+void PretrainRun::plan_schedule() {
+  if (!saved_) {
+    run_.peak_lr = c_.lr;
+    if (c_.steps > 0) {
+      run_.total_steps = c_.steps;
+    } else if (c_.minutes > 0) {
+      const auto t = to_tensors(synthetic_batch(ids_, c_), ids_.mask, device_);
       double secs = 0;
       for (int i = 0; i <= kCalibrationSteps; ++i) {
         const auto t0 = Clock::now();
         train_step(t);
-        optimizer.zero_grad();
+        optimizer_->zero_grad();
         if (i > 0) secs += seconds_since(t0);  // the first step warms up allocations
       }
       const double step_seconds = secs / kCalibrationSteps * (1 + kOverhead);
-      run.total_steps =
-          std::max<std::int64_t>(1, static_cast<std::int64_t>(c.minutes * 60 / step_seconds));
+      run_.total_steps =
+          std::max<std::int64_t>(1, static_cast<std::int64_t>(c_.minutes * 60 / step_seconds));
       spdlog::info("calibration: {:.2f} s per step -> {} steps in {} minutes", step_seconds,
-                   run.total_steps, c.minutes);
+                   run_.total_steps, c_.minutes);
     }
-    run.warmup_steps =
-        c.warmup < 1 ? static_cast<std::int64_t>(c.warmup * static_cast<double>(run.total_steps))
-                     : static_cast<std::int64_t>(c.warmup);
+    run_.warmup_steps =
+        c_.warmup < 1 ? static_cast<std::int64_t>(c_.warmup * static_cast<double>(run_.total_steps))
+                      : static_cast<std::int64_t>(c_.warmup);
   }
-  // Without a total (neither --steps nor --minutes) the rate stays at its peak after warm-up.
-  LinearSchedule schedule{
-      run.peak_lr, run.warmup_steps,
-      run.total_steps > 0 ? run.total_steps : std::numeric_limits<std::int64_t>::max()};
+  // Without a total (neither steps nor minutes) the rate stays at its peak after warm-up.
+  schedule_ = LinearSchedule{
+      run_.peak_lr, run_.warmup_steps,
+      run_.total_steps > 0 ? run_.total_steps : std::numeric_limits<std::int64_t>::max()};
+}
 
-  fs::create_directories(out);
-  std::vector<std::string> columns = {"kind",     "step",    "tokens",       "elapsed_s",
-                                      "lr",       "loss",    "mlm_loss",     "mlm_acc",
-                                      "sop_loss", "sop_acc", "tokens_per_s", "mask_acc"};
-  if (rtd) columns.insert(columns.end(), kRtdColumns.begin(), kRtdColumns.end());
-  if (c.resume) {
-    const std::size_t dropped = drop_csv_rows_after((out / kCurveFile).string(), 1, run.step);
+void PretrainRun::open_curve() {
+  fs::create_directories(out_);
+  columns_ = {"kind",     "step",    "tokens",   "elapsed_s", "lr",           "loss",
+              "mlm_loss", "mlm_acc", "sop_loss", "sop_acc",   "tokens_per_s", "mask_acc"};
+  if (rtd_) columns_.insert(columns_.end(), kRtdColumns.begin(), kRtdColumns.end());
+  if (c_.resume) {
+    const std::size_t dropped = drop_csv_rows_after((out_ / kCurveFile).string(), 1, run_.step);
     if (dropped > 0)
       spdlog::info("{}: dropped {} rows logged after the checkpoint (the run ended without saving)",
                    kCurveFile, dropped);
   }
-  std::optional<CsvLog> curve;
-  curve.emplace((out / kCurveFile).string(), columns);
-  Saver saver(c, model_config, tokenizer);
+  curve_.emplace((out_ / kCurveFile).string(), columns_);
+  saver_.emplace(c_, model_config_, *tokenizer_);
+}
 
-  const auto start = Clock::now();
-  auto last_save = start;
-  auto last_eval = start;
-  double step_seconds_total = 0, pipeline_seconds = 0;
-  std::int64_t tokens_this_run = 0;
-  StepStats window;
-  std::int64_t window_steps = 0;
-  auto window_start = Clock::now();
-  EvalResult last_eval_result;
-  Progress progress("pretrain", run.total_steps, "steps", 30.0);
-  const double base_seconds = run.train_seconds;
-  const std::int64_t first_step = run.step;
+void PretrainRun::eval() {
+  if (heldout_.empty()) return;
+  last_eval_result_ = rtd_ ? evaluate_rtd(electra_, heldout_, ids_, c_.rtd_weight, c_.seed, device_)
+                           : evaluate(model_, heldout_, ids_, device_);
+  const auto& e = last_eval_result_;
+  std::vector<std::string> row = {"eval",
+                                  std::to_string(run_.step),
+                                  std::to_string(run_.tokens_seen),
+                                  fmt(run_.train_seconds, 1),
+                                  "",
+                                  fmt(e.loss),
+                                  fmt(e.loss),
+                                  fmt(e.accuracy),
+                                  "",
+                                  "",
+                                  "",
+                                  fmt(e.mask_accuracy)};
+  if (rtd_)
+    row.insert(row.end(), {fmt(e.rtd_loss), fmt(e.rtd_accuracy), fmt(e.rtd_original_accuracy),
+                           fmt(e.rtd_replaced_accuracy), fmt(e.rtd_replaced_share)});
+  curve_->row(row);
+  spdlog::info("step {}: held-out MLM loss {:.4f}, accuracy {:.2f}% ({:.2f}% at [MASK] inputs)",
+               run_.step, e.loss, 100 * e.accuracy, 100 * e.mask_accuracy);
+  if (rtd_)
+    spdlog::info(
+        "step {}: held-out discriminator accuracy {:.2f}% ({:.2f}% on original tokens, {:.2f}% "
+        "on the replaced ones, which are {:.2f}% of all)",
+        run_.step, 100 * e.rtd_accuracy, 100 * e.rtd_original_accuracy,
+        100 * e.rtd_replaced_accuracy, 100 * e.rtd_replaced_share);
+  last_eval_ = Clock::now();
+}
 
-  const auto do_eval = [&] {
-    if (heldout.empty()) return;
-    last_eval_result = rtd ? evaluate_rtd(electra, heldout, ids, c.rtd_weight, c.seed, device)
-                           : evaluate(model, heldout, ids, device);
-    const auto& e = last_eval_result;
-    std::vector<std::string> row = {"eval",
-                                    std::to_string(run.step),
-                                    std::to_string(run.tokens_seen),
-                                    fmt(run.train_seconds, 1),
-                                    "",
-                                    fmt(e.loss),
-                                    fmt(e.loss),
-                                    fmt(e.accuracy),
-                                    "",
-                                    "",
-                                    "",
-                                    fmt(e.mask_accuracy)};
-    if (rtd)
-      row.insert(row.end(), {fmt(e.rtd_loss), fmt(e.rtd_accuracy), fmt(e.rtd_original_accuracy),
-                             fmt(e.rtd_replaced_accuracy), fmt(e.rtd_replaced_share)});
-    curve->row(row);
-    spdlog::info("step {}: held-out MLM loss {:.4f}, accuracy {:.2f}% ({:.2f}% at [MASK] inputs)",
-                 run.step, last_eval_result.loss, 100 * last_eval_result.accuracy,
-                 100 * last_eval_result.mask_accuracy);
-    if (rtd)
-      spdlog::info(
-          "step {}: held-out discriminator accuracy {:.2f}% ({:.2f}% on original tokens, {:.2f}% "
-          "on the replaced ones, which are {:.2f}% of all)",
-          run.step, 100 * e.rtd_accuracy, 100 * e.rtd_original_accuracy,
-          100 * e.rtd_replaced_accuracy, 100 * e.rtd_replaced_share);
-    last_eval = Clock::now();
-  };
-  const auto do_save = [&] {
-    saver.save(net, optimizer, run, pipeline ? pipeline->state() : nlohmann::json{}, curve,
-               columns);
-    spdlog::info("checkpoint saved: {} (step {})", c.out, run.step);
-    last_save = Clock::now();
-  };
+void PretrainRun::save() {
+  saver_->save(*net_, *optimizer_, run_, pipeline_ ? pipeline_->state() : nlohmann::json{}, curve_,
+               columns_);
+  spdlog::info("checkpoint saved: {} (step {})", c_.out, run_.step);
+  last_save_ = Clock::now();
+}
 
-  if (!saved) do_eval();
-  // Only a fresh --minutes run re-plans (a resumed one keeps the schedule it saved).
-  std::int64_t replan_at =
-      !saved && c.steps <= 0 && c.minutes > 0
+// A time-boxed run re-plans its total once, on its own measured pace.
+void PretrainRun::replan() {
+  const auto planned = run_.total_steps;
+  run_.total_steps =
+      replan_total_steps(first_step_, run_.step, seconds_since(start_), c_.minutes * 60);
+  schedule_.total = run_.total_steps;
+  progress_->set_total(run_.total_steps);
+  spdlog::info("re-planned on the real pace after {} steps: {} steps in {} minutes (was {})",
+               run_.step, run_.total_steps, c_.minutes, planned);
+  replan_at_ = 0;
+}
+
+void PretrainRun::step() {
+  const auto t0 = Clock::now();
+  const Batch batch = pipeline_ ? pipeline_->next_batch() : synthetic_;
+  const auto t = to_tensors(batch, ids_.mask, device_);
+  pipeline_seconds_ += seconds_since(t0);
+  const double lr = schedule_.at(run_.step);
+  const StepStats s = train_step(t);
+  torch::nn::utils::clip_grad_norm_(net_->parameters(), 1.0);
+  optimizer_->step(lr);
+  optimizer_->zero_grad();
+  step_seconds_total_ += seconds_since(t0);
+  run_.train_seconds = base_seconds_ + seconds_since(start_);
+  ++run_.step;
+  run_.tokens_seen += batch.real_tokens;
+  tokens_this_run_ += batch.real_tokens;
+  window_.loss += s.loss;
+  window_.mlm_loss += s.mlm_loss;
+  window_.sop_loss += s.sop_loss * static_cast<double>(s.sop_n);
+  window_.mlm += s.mlm;
+  window_.sop_n += s.sop_n;
+  window_.sop_correct += s.sop_correct;
+  window_.tokens += batch.real_tokens;
+  window_.rtd_loss += s.rtd_loss;
+  window_.rtd += s.rtd;
+  ++window_steps_;
+  log_window(lr);
+}
+
+// The progress line every step; a curve row every log_every steps, which starts a new window.
+void PretrainRun::log_window(double lr) {
+  const auto& w = window_;
+  const double tps = static_cast<double>(tokens_this_run_) / std::max(1e-9, step_seconds_total_);
+  const double acc = static_cast<double>(w.mlm.correct) /
+                     static_cast<double>(std::max<std::int64_t>(1, w.mlm.targets));
+  const double sop_acc =
+      w.sop_n ? static_cast<double>(w.sop_correct) / static_cast<double>(w.sop_n) : 0;
+  const double ws = static_cast<double>(window_steps_);
+  char tail[256];
+  std::snprintf(tail, sizeof tail,
+                "loss %.3f mlm %.3f acc %.1f%% sop %.3f/%.0f%% lr %.2e | %.0f tok/s | %.1fM tokens",
+                w.loss / ws, w.mlm_loss / ws, 100 * acc,
+                w.sop_n ? w.sop_loss / static_cast<double>(w.sop_n) : 0.0, 100 * sop_acc, lr, tps,
+                static_cast<double>(run_.tokens_seen) / 1e6);
+  progress_->update(run_.step, tail);
+  if (window_steps_ < c_.log_every) return;
+  const double wtps = static_cast<double>(w.tokens) / std::max(1e-9, seconds_since(window_start_));
+  std::vector<std::string> row = {
+      "train",
+      std::to_string(run_.step),
+      std::to_string(run_.tokens_seen),
+      fmt(run_.train_seconds, 1),
+      fmt(lr, 8),
+      fmt(w.loss / ws),
+      fmt(w.mlm_loss / ws),
+      fmt(acc),
+      w.sop_n ? fmt(w.sop_loss / static_cast<double>(w.sop_n)) : "",
+      w.sop_n ? fmt(sop_acc) : "",
+      fmt(wtps, 1),
+      fmt(static_cast<double>(w.mlm.at_mask_correct) /
+          static_cast<double>(std::max<std::int64_t>(1, w.mlm.at_mask)))};
+  if (rtd_) {
+    const auto cells =
+        rtd_cells(w.rtd_loss / static_cast<double>(std::max<std::int64_t>(1, w.rtd.tokens)), w.rtd);
+    row.insert(row.end(), cells.begin(), cells.end());
+  }
+  curve_->row(row);
+  window_ = StepStats{};
+  window_steps_ = 0;
+  window_start_ = Clock::now();
+}
+
+PretrainSummary PretrainRun::train() {
+  start_ = last_save_ = last_eval_ = window_start_ = Clock::now();
+  progress_.emplace("pretrain", run_.total_steps, "steps", 30.0);
+  base_seconds_ = run_.train_seconds;
+  first_step_ = run_.step;
+  if (!saved_) eval();
+  // Only a fresh minutes run re-plans (a resumed one keeps the schedule it saved).
+  replan_at_ =
+      !saved_ && c_.steps <= 0 && c_.minutes > 0
           ? std::max<std::int64_t>(
-                20, static_cast<std::int64_t>(kReplanAt * static_cast<double>(run.total_steps)))
+                20, static_cast<std::int64_t>(kReplanAt * static_cast<double>(run_.total_steps)))
           : 0;
   bool stopped = false;
-  while (run.total_steps <= 0 || run.step < run.total_steps) {
+  while (run_.total_steps <= 0 || run_.step < run_.total_steps) {
     if (StopSignal::requested()) {
       stopped = true;
       break;
     }
-    if (c.minutes > 0 && seconds_since(start) >= c.minutes * 60) break;
-    if (c.stop_after > 0 && run.step - first_step >= c.stop_after) break;
-    if (replan_at > 0 && run.step >= replan_at) {
-      const auto planned = run.total_steps;
-      run.total_steps =
-          replan_total_steps(first_step, run.step, seconds_since(start), c.minutes * 60);
-      schedule.total = run.total_steps;
-      progress.set_total(run.total_steps);
-      spdlog::info("re-planned on the real pace after {} steps: {} steps in {} minutes (was {})",
-                   run.step, run.total_steps, c.minutes, planned);
-      replan_at = 0;
-    }
-    const auto t0 = Clock::now();
-    const Batch batch = pipeline ? pipeline->next_batch() : synthetic;
-    const auto t = to_tensors(batch, ids.mask, device);
-    pipeline_seconds += seconds_since(t0);
-    const double lr = schedule.at(run.step);
-    const StepStats s = train_step(t);
-    torch::nn::utils::clip_grad_norm_(net.parameters(), 1.0);
-    optimizer.step(lr);
-    optimizer.zero_grad();
-    const double dt = seconds_since(t0);
-    step_seconds_total += dt;
-    run.train_seconds = base_seconds + seconds_since(start);
-    ++run.step;
-    run.tokens_seen += batch.real_tokens;
-    tokens_this_run += batch.real_tokens;
-    window.loss += s.loss;
-    window.mlm_loss += s.mlm_loss;
-    window.sop_loss += s.sop_loss * static_cast<double>(s.sop_n);
-    window.mlm += s.mlm;
-    window.sop_n += s.sop_n;
-    window.sop_correct += s.sop_correct;
-    window.tokens += batch.real_tokens;
-    window.rtd_loss += s.rtd_loss;
-    window.rtd += s.rtd;
-    ++window_steps;
-    const double tps = static_cast<double>(tokens_this_run) / std::max(1e-9, step_seconds_total);
-    const double acc = static_cast<double>(window.mlm.correct) /
-                       static_cast<double>(std::max<std::int64_t>(1, window.mlm.targets));
-    const double sop_acc =
-        window.sop_n ? static_cast<double>(window.sop_correct) / static_cast<double>(window.sop_n)
-                     : 0;
-    const double ws = static_cast<double>(window_steps);
-    char tail[256];
-    std::snprintf(
-        tail, sizeof tail,
-        "loss %.3f mlm %.3f acc %.1f%% sop %.3f/%.0f%% lr %.2e | %.0f tok/s | %.1fM tokens",
-        window.loss / ws, window.mlm_loss / ws, 100 * acc,
-        window.sop_n ? window.sop_loss / static_cast<double>(window.sop_n) : 0.0, 100 * sop_acc, lr,
-        tps, static_cast<double>(run.tokens_seen) / 1e6);
-    progress.update(run.step, tail);
-    if (window_steps >= c.log_every) {
-      const double wtps =
-          static_cast<double>(window.tokens) / std::max(1e-9, seconds_since(window_start));
-      std::vector<std::string> row = {
-          "train",
-          std::to_string(run.step),
-          std::to_string(run.tokens_seen),
-          fmt(run.train_seconds, 1),
-          fmt(lr, 8),
-          fmt(window.loss / ws),
-          fmt(window.mlm_loss / ws),
-          fmt(acc),
-          window.sop_n ? fmt(window.sop_loss / static_cast<double>(window.sop_n)) : "",
-          window.sop_n ? fmt(sop_acc) : "",
-          fmt(wtps, 1),
-          fmt(static_cast<double>(window.mlm.at_mask_correct) /
-              static_cast<double>(std::max<std::int64_t>(1, window.mlm.at_mask)))};
-      if (rtd) {
-        const auto cells = rtd_cells(
-            window.rtd_loss / static_cast<double>(std::max<std::int64_t>(1, window.rtd.tokens)),
-            window.rtd);
-        row.insert(row.end(), cells.begin(), cells.end());
-      }
-      curve->row(row);
-      window = StepStats{};
-      window_steps = 0;
-      window_start = Clock::now();
-    }
-    if (seconds_since(last_eval) >= c.eval_minutes * 60) do_eval();
-    if (seconds_since(last_save) >= c.checkpoint_minutes * 60) {
-      if (seconds_since(last_eval) > 1) do_eval();
-      do_save();
+    if (c_.minutes > 0 && seconds_since(start_) >= c_.minutes * 60) break;
+    if (c_.stop_after > 0 && run_.step - first_step_ >= c_.stop_after) break;
+    if (replan_at_ > 0 && run_.step >= replan_at_) replan();
+    step();
+    if (seconds_since(last_eval_) >= c_.eval_minutes * 60) eval();
+    if (seconds_since(last_save_) >= c_.checkpoint_minutes * 60) {
+      if (seconds_since(last_eval_) > 1) eval();
+      save();
     }
   }
-  do_eval();
-  do_save();
+  eval();
+  save();
+  return summary(stopped);
+}
 
+PretrainSummary PretrainRun::summary(bool stopped) {
   PretrainSummary summary;
-  summary.objective = c.objective;
-  summary.step = run.step;
-  summary.total_steps = run.total_steps;
-  summary.tokens_seen = run.tokens_seen;
-  summary.seconds = seconds_since(start);
+  summary.objective = c_.objective;
+  summary.step = run_.step;
+  summary.total_steps = run_.total_steps;
+  summary.tokens_seen = run_.tokens_seen;
+  summary.seconds = seconds_since(start_);
   summary.tokens_per_second =
-      static_cast<double>(tokens_this_run) / std::max(1e-9, step_seconds_total);
-  summary.pipeline_fraction = step_seconds_total > 0 ? pipeline_seconds / step_seconds_total : 0;
-  summary.eval_mlm_loss = last_eval_result.loss;
-  summary.eval_mlm_accuracy = last_eval_result.accuracy;
-  summary.eval_mask_accuracy = last_eval_result.mask_accuracy;
-  summary.eval_rtd_accuracy = last_eval_result.rtd_accuracy;
-  summary.eval_rtd_original_accuracy = last_eval_result.rtd_original_accuracy;
-  summary.eval_rtd_replaced_accuracy = last_eval_result.rtd_replaced_accuracy;
-  summary.eval_rtd_replaced_share = last_eval_result.rtd_replaced_share;
+      static_cast<double>(tokens_this_run_) / std::max(1e-9, step_seconds_total_);
+  summary.pipeline_fraction = step_seconds_total_ > 0 ? pipeline_seconds_ / step_seconds_total_ : 0;
+  const auto& e = last_eval_result_;
+  summary.eval_mlm_loss = e.loss;
+  summary.eval_mlm_accuracy = e.accuracy;
+  summary.eval_mask_accuracy = e.mask_accuracy;
+  summary.eval_rtd_accuracy = e.rtd_accuracy;
+  summary.eval_rtd_original_accuracy = e.rtd_original_accuracy;
+  summary.eval_rtd_replaced_accuracy = e.rtd_replaced_accuracy;
+  summary.eval_rtd_replaced_share = e.rtd_replaced_share;
   summary.stopped_by_signal = stopped;
   if (stopped)
     spdlog::warn("stopped by signal {} at step {}; checkpoint saved, continue with resume",
-                 StopSignal::signal_number(), run.step);
-  progress.finish("step " + std::to_string(run.step) + ", " + std::to_string(run.tokens_seen) +
-                  " tokens, " + fmt(summary.tokens_per_second, 0) + " tok/s (pipeline " +
-                  fmt(100 * summary.pipeline_fraction, 2) + "% of step time), peak RSS " +
-                  fmt(peak_rss_mib(), 0) + " MiB");
+                 StopSignal::signal_number(), run_.step);
+  progress_->finish("step " + std::to_string(run_.step) + ", " + std::to_string(run_.tokens_seen) +
+                    " tokens, " + fmt(summary.tokens_per_second, 0) + " tok/s (pipeline " +
+                    fmt(100 * summary.pipeline_fraction, 2) + "% of step time), peak RSS " +
+                    fmt(peak_rss_mib(), 0) + " MiB");
   return summary;
+}
+
+}  // namespace
+
+PretrainSummary run_pretraining(const PretrainRecipe& recipe) {
+  PretrainRun run(recipe);
+  return run.train();
 }
 
 }  // namespace jointnlu::train
