@@ -363,28 +363,31 @@ SafetensorsFile SafetensorsFile::from_bytes(std::string bytes, std::string name)
   return file;
 }
 
-void SafetensorsFile::parse_header() {
-  const std::byte* data = base();
-  const std::size_t size = map_addr_ != nullptr ? map_size_ : bytes_.size();
-  if (size < kLengthPrefix) {
-    fail("file is " + std::to_string(size) + " bytes, too short for the 8-byte header length");
-  }
-  std::uint64_t n = 0;
-  for (std::size_t i = 0; i < kLengthPrefix; ++i) {
-    n |= static_cast<std::uint64_t>(std::to_integer<unsigned>(data[i])) << (8 * i);
-  }
-  if (n > kMaxHeaderSize) {
-    fail("header length " + std::to_string(n) + " exceeds the limit of " +
-         std::to_string(kMaxHeaderSize) + " bytes (corrupt file?)");
-  }
-  if (n > size - kLengthPrefix) {
-    fail("header length " + std::to_string(n) + " is larger than the " +
-         std::to_string(size - kLengthPrefix) + " bytes after the length field (truncated file?)");
-  }
-  data_start_ = kLengthPrefix + n;
-  const std::uint64_t data_size = size - data_start_;
+namespace {
 
-  const char* text = reinterpret_cast<const char*>(data + kLengthPrefix);
+// A problem with the header, without the file name (parse_header adds it).
+struct HeaderProblem {
+  std::string reason;
+};
+[[noreturn]] void bad(std::string reason) { throw HeaderProblem{std::move(reason)}; }
+
+// The little-endian header length, checked against the limit and the file size.
+std::uint64_t header_length(const std::byte* data, std::size_t size) {
+  if (size < kLengthPrefix)
+    bad("file is " + std::to_string(size) + " bytes, too short for the 8-byte header length");
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < kLengthPrefix; ++i)
+    n |= static_cast<std::uint64_t>(std::to_integer<unsigned>(data[i])) << (8 * i);
+  if (n > kMaxHeaderSize)
+    bad("header length " + std::to_string(n) + " exceeds the limit of " +
+        std::to_string(kMaxHeaderSize) + " bytes (corrupt file?)");
+  if (n > size - kLengthPrefix)
+    bad("header length " + std::to_string(n) + " is larger than the " +
+        std::to_string(size - kLengthPrefix) + " bytes after the length field (truncated file?)");
+  return n;
+}
+
+json parse_header_json(const char* text, std::uint64_t n) {
   DuplicateKeyDetector detector;
   json header;
   try {
@@ -394,95 +397,87 @@ void SafetensorsFile::parse_header() {
   } catch (const json::exception& e) {
     std::string msg = e.what();
     // Drop nlohmann's "[json.exception.parse_error.101] " tag; the rest says where and why.
-    if (const auto pos = msg.find("] "); msg.starts_with("[json.") && pos != std::string::npos) {
+    if (const auto pos = msg.find("] "); msg.starts_with("[json.") && pos != std::string::npos)
       msg = msg.substr(pos + 2);
-    }
-    fail("header is not valid UTF-8 JSON: " + msg);
+    bad("header is not valid UTF-8 JSON: " + msg);
   }
-  if (!header.is_object()) fail("header is " + json_type(header) + ", expected a JSON object");
-  if (detector.problem()) fail(*detector.problem());
+  if (!header.is_object()) bad("header is " + json_type(header) + ", expected a JSON object");
+  if (detector.problem()) bad(*detector.problem());
+  return header;
+}
 
-  std::map<std::string, TensorInfo, std::less<>> tensors;
+std::map<std::string, std::string> read_metadata(const json& value) {
+  if (!value.is_object())
+    bad("__metadata__ is " + json_type(value) + ", expected an object of strings");
   std::map<std::string, std::string> metadata;
-  for (const auto& [key, value] : header.items()) {
-    if (key == kMetadataKey) {
-      if (!value.is_object()) {
-        fail("__metadata__ is " + json_type(value) + ", expected an object of strings");
-      }
-      for (const auto& [mkey, mvalue] : value.items()) {
-        if (!mvalue.is_string()) {
-          fail("__metadata__: value of '" + mkey + "' is " + json_type(mvalue) +
-               ", expected a string");
-        }
-        metadata.emplace(mkey, mvalue.get<std::string>());
-      }
-      continue;
-    }
-    const std::string what = "tensor '" + key + "'";
-    if (!value.is_object()) {
-      fail(what + ": entry is " + json_type(value) +
-           ", expected an object with dtype, shape and data_offsets");
-    }
-    // Unknown extra keys are ignored, as the reference reader does; the three required ones
-    // are checked strictly.
-    for (const char* field : {"dtype", "shape", "data_offsets"}) {
-      if (!value.contains(field)) fail(what + ": missing \"" + field + "\"");
-    }
-    TensorInfo info;
-    info.name = key;
+  for (const auto& [key, entry] : value.items()) {
+    if (!entry.is_string())
+      bad("__metadata__: value of '" + key + "' is " + json_type(entry) + ", expected a string");
+    metadata.emplace(key, entry.get<std::string>());
+  }
+  return metadata;
+}
 
-    const json& dtype = value.at("dtype");
-    if (!dtype.is_string()) fail(what + ": dtype is " + json_type(dtype) + ", expected a string");
-    const auto parsed = parse_dtype(dtype.get_ref<const std::string&>());
-    if (!parsed) {
-      fail(what + ": unknown dtype '" + dtype.get<std::string>() + "' (known: " + known_dtypes() +
-           ")");
-    }
-    info.dtype = *parsed;
+// One tensor's entry: dtype, shape and data_offsets, consistent with one another.
+TensorInfo read_tensor_entry(const std::string& key, const json& value) {
+  const std::string what = "tensor '" + key + "'";
+  if (!value.is_object())
+    bad(what + ": entry is " + json_type(value) +
+        ", expected an object with dtype, shape and data_offsets");
+  // Unknown extra keys are ignored, as the reference reader does; the three required ones are
+  // checked strictly.
+  for (const char* field : {"dtype", "shape", "data_offsets"})
+    if (!value.contains(field)) bad(what + ": missing \"" + field + "\"");
+  TensorInfo info;
+  info.name = key;
 
-    const json& shape = value.at("shape");
-    if (!shape.is_array()) fail(what + ": shape is " + json_type(shape) + ", expected an array");
-    for (const json& dim : shape) {
-      const auto d = as_unsigned(dim);
-      if (!d || *d > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-        fail(what + ": invalid shape " + shape.dump() +
-             ": dimensions must be non-negative integers");
-      }
-      info.shape.push_back(static_cast<std::int64_t>(*d));
-    }
+  const json& dtype = value.at("dtype");
+  if (!dtype.is_string()) bad(what + ": dtype is " + json_type(dtype) + ", expected a string");
+  const auto parsed = parse_dtype(dtype.get_ref<const std::string&>());
+  if (!parsed)
+    bad(what + ": unknown dtype '" + dtype.get<std::string>() + "' (known: " + known_dtypes() +
+        ")");
+  info.dtype = *parsed;
 
-    const json& offsets = value.at("data_offsets");
-    std::optional<std::uint64_t> begin, end;
-    if (offsets.is_array() && offsets.size() == 2) {
-      begin = as_unsigned(offsets[0]);
-      end = as_unsigned(offsets[1]);
-    }
-    if (!begin || !end) {
-      fail(what + ": invalid data_offsets " + offsets.dump() +
-           ": expected [begin, end] with non-negative integers");
-    }
-    if (*begin > *end) {
-      fail(what + ": data_offsets " + offsets_to_string(*begin, *end) + ": begin is after end");
-    }
-    info.data_begin = *begin;
-    info.data_end = *end;
-
-    const auto need = byte_size(info.dtype, info.shape);
-    if (!need) {
-      fail(what + ": shape " + shape_to_string(info.shape) + " of " +
-           std::string(dtype_name(info.dtype)) + " is too large (byte size overflows 64 bits)");
-    }
-    if (*need != info.nbytes()) {
-      fail(what + ": data_offsets " + offsets_to_string(*begin, *end) + " but shape " +
-           shape_to_string(info.shape) + " of " + std::string(dtype_name(info.dtype)) + " needs " +
-           std::to_string(*need) + " bytes");
-    }
-    tensors.emplace(key, std::move(info));
+  const json& shape = value.at("shape");
+  if (!shape.is_array()) bad(what + ": shape is " + json_type(shape) + ", expected an array");
+  for (const json& dim : shape) {
+    const auto d = as_unsigned(dim);
+    if (!d || *d > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      bad(what + ": invalid shape " + shape.dump() + ": dimensions must be non-negative integers");
+    info.shape.push_back(static_cast<std::int64_t>(*d));
   }
 
-  // Layout. Hugging Face requires the tensors to tile the data section exactly: no overlaps, no
-  // holes, nothing after the last tensor. We are equally strict, so any file we accept loads in
-  // their tools too, and a hole (unreachable bytes) is as suspicious as an overlap.
+  const json& offsets = value.at("data_offsets");
+  std::optional<std::uint64_t> begin, end;
+  if (offsets.is_array() && offsets.size() == 2) {
+    begin = as_unsigned(offsets[0]);
+    end = as_unsigned(offsets[1]);
+  }
+  if (!begin || !end)
+    bad(what + ": invalid data_offsets " + offsets.dump() +
+        ": expected [begin, end] with non-negative integers");
+  if (*begin > *end)
+    bad(what + ": data_offsets " + offsets_to_string(*begin, *end) + ": begin is after end");
+  info.data_begin = *begin;
+  info.data_end = *end;
+
+  const auto need = byte_size(info.dtype, info.shape);
+  if (!need)
+    bad(what + ": shape " + shape_to_string(info.shape) + " of " +
+        std::string(dtype_name(info.dtype)) + " is too large (byte size overflows 64 bits)");
+  if (*need != info.nbytes())
+    bad(what + ": data_offsets " + offsets_to_string(*begin, *end) + " but shape " +
+        shape_to_string(info.shape) + " of " + std::string(dtype_name(info.dtype)) + " needs " +
+        std::to_string(*need) + " bytes");
+  return info;
+}
+
+// Layout. Hugging Face requires the tensors to tile the data section exactly: no overlaps, no
+// holes, nothing after the last tensor. We are equally strict, so any file we accept loads in
+// their tools too, and a hole (unreachable bytes) is as suspicious as an overlap.
+void check_layout(const std::map<std::string, TensorInfo, std::less<>>& tensors,
+                  std::uint64_t data_size) {
   std::vector<const TensorInfo*> by_offset;
   by_offset.reserve(tensors.size());
   for (const auto& [key, info] : tensors) by_offset.push_back(&info);
@@ -494,39 +489,55 @@ void SafetensorsFile::parse_header() {
   std::optional<std::string> hole;
   const TensorInfo* prev = nullptr;
   for (const TensorInfo* t : by_offset) {
-    if (prev != nullptr && t->data_begin < prev->data_end) {
-      fail("tensors '" + prev->name + "' " + offsets_to_string(prev->data_begin, prev->data_end) +
-           " and '" + t->name + "' " + offsets_to_string(t->data_begin, t->data_end) + " overlap");
-    }
-    if (t->data_begin > covered && !hole) {
+    if (prev != nullptr && t->data_begin < prev->data_end)
+      bad("tensors '" + prev->name + "' " + offsets_to_string(prev->data_begin, prev->data_end) +
+          " and '" + t->name + "' " + offsets_to_string(t->data_begin, t->data_end) + " overlap");
+    if (t->data_begin > covered && !hole)
       hole = "bytes [" + std::to_string(covered) + ", " + std::to_string(t->data_begin) +
              ") of the data section belong to no tensor (before '" + t->name + "')";
-    }
     covered = std::max(covered, t->data_end);
     prev = t;
   }
   if (covered > data_size) {
-    if (!hole) {
-      // The tensors are self-consistent and just run past the end: the classic interrupted
-      // download or copy.
-      fail("data section truncated: the header describes " + std::to_string(covered) +
-           " bytes of tensor data but only " + std::to_string(data_size) + " bytes follow it");
-    }
-    for (const TensorInfo* t : by_offset) {
-      if (t->data_end > data_size) {
-        fail("tensor '" + t->name + "': data_offsets " +
-             offsets_to_string(t->data_begin, t->data_end) +
-             " out of bounds: the data section has " + std::to_string(data_size) + " bytes");
-      }
-    }
+    // Self-consistent tensors that just run past the end: the classic interrupted download.
+    if (!hole)
+      bad("data section truncated: the header describes " + std::to_string(covered) +
+          " bytes of tensor data but only " + std::to_string(data_size) + " bytes follow it");
+    for (const TensorInfo* t : by_offset)
+      if (t->data_end > data_size)
+        bad("tensor '" + t->name + "': data_offsets " +
+            offsets_to_string(t->data_begin, t->data_end) +
+            " out of bounds: the data section has " + std::to_string(data_size) + " bytes");
   }
-  if (hole) fail(*hole);
-  if (covered < data_size) {
-    fail(std::to_string(data_size - covered) + " bytes after the last tensor (offset " +
-         std::to_string(covered) + ") belong to no tensor");
+  if (hole) bad(*hole);
+  if (covered < data_size)
+    bad(std::to_string(data_size - covered) + " bytes after the last tensor (offset " +
+        std::to_string(covered) + ") belong to no tensor");
+}
+
+}  // namespace
+
+void SafetensorsFile::parse_header() {
+  const std::byte* data = base();
+  const std::size_t size = map_addr_ != nullptr ? map_size_ : bytes_.size();
+  try {
+    const std::uint64_t n = header_length(data, size);
+    data_start_ = kLengthPrefix + n;
+    const json header = parse_header_json(reinterpret_cast<const char*>(data + kLengthPrefix), n);
+    std::map<std::string, TensorInfo, std::less<>> tensors;
+    std::map<std::string, std::string> metadata;
+    for (const auto& [key, value] : header.items()) {
+      if (key == kMetadataKey)
+        metadata = read_metadata(value);
+      else
+        tensors.emplace(key, read_tensor_entry(key, value));
+    }
+    check_layout(tensors, size - data_start_);
+    tensors_ = std::move(tensors);
+    metadata_ = std::move(metadata);
+  } catch (const HeaderProblem& problem) {
+    fail(problem.reason);
   }
-  tensors_ = std::move(tensors);
-  metadata_ = std::move(metadata);
 }
 
 std::vector<std::string> SafetensorsFile::names() const {

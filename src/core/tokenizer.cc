@@ -295,24 +295,14 @@ std::string Tokenizer::vocab_text() const {
   return text;
 }
 
-Encoding Tokenizer::encode(std::string_view text) const {
-  std::string utf8_error;
-  const std::optional<DecodedText> decoded = decode_utf8(text, &utf8_error);
-  if (!decoded) throw std::invalid_argument("tokenizer: " + utf8_error);
-  const std::vector<char32_t>& chars = decoded->chars;
-  if (chars.size() >= std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("tokenizer: text too long");
+namespace {
 
-  Encoding enc;
-  enc.char_token.assign(chars.size(), -1);
-  enc.ids.reserve(chars.size());
-  enc.tokens.reserve(chars.size());
-  enc.token_chars.reserve(chars.size());
-  Workspace ws;
-
-  // Cleaning and CJK splitting (HF's _clean_text and _tokenize_chinese_chars). HF's tokenize()
-  // has lower-cased the text before, one character at a time (so Python's context-dependent final
-  // sigma never applies); it must precede NFC, which can order marks differently afterwards.
+// Cleaning and CJK splitting (HF's _clean_text and _tokenize_chinese_chars) into `units`, words
+// separated by kSeparator; dropped characters are marked in char_token. HF's tokenize() has
+// lower-cased the text before, one character at a time (so Python's context-dependent final sigma
+// never applies); it must precede NFC, which can order marks differently afterwards.
+void split_units(const std::vector<char32_t>& chars, bool lower_case, std::vector<int>& char_token,
+                 Workspace& ws) {
   ws.units.reserve(chars.size() + 2);
   const auto push_unit = [&ws](const Unit& u) { ws.units.push_back(u); };
   for (std::size_t i = 0; i < chars.size(); ++i) {
@@ -323,79 +313,154 @@ Encoding Tokenizer::encode(std::string_view text) const {
       ws.units.push_back(Unit{cp, pos, pos + 1});
       ws.units.push_back(Unit{kSeparator, pos + 1, pos + 1});
     } else if (cp == 0 || cp == 0xFFFD || is_bert_control(cp)) {
-      enc.char_token[i] = kDropped;
+      char_token[i] = kDropped;
     } else if (is_bert_whitespace(cp)) {
       ws.units.push_back(Unit{kSeparator, pos, pos});
-    } else if (options_.lower_case) {
+    } else if (lower_case) {
       lower_char(Unit{cp, pos, pos + 1}, push_unit);
     } else {
       ws.units.push_back(Unit{cp, pos, pos + 1});
     }
   }
   normalize_nfc(ws.units, ws.scratch);
+}
 
-  // Emits the token `id` for word units [begin, end).
-  const auto emit = [&](std::size_t begin, std::size_t end, int id) {
-    const int t = static_cast<int>(enc.ids.size());
-    std::uint32_t first = ws.word[begin].begin;
-    std::uint32_t last = ws.word[begin].end;
-    for (std::size_t k = begin; k < end; ++k) {
-      const Unit& u = ws.word[k];
-      first = std::min(first, u.begin);
-      last = std::max(last, u.end);
-      for (std::uint32_t c = u.begin; c < u.end; ++c)
-        if (enc.char_token[c] == -1) enc.char_token[c] = t;
+// Drops the nonspacing marks of a decomposed word, but keeps the original characters they came
+// from with the letter they belong to (the one before; a leading mark goes with the one after),
+// so a slot over "Cafe\u0301" still covers its last character.
+void drop_marks(std::vector<Unit>& word) {
+  std::size_t kept = 0;
+  bool have_leading = false;
+  Unit leading{0, 0, 0};
+  for (std::size_t r = 0; r < word.size(); ++r) {
+    const Unit u = word[r];
+    if (is_nonspacing_mark(u.cp)) {
+      if (kept > 0) {
+        absorb(word[kept - 1], u);
+      } else if (have_leading) {
+        absorb(leading, u);
+      } else {
+        leading = u;
+        have_leading = true;
+      }
+      continue;
     }
-    enc.ids.push_back(id);
-    enc.tokens.push_back(vocab_[static_cast<std::size_t>(id)]);
-    enc.token_chars.emplace_back(first, last);
+    word[kept] = u;
+    if (have_leading) {
+      absorb(word[kept], leading);
+      have_leading = false;
+    }
+    ++kept;
+  }
+  word.resize(kept);
+}
+
+// BasicTokenizer lower-cases each word again (after NFC) and strips accents: units [begin, end)
+// become ws.word.
+void basic_word(const Unit* begin, const Unit* end, bool lower_case, bool strip_accents,
+                std::vector<Unit>& word) {
+  word.clear();
+  const auto push_word = [strip_accents, &word](const Unit& u) {
+    if (strip_accents)
+      append_nfd(word, u);
+    else
+      word.push_back(u);
   };
+  for (const Unit* u = begin; u != end; ++u) {
+    if (lower_case)
+      lower_char(*u, push_word);
+    else
+      push_word(*u);
+  }
+  if (strip_accents) drop_marks(word);
+}
 
-  // WordPiece on word units [begin, end): greedy longest match first, [UNK] for the whole word
-  // when it is too long or some remainder matches nothing.
-  const auto wordpiece = [&](std::size_t begin, std::size_t end) {
-    const std::size_t n = end - begin;
-    if (n > options_.max_chars_per_word) {
-      emit(begin, end, unk_id_);
-      return;
-    }
-    ws.piece_text.clear();
-    ws.bytes.clear();
-    for (std::size_t k = begin; k < end; ++k) {
-      ws.bytes.push_back(ws.piece_text.size());
-      append_utf8(ws.piece_text, ws.word[k].cp);
-    }
+// Appends token `id` (text `token`) for word units [begin, end): its character range, and the
+// characters it is the first token of.
+void emit(const std::vector<Unit>& word, std::size_t begin, std::size_t end, int id,
+          const std::string& token, Encoding& enc) {
+  const int t = static_cast<int>(enc.ids.size());
+  std::uint32_t first = word[begin].begin;
+  std::uint32_t last = word[begin].end;
+  for (std::size_t k = begin; k < end; ++k) {
+    const Unit& u = word[k];
+    first = std::min(first, u.begin);
+    last = std::max(last, u.end);
+    for (std::uint32_t c = u.begin; c < u.end; ++c)
+      if (enc.char_token[c] == -1) enc.char_token[c] = t;
+  }
+  enc.ids.push_back(id);
+  enc.tokens.push_back(token);
+  enc.token_chars.emplace_back(first, last);
+}
+
+}  // namespace
+
+struct Tokenizer::EncodeState {
+  Encoding enc;
+  Workspace ws;
+};
+
+// WordPiece on ws.word [begin, end): greedy longest match first, [UNK] for the whole word when it
+// is too long or some remainder matches nothing.
+void Tokenizer::wordpiece(EncodeState& state, std::size_t begin, std::size_t end) const {
+  Workspace& ws = state.ws;
+  const auto emit_id = [&](std::size_t b, std::size_t e, int id) {
+    emit(ws.word, b, e, id, vocab_[static_cast<std::size_t>(id)], state.enc);
+  };
+  const std::size_t n = end - begin;
+  if (n > options_.max_chars_per_word) return emit_id(begin, end, unk_id_);
+  ws.piece_text.clear();
+  ws.bytes.clear();
+  for (std::size_t k = begin; k < end; ++k) {
     ws.bytes.push_back(ws.piece_text.size());
-    ws.pieces.clear();
-    for (std::size_t start = 0; start < n;) {
-      const std::size_t prefix = start == 0 ? 0 : kContinuation.size();
-      if (start > 0) {
-        ws.continuation.assign(kContinuation);
-        ws.continuation.append(ws.piece_text, ws.bytes[start]);
-      }
-      std::size_t stop = n;
-      while (stop > start && prefix + ws.bytes[stop] - ws.bytes[start] > max_token_bytes_) --stop;
-      int id = -1;
-      for (; stop > start; --stop) {
-        const std::size_t length = prefix + ws.bytes[stop] - ws.bytes[start];
-        const std::string_view candidate = start == 0
-                                               ? std::string_view(ws.piece_text.data(), length)
-                                               : std::string_view(ws.continuation.data(), length);
-        const auto it = ids_.find(candidate);
-        if (it != ids_.end()) {
-          id = it->second;
-          break;
-        }
-      }
-      if (id < 0) {
-        emit(begin, end, unk_id_);
-        return;
-      }
-      ws.pieces.push_back({start, stop, id});
-      start = stop;
+    append_utf8(ws.piece_text, ws.word[k].cp);
+  }
+  ws.bytes.push_back(ws.piece_text.size());
+  ws.pieces.clear();
+  for (std::size_t start = 0; start < n;) {
+    const std::size_t prefix = start == 0 ? 0 : kContinuation.size();
+    if (start > 0) {
+      ws.continuation.assign(kContinuation);
+      ws.continuation.append(ws.piece_text, ws.bytes[start]);
     }
-    for (const auto& piece : ws.pieces) emit(begin + piece.begin, begin + piece.end, piece.id);
-  };
+    std::size_t stop = n;
+    while (stop > start && prefix + ws.bytes[stop] - ws.bytes[start] > max_token_bytes_) --stop;
+    int id = -1;
+    for (; stop > start; --stop) {
+      const std::size_t length = prefix + ws.bytes[stop] - ws.bytes[start];
+      const std::string_view candidate = start == 0
+                                             ? std::string_view(ws.piece_text.data(), length)
+                                             : std::string_view(ws.continuation.data(), length);
+      const auto it = ids_.find(candidate);
+      if (it != ids_.end()) {
+        id = it->second;
+        break;
+      }
+    }
+    if (id < 0) return emit_id(begin, end, unk_id_);
+    ws.pieces.push_back({start, stop, id});
+    start = stop;
+  }
+  for (const auto& piece : ws.pieces) emit_id(begin + piece.begin, begin + piece.end, piece.id);
+}
+
+Encoding Tokenizer::encode(std::string_view text) const {
+  std::string utf8_error;
+  const std::optional<DecodedText> decoded = decode_utf8(text, &utf8_error);
+  if (!decoded) throw std::invalid_argument("tokenizer: " + utf8_error);
+  const std::vector<char32_t>& chars = decoded->chars;
+  if (chars.size() >= std::numeric_limits<std::uint32_t>::max())
+    throw std::invalid_argument("tokenizer: text too long");
+
+  EncodeState state;
+  Encoding& enc = state.enc;
+  Workspace& ws = state.ws;
+  enc.char_token.assign(chars.size(), -1);
+  enc.ids.reserve(chars.size());
+  enc.tokens.reserve(chars.size());
+  enc.token_chars.reserve(chars.size());
+  split_units(chars, options_.lower_case, enc.char_token, ws);
 
   const std::vector<Unit>& units = ws.units;
   for (std::size_t w = 0; w < units.size();) {
@@ -405,57 +470,14 @@ Encoding Tokenizer::encode(std::string_view text) const {
     }
     std::size_t w_end = w;
     while (w_end < units.size() && units[w_end].cp != kSeparator) ++w_end;
-
-    // BasicTokenizer lower-cases each word again (after NFC) and strips accents.
-    ws.word.clear();
-    const auto push_word = [this, &ws](const Unit& u) {
-      if (strip_accents_)
-        append_nfd(ws.word, u);
-      else
-        ws.word.push_back(u);
-    };
-    for (std::size_t i = w; i < w_end; ++i) {
-      if (options_.lower_case)
-        lower_char(units[i], push_word);
-      else
-        push_word(units[i]);
-    }
-    if (strip_accents_) {
-      // Drop the marks, but keep the original characters they came from with the letter they
-      // belong to (the one before; a leading mark goes with the one after), so a slot over
-      // "Cafe\u0301" still covers its last character.
-      std::size_t kept = 0;
-      bool have_leading = false;
-      Unit leading{0, 0, 0};
-      for (std::size_t r = 0; r < ws.word.size(); ++r) {
-        const Unit u = ws.word[r];
-        if (is_nonspacing_mark(u.cp)) {
-          if (kept > 0) {
-            absorb(ws.word[kept - 1], u);
-          } else if (have_leading) {
-            absorb(leading, u);
-          } else {
-            leading = u;
-            have_leading = true;
-          }
-          continue;
-        }
-        ws.word[kept] = u;
-        if (have_leading) {
-          absorb(ws.word[kept], leading);
-          have_leading = false;
-        }
-        ++kept;
-      }
-      ws.word.resize(kept);
-    }
-
+    basic_word(units.data() + w, units.data() + w_end, options_.lower_case, strip_accents_,
+               ws.word);
     // Punctuation splitting, then WordPiece.
     for (std::size_t i = 0; i < ws.word.size();) {
       std::size_t j = i + 1;
       if (!is_punctuation(ws.word[i].cp))
         while (j < ws.word.size() && !is_punctuation(ws.word[j].cp)) ++j;
-      wordpiece(i, j);
+      wordpiece(state, i, j);
       i = j;
     }
     w = w_end;
@@ -463,7 +485,7 @@ Encoding Tokenizer::encode(std::string_view text) const {
 
   for (int& t : enc.char_token)
     if (t == kDropped) t = -1;
-  return enc;
+  return std::move(state.enc);
 }
 
 }  // namespace jointnlu

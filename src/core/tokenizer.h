@@ -107,6 +107,8 @@ class Tokenizer {
   };
 
   Tokenizer(std::vector<std::string> vocab, TokenizerOptions options, const std::string& source);
+  struct EncodeState;  // encode()'s result under construction and its scratch buffers
+  void wordpiece(EncodeState& state, std::size_t begin, std::size_t end) const;
 
   std::vector<std::string> vocab_;
   std::unordered_map<std::string, int, StringHash, std::equal_to<>> ids_;
