@@ -216,110 +216,149 @@ Trainer::Trainer(JointModel model, JointCriterion criterion, const Batcher& batc
   if (options_.batch_size == 0) throw std::invalid_argument("trainer: batch size 0");
 }
 
-TrainResult Trainer::fit(const std::vector<EncodedExample>& train) {
-  if (train.empty()) throw std::invalid_argument("trainer: no training examples");
-  torch::nn::Module& module = *model_.module;
-  auto optimizer = make_optimizer(module, options_);
+namespace {
 
-  const auto batches_per_epoch =
-      static_cast<std::size_t>((train.size() + options_.batch_size - 1) / options_.batch_size);
-  const auto total_steps = static_cast<std::int64_t>(batches_per_epoch) * options_.epochs;
-  LinearSchedule schedule;
-  schedule.peak = options_.lr;
-  schedule.total = total_steps;
-  schedule.warmup = options_.warmup < 1.0
-                        ? static_cast<std::int64_t>(std::llround(options_.warmup * total_steps))
-                        : static_cast<std::int64_t>(options_.warmup);
-
-  LoopState s;
-  StateDict best;
-  if (options_.resume) {
-    s = load_resume_state(options_.out_dir, module, *optimizer, best);
-    spdlog::info("resuming {} at epoch {}, step {} (best: epoch {})", options_.out_dir, s.epoch + 1,
-                 s.step, s.best_epoch);
-  } else {
-    s.curves = curve_row(kCurveColumns);
+// One fit(): the epochs of a fresh or resumed run, a checkpoint after each (and at a stop).
+class FitRun {
+ public:
+  FitRun(JointModel& model, JointCriterion& criterion, const Batcher& batcher,
+         const TrainerOptions& options, const TrainerHooks& hooks,
+         const std::vector<EncodedExample>& train)
+      : model_(model),
+        criterion_(criterion),
+        batcher_(batcher),
+        options_(options),
+        hooks_(hooks),
+        train_(train),
+        module_(*model.module),
+        optimizer_(make_optimizer(module_, options)),
+        batches_per_epoch_((train.size() + options.batch_size - 1) / options.batch_size) {
+    const auto total_steps = static_cast<std::int64_t>(batches_per_epoch_) * options_.epochs;
+    schedule_.peak = options_.lr;
+    schedule_.total = total_steps;
+    schedule_.warmup = options_.warmup < 1.0
+                           ? static_cast<std::int64_t>(std::llround(options_.warmup * total_steps))
+                           : static_cast<std::int64_t>(options_.warmup);
+    if (options_.resume) {
+      s_ = load_resume_state(options_.out_dir, module_, *optimizer_, best_);
+      spdlog::info("resuming {} at epoch {}, step {} (best: epoch {})", options_.out_dir,
+                   s_.epoch + 1, s_.step, s_.best_epoch);
+    } else {
+      s_.curves = curve_row(kCurveColumns);
+    }
   }
-  const auto save = [&](const StateDict& best_weights) {
+
+  TrainResult run() {
+    StopSignal::install();
+    while (s_.epoch < options_.epochs) {
+      // Epoch e's batches depend only on (seed, e): a resumed run replays the same ones.
+      std::mt19937_64 rng(options_.seed + static_cast<std::uint64_t>(s_.epoch));
+      const auto batches = epoch_batches(train_, options_.batch_size, rng);
+      Running running;
+      double lr = 0;
+      const auto started = std::chrono::steady_clock::now();
+      if (!run_epoch(batches, running, lr)) {
+        result_.epochs_completed = s_.epoch;
+        result_.best_epoch = s_.best_epoch;
+        return result_;
+      }
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      epoch_seconds_.push_back(seconds);
+      ++s_.epoch;
+      s_.batch = 0;
+      if (end_epoch(running, lr, seconds)) {
+        result_.early_stopped = true;
+        break;
+      }
+    }
+    if (!best_.empty()) load_state_dict(module_, best_);
+    result_.epochs_completed = s_.epoch;
+    result_.best_epoch = s_.best_epoch;
+    if (!epoch_seconds_.empty())
+      result_.mean_epoch_seconds =
+          std::accumulate(epoch_seconds_.begin(), epoch_seconds_.end(), 0.0) /
+          static_cast<double>(epoch_seconds_.size());
+    if (hooks_.evaluate) result_.best_dev = hooks_.evaluate();
+    return result_;
+  }
+
+ private:
+  void save(const StateDict& best_weights) {
     CheckpointContents c = hooks_.checkpoint(best_weights);
-    add_resume_state(c, s, module, *optimizer);
+    add_resume_state(c, s_, module_, *optimizer_);
     write_checkpoint_dir(options_.out_dir, c);
-  };
+  }
 
-  TrainResult result;
-  std::vector<double> epoch_seconds;
-  StopSignal::install();
-  while (s.epoch < options_.epochs) {
-    // Epoch e's batches depend only on (seed, e): a resumed run replays the same ones.
-    std::mt19937_64 rng(options_.seed + static_cast<std::uint64_t>(s.epoch));
-    const auto batches = epoch_batches(train, options_.batch_size, rng);
-
+  // The remaining batches of the epoch; false when a signal or the step limit stopped the run (a
+  // resumable state is then saved).
+  bool run_epoch(const std::vector<std::vector<std::size_t>>& batches, Running& running,
+                 double& lr) {
     Progress progress(
-        "epoch " + std::to_string(s.epoch + 1) + "/" + std::to_string(options_.epochs),
-        static_cast<std::int64_t>(train.size()), "ex", options_.progress_interval);
-    Running run;
-    double lr = 0;
+        "epoch " + std::to_string(s_.epoch + 1) + "/" + std::to_string(options_.epochs),
+        static_cast<std::int64_t>(train_.size()), "ex", options_.progress_interval);
     const auto tail = [&] {
       char buf[160];
       std::snprintf(buf, sizeof buf,
                     "step %lld | loss %.4f (domain %.3f intent %.3f slots %.3f) | lr %.2e",
-                    static_cast<long long>(s.step), run.mean(run.total), run.mean(run.domain),
-                    run.mean(run.intent), run.mean(run.slots), lr);
+                    static_cast<long long>(s_.step), running.mean(running.total),
+                    running.mean(running.domain), running.mean(running.intent),
+                    running.mean(running.slots), lr);
       return std::string(buf);
     };
-    const auto started = std::chrono::steady_clock::now();
-    for (; s.batch < batches_per_epoch; ++s.batch) {
-      const bool at_max = options_.max_steps > 0 && s.step >= options_.max_steps;
+    for (; s_.batch < batches_per_epoch_; ++s_.batch) {
+      const bool at_max = options_.max_steps > 0 && s_.step >= options_.max_steps;
       if (StopSignal::requested() || at_max) {
-        result.stop_signal = StopSignal::signal_number();
-        result.stopped_at_max_steps = at_max && !result.stop_signal;
+        result_.stop_signal = StopSignal::signal_number();
+        result_.stopped_at_max_steps = at_max && !result_.stop_signal;
         spdlog::info("{} at step {}: saving a resumable state to {}",
-                     result.stop_signal ? "stop requested" : "the step limit reached", s.step,
+                     result_.stop_signal ? "stop requested" : "the step limit reached", s_.step,
                      options_.out_dir);
-        save(s.best_epoch > 0 ? best : snapshot(module));
-        result.epochs_completed = s.epoch;
-        result.best_epoch = s.best_epoch;
-        return result;
+        save(s_.best_epoch > 0 ? best_ : snapshot(module_));
+        return false;
       }
-      std::vector<const EncodedExample*> members;
-      for (std::size_t i : batches[s.batch]) members.push_back(&train[i]);
-      const Batch batch = batcher_.collate(members);
-
-      module.train();
-      lr = schedule.at(s.step);
-      set_lr(*optimizer, lr);
-      optimizer->zero_grad();
-      const JointLoss loss = criterion_(model_.forward(batch), batch);
-      loss.total.backward();
-      if (options_.clip_norm > 0)
-        torch::nn::utils::clip_grad_norm_(module.parameters(), options_.clip_norm);
-      optimizer->step();
-      ++s.step;
-      run.total += loss.total.item<double>();
-      run.domain += loss.domain.item<double>();
-      run.intent += loss.intent.item<double>();
-      run.slots += loss.slots.item<double>();
-      ++run.batches;
+      lr = schedule_.at(s_.step);
+      step(batches[s_.batch], lr, running);
       progress.update(
-          static_cast<std::int64_t>(std::min(train.size(), (s.batch + 1) * options_.batch_size)),
+          static_cast<std::int64_t>(std::min(train_.size(), (s_.batch + 1) * options_.batch_size)),
           tail());
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    epoch_seconds.push_back(seconds);
     progress.finish(tail());
-    ++s.epoch;
-    s.batch = 0;
+    return true;
+  }
 
+  void step(const std::vector<std::size_t>& indices, double lr, Running& running) {
+    std::vector<const EncodedExample*> members;
+    for (std::size_t i : indices) members.push_back(&train_[i]);
+    const Batch batch = batcher_.collate(members);
+    module_.train();
+    set_lr(*optimizer_, lr);
+    optimizer_->zero_grad();
+    const JointLoss loss = criterion_(model_.forward(batch), batch);
+    loss.total.backward();
+    if (options_.clip_norm > 0)
+      torch::nn::utils::clip_grad_norm_(module_.parameters(), options_.clip_norm);
+    optimizer_->step();
+    ++s_.step;
+    running.total += loss.total.item<double>();
+    running.domain += loss.domain.item<double>();
+    running.intent += loss.intent.item<double>();
+    running.slots += loss.slots.item<double>();
+    ++running.batches;
+  }
+
+  // Dev evaluation, model selection, the log line, the curve row, the checkpoint and the
+  // on_epoch callback; true when early stopping ends the run.
+  bool end_epoch(const Running& running, double lr, double seconds) {
     std::vector<std::string> dev_cells(4, "");
     bool improved = true;
     std::string dev_text;
     EpochReport report;
-    report.epoch = s.epoch;
+    report.epoch = s_.epoch;
     report.epochs = options_.epochs;
-    report.step = s.step;
+    report.step = s_.step;
     report.seconds = seconds;
-    report.loss = run.mean(run.total);
+    report.loss = running.mean(running.total);
     if (hooks_.evaluate) {
       const auto t0 = std::chrono::steady_clock::now();
       const Scores dev = hooks_.evaluate();
@@ -327,8 +366,8 @@ TrainResult Trainer::fit(const std::vector<EncodedExample>& train) {
       const double eval_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const auto key = selection_key(dev);
-      improved = s.best_epoch == 0 || key > s.best_key;
-      if (improved) s.best_key = key;
+      improved = s_.best_epoch == 0 || key > s_.best_key;
+      if (improved) s_.best_key = key;
       dev_cells = {num(dev.domain_accuracy()), num(dev.intent_accuracy()), num(dev.slot_f1()),
                    num(dev.sentence_accuracy())};
       char buf[200];
@@ -339,38 +378,51 @@ TrainResult Trainer::fit(const std::vector<EncodedExample>& train) {
       dev_text = buf;
     }
     if (improved) {
-      best = snapshot(module);
-      s.best_epoch = s.epoch;
-      s.bad_epochs = 0;
+      best_ = snapshot(module_);
+      s_.best_epoch = s_.epoch;
+      s_.bad_epochs = 0;
     } else {
-      ++s.bad_epochs;
+      ++s_.bad_epochs;
     }
-    spdlog::info("epoch {}/{}: {:.1f} s, loss {:.4f}{}{}", s.epoch, options_.epochs, seconds,
-                 run.mean(run.total), dev_text, improved ? " (best)" : "");
-    s.curves +=
-        curve_row({std::to_string(s.epoch), std::to_string(s.step), num(lr),
-                   num(run.mean(run.total)), num(run.mean(run.domain)), num(run.mean(run.intent)),
-                   num(run.mean(run.slots)), dev_cells[0], dev_cells[1], dev_cells[2], dev_cells[3],
-                   num(seconds), improved ? "1" : "0"});
-    save(best);
+    spdlog::info("epoch {}/{}: {:.1f} s, loss {:.4f}{}{}", s_.epoch, options_.epochs, seconds,
+                 running.mean(running.total), dev_text, improved ? " (best)" : "");
+    s_.curves += curve_row({std::to_string(s_.epoch), std::to_string(s_.step), num(lr),
+                            num(running.mean(running.total)), num(running.mean(running.domain)),
+                            num(running.mean(running.intent)), num(running.mean(running.slots)),
+                            dev_cells[0], dev_cells[1], dev_cells[2], dev_cells[3], num(seconds),
+                            improved ? "1" : "0"});
+    save(best_);
     report.best = improved;
     if (hooks_.on_epoch) hooks_.on_epoch(report);
-    if (hooks_.evaluate && options_.patience > 0 && s.bad_epochs >= options_.patience) {
+    if (hooks_.evaluate && options_.patience > 0 && s_.bad_epochs >= options_.patience) {
       spdlog::info("early stopping: no dev improvement for {} epochs (best: epoch {})",
-                   s.bad_epochs, s.best_epoch);
-      result.early_stopped = true;
-      break;
+                   s_.bad_epochs, s_.best_epoch);
+      return true;
     }
+    return false;
   }
 
-  if (!best.empty()) load_state_dict(module, best);
-  result.epochs_completed = s.epoch;
-  result.best_epoch = s.best_epoch;
-  if (!epoch_seconds.empty())
-    result.mean_epoch_seconds = std::accumulate(epoch_seconds.begin(), epoch_seconds.end(), 0.0) /
-                                static_cast<double>(epoch_seconds.size());
-  if (hooks_.evaluate) result.best_dev = hooks_.evaluate();
-  return result;
+  JointModel& model_;
+  JointCriterion& criterion_;
+  const Batcher& batcher_;
+  const TrainerOptions& options_;
+  const TrainerHooks& hooks_;
+  const std::vector<EncodedExample>& train_;
+  torch::nn::Module& module_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  const std::size_t batches_per_epoch_;
+  LinearSchedule schedule_;
+  LoopState s_;
+  StateDict best_;
+  TrainResult result_;
+  std::vector<double> epoch_seconds_;
+};
+
+}  // namespace
+
+TrainResult Trainer::fit(const std::vector<EncodedExample>& train) {
+  if (train.empty()) throw std::invalid_argument("trainer: no training examples");
+  return FitRun(model_, criterion_, batcher_, options_, hooks_, train).run();
 }
 
 }  // namespace jointnlu::train
