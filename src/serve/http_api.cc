@@ -81,7 +81,7 @@ HttpResponse method_not_allowed(const HttpRequest& req, const std::string& path,
 // it must be a non-empty UTF-8 segment.
 bool valid_category(std::string_view name) {
   return !name.empty() && name.find('/') == std::string_view::npos &&
-         decode_utf8(std::string(name)).has_value();
+         decode_utf8(name).has_value();
 }
 
 }  // namespace
