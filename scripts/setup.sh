@@ -26,7 +26,10 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 packages=(build-essential cmake pkg-config git
           nlohmann-json3-dev libcli11-dev libboost-dev libcpp-httplib-dev libspdlog-dev libutf8proc-dev libeigen3-dev
           libgtest-dev libgmock-dev libbenchmark-dev gnuplot-nox libmarisa-dev python3-jieba
-          clang libclang-rt-dev)  # clang + libFuzzer: scripts/fuzz.sh (sanitizer build, fuzz targets)
+          clang libclang-rt-dev   # clang + libFuzzer: scripts/fuzz.sh (sanitizer build, fuzz targets)
+          # the Python package (python/) and its tests: scripts/check_install.sh
+          python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-pybind11
+          pybind11-dev python3-pytest)
 if [ "$with_training" = ON ]; then
   # libopenblas-dev: without it libtorch falls back to the reference BLAS and trains ~8x slower.
   packages+=(libtorch-dev libopenblas-dev)

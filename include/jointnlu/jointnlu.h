@@ -22,10 +22,12 @@
 #include <string_view>
 #include <vector>
 
+#include "jointnlu/export.h"
+
 namespace jointnlu {
 
 // Every failure of the API.
-class Error : public std::runtime_error {
+class JOINTNLU_API Error : public std::runtime_error {
  public:
   enum class Code {
     kInvalidInput,  // the text: invalid UTF-8, empty, control characters, too long
@@ -34,6 +36,9 @@ class Error : public std::runtime_error {
     kInternal,      // anything else (a bug: please report it)
   };
   Error(Code code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  // Out of line: its type information then lives in the library alone, so an Error thrown there
+  // is caught as one by the application.
+  ~Error() override;
   Code code() const { return code_; }
 
  private:
@@ -69,6 +74,9 @@ struct ParseResult {
   double domain_confidence = 0.0;  // softmax probability of the domain, in [0, 1]
   double intent_confidence = 0.0;  // softmax probability of the intent, in [0, 1]
   std::vector<SlotResult> slots;   // in text order, non-overlapping
+  // The text had more tokens than the model reads (ModelInfo::max_length): it was parsed from its
+  // beginning, and no slot lies in the part that was cut.
+  bool truncated = false;
 };
 
 // What was loaded.
@@ -87,7 +95,7 @@ struct ModelInfo {
   std::size_t lexicon_entries = 0;              // (entry, category) pairs, at the time of info()
 };
 
-class Parser {
+class JOINTNLU_API Parser {
  public:
   // path: a file written by `jointnlu export` (memory-mapped) or a student checkpoint directory.
   // Throws Error (kInvalidModel naming the file and tensor, or kIo).
@@ -129,11 +137,14 @@ class Parser {
 };
 
 // JSON renderings (UTF-8, one line):
-//   {"text", "domain", "intent", "domain_confidence", "intent_confidence",
+//   {"text", "domain", "intent", "domain_confidence", "intent_confidence", "truncated",
 //    "slots": [{"key", "value", "start", "end", "confidence"}, ...]}
-std::string to_json(const ParseResult& result);
+JOINTNLU_API std::string to_json(const ParseResult& result);
 //   {"path", "weights", "pooling", "hidden_size", "num_layers", "vocab_size", "max_length",
 //    "domains", "intents", "slot_keys", "lexicon_categories", "lexicon_entries"}
-std::string to_json(const ModelInfo& info);
+JOINTNLU_API std::string to_json(const ModelInfo& info);
+
+// "MAJOR.MINOR.PATCH" of the loaded library (the header's is JOINTNLU_VERSION_*).
+JOINTNLU_API const char* version();
 
 }  // namespace jointnlu

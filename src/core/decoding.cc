@@ -297,6 +297,7 @@ Prediction JointDecoder::decode(std::string_view text, const ModelInput& input,
   p.frame.intent = labels_.intents().name(choice.intent);
   p.domain_score = choice.domain_prob;
   p.intent_score = choice.intent_prob;
+  p.truncated = input.kept_tokens < input.encoding.size();
 
   // Viterbi runs on the raw logits: log_softmax only subtracts a per-position constant, which every
   // path pays once, so the best path is the same; the exponentials (n per position, most of the
@@ -331,6 +332,8 @@ std::string prediction_json_line(const std::string& text, const Prediction& pred
   j["scores"] = {{"domain", round(prediction.domain_score)},
                  {"intent", round(prediction.intent_score)},
                  {"slots", std::move(slots)}};
+  // Only when it happened, so that ordinary lines keep the SMP shape.
+  if (prediction.truncated) j["truncated"] = true;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
 }
 

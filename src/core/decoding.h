@@ -99,6 +99,7 @@ struct Prediction {
   double domain_score = 0.0;
   double intent_score = 0.0;
   std::vector<SlotPrediction> slots;  // aligned with frame.slots
+  bool truncated = false;  // the text had more tokens than the model reads; its end was not seen
 };
 
 // The whole decoding for one utterance.
@@ -121,7 +122,7 @@ class JointDecoder {
 
 // What `predict` writes: the SMP shape of to_json_line plus
 //   "scores": {"domain": p, "intent": p, "slots": [{"key", "value", "score"}, ...]} (slots in text
-//   order).
+//   order), and "truncated": true when the text had more tokens than the model reads.
 std::string prediction_json_line(const std::string& text, const Prediction& prediction);
 
 }  // namespace jointnlu

@@ -11,6 +11,8 @@
 
 namespace jointnlu {
 
+Error::~Error() = default;
+
 struct Parser::Impl {
   runtime::StudentParser parser;
   ParserOptions options;
@@ -54,6 +56,7 @@ ParseResult to_result(std::string_view text, const Prediction& p) {
   r.slots.reserve(p.slots.size());
   for (const auto& s : p.slots)
     r.slots.push_back({s.span.key, s.value, s.span.begin, s.span.end, s.score});
+  r.truncated = p.truncated;
   return r;
 }
 
@@ -87,7 +90,10 @@ ParseResult Parser::parse(std::string_view text) const {
 }
 
 std::vector<ParseResult> Parser::parse_batch(const std::vector<std::string>& texts) const {
-  for (const auto& t : texts) check_input(t, impl_->options.max_chars);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (const auto problem = check_text(texts[i], impl_->options.max_chars))
+      throw Error(Error::Code::kInvalidInput, "text " + std::to_string(i) + ": " + *problem);
+  }
   return translate([&] {
     const auto predictions = impl_->parser.parse_batch(texts, impl_->threads);
     std::vector<ParseResult> out;
@@ -168,8 +174,16 @@ std::string to_json(const ParseResult& r) {
   j["intent"] = r.intent;
   j["domain_confidence"] = r.domain_confidence;
   j["intent_confidence"] = r.intent_confidence;
+  j["truncated"] = r.truncated;
   j["slots"] = slots;
   return j.dump();
+}
+
+#define JOINTNLU_STR2(x) #x
+#define JOINTNLU_STR(x) JOINTNLU_STR2(x)
+const char* version() {
+  return JOINTNLU_STR(JOINTNLU_VERSION_MAJOR) "." JOINTNLU_STR(
+      JOINTNLU_VERSION_MINOR) "." JOINTNLU_STR(JOINTNLU_VERSION_PATCH);
 }
 
 std::string to_json(const ModelInfo& i) {

@@ -1,4 +1,4 @@
-// StudentParser, the public C++ API and the C API: batch == single, many threads == one thread,
+// StudentParser and the public C++ API: batch == single, many threads == one thread,
 // input errors, and resident memory of a loaded (memory-mapped) model.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,6 @@
 
 #include "core/decoding.h"
 #include "jointnlu/jointnlu.h"
-#include "jointnlu/jointnlu_c.h"
 #include "runtime/export.h"
 #include "runtime/student_parser.h"
 #include "student_fixture.h"
@@ -133,26 +132,6 @@ TEST_F(ParserTest, PublicApi) {
     EXPECT_EQ(e.code(), Error::Code::kInvalidModel);
     EXPECT_NE(std::string(e.what()).find("missing.safetensors"), std::string::npos) << e.what();
   }
-}
-
-TEST_F(ParserTest, CApi) {
-  const jointnlu_params params = jointnlu_default_params();
-  EXPECT_EQ(params.threads, 1);
-  EXPECT_EQ(jointnlu_open((dir_.path() + "/nope").c_str(), params), nullptr);
-  EXPECT_NE(std::string(jointnlu_last_error()), "");
-  jointnlu_context* ctx = jointnlu_open(dir_.path().c_str(), params);
-  ASSERT_NE(ctx, nullptr) << jointnlu_last_error();
-  char* json = jointnlu_parse(ctx, texts_[0].c_str());
-  ASSERT_NE(json, nullptr) << jointnlu_last_error();
-  EXPECT_EQ(std::string(json), to_json(Parser::open(dir_.path()).parse(texts_[0])));
-  EXPECT_EQ(std::string(jointnlu_last_error()), "");
-  jointnlu_free_string(json);
-  EXPECT_EQ(jointnlu_parse(ctx, ""), nullptr);
-  EXPECT_NE(std::string(jointnlu_last_error()).find("empty"), std::string::npos)
-      << jointnlu_last_error();
-  EXPECT_EQ(jointnlu_parse(ctx, nullptr), nullptr);
-  jointnlu_close(ctx);
-  jointnlu_close(nullptr);
 }
 
 std::size_t resident_bytes() {
