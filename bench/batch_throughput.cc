@@ -19,7 +19,8 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: batch_throughput MODEL TEXTS_FILE [--threads N] [--rounds R] [--batch B]\n";
+    std::cerr
+        << "usage: batch_throughput MODEL TEXTS_FILE [--threads N] [--rounds R] [--batch B]\n";
     return 2;
   }
   int threads = 1, rounds = 5;
@@ -27,9 +28,12 @@ int main(int argc, char** argv) {
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const long value = std::strtol(argv[i + 1], nullptr, 10);
-    if (flag == "--threads") threads = static_cast<int>(value);
-    else if (flag == "--rounds") rounds = static_cast<int>(value);
-    else if (flag == "--batch") batch = static_cast<std::size_t>(value);
+    if (flag == "--threads")
+      threads = static_cast<int>(value);
+    else if (flag == "--rounds")
+      rounds = static_cast<int>(value);
+    else if (flag == "--batch")
+      batch = static_cast<std::size_t>(value);
     else {
       std::cerr << "batch_throughput: unknown flag " << flag << "\n";
       return 2;
@@ -56,14 +60,16 @@ int main(int argc, char** argv) {
     for (int round = 0; round < rounds; ++round) {
       const auto start = std::chrono::steady_clock::now();
       for (const auto& b : batches) parser.parse_batch(b);
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       best = std::max(best, static_cast<double>(texts.size()) / s);
     }
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    std::printf("{\"api\": \"c++\", \"texts\": %zu, \"batch\": %zu, \"threads\": %d, \"rounds\": %d, "
-                "\"texts_per_s\": %.1f, \"peak_rss_mb\": %.1f}\n",
-                texts.size(), batch, threads, rounds, best, usage.ru_maxrss / 1024.0);
+    std::printf(
+        "{\"api\": \"c++\", \"texts\": %zu, \"batch\": %zu, \"threads\": %d, \"rounds\": %d, "
+        "\"texts_per_s\": %.1f, \"peak_rss_mb\": %.1f}\n",
+        texts.size(), batch, threads, rounds, best, usage.ru_maxrss / 1024.0);
     return 0;
   } catch (const jointnlu::Error& e) {
     std::cerr << "batch_throughput: " << e.what() << "\n";

@@ -14,8 +14,10 @@ target_include_directories(jointnlu_shared PUBLIC
 target_compile_options(jointnlu_shared PRIVATE ${JOINTNLU_WARNINGS})
 target_compile_definitions(jointnlu_shared PRIVATE JOINTNLU_BUILDING_LIBRARY=1)
 set(JOINTNLU_VERSION_SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/cmake/jointnlu.map)
-target_link_options(jointnlu_shared PRIVATE "LINKER:--version-script=${JOINTNLU_VERSION_SCRIPT}"
-                                            "LINKER:--no-undefined")
+target_link_options(jointnlu_shared PRIVATE "LINKER:--version-script=${JOINTNLU_VERSION_SCRIPT}")
+if(NOT JOINTNLU_SANITIZE)  # sanitizer runtimes come with the executable, not the library
+  target_link_options(jointnlu_shared PRIVATE "LINKER:--no-undefined")
+endif()
 set_target_properties(jointnlu_shared PROPERTIES
   OUTPUT_NAME jointnlu EXPORT_NAME jointnlu
   VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}

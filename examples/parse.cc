@@ -1,4 +1,5 @@
-// Parses utterances with the jointnlu C++ API, all in one batch: one JSON object per line on stdout.
+// Parses utterances with the jointnlu C++ API, all in one batch: one JSON object per line on
+// stdout.
 //
 //   parse_cpp MODEL TEXT...      (MODEL: an exported .safetensors file or a student directory)
 //   parse_cpp MODEL < texts.txt  (one text per line)

@@ -68,7 +68,7 @@ cc -std=c99 -Wall -Wextra -pedantic -o "$tmp/parse_c_pkgconfig" "$here/examples/
 log "4. a tiny student on the demo data, parsed by the C and C++ examples"
 [ -x "$build/jointnlu" ] || fail "$build/jointnlu is missing"
 "$build/jointnlu" train-student --train "$here/data/demo/train.json" --dev "$here/data/demo/dev.json" \
-  --out "$tmp/student" --epochs 8 --hidden-size 32 --threads 2 --seed 1 >"$tmp/train.log" 2>&1 ||
+  --out "$tmp/student" --epochs 30 --hidden-size 64 --threads 2 --seed 1 >"$tmp/train.log" 2>&1 ||
   { tail -20 "$tmp/train.log" >&2; fail "training the test student (a build without training?)"; }
 model="$tmp/model.safetensors"
 "$build/jointnlu" export --model "$tmp/student" --out "$model" >"$tmp/export.log" 2>&1 ||

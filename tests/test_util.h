@@ -58,7 +58,7 @@ inline std::string source_path(const std::string& relative) {
 }  // namespace jointnlu::testing
 
 // Skips the test with a message when a file beside the checkout is absent.
-#define JOINTNLU_REQUIRE_FILE(path)                                                       \
-  do {                                                                                    \
+#define JOINTNLU_REQUIRE_FILE(path)                                                        \
+  do {                                                                                     \
     if (!std::filesystem::exists(path)) GTEST_SKIP() << "not found, skipping: " << (path); \
   } while (0)

@@ -82,6 +82,91 @@ std::vector<std::string> texts_of_records(const std::vector<Record>& records) {
   return texts;
 }
 
+// Runs the pipeline's stages in order: skips those stages.json lists, captures what a stage prints
+// into logs/STAGE.txt, and records it finished.
+class StageRunner {
+ public:
+  StageRunner(fs::path run, Stages& stages, std::vector<std::string> order)
+      : run_(std::move(run)), stages_(stages), order_(std::move(order)) {}
+
+  void operator()(const std::string& name, const std::function<int()>& body) {
+    ++index_;
+    if (stages_.done(name)) {
+      spdlog::info("[{}/{}] {}: done already (stages.json), skipped", index_, order_.size(), name);
+      return;
+    }
+    spdlog::info("[{}/{}] {} ...", index_, order_.size(), name);
+    const auto t0 = Clock::now();
+    int code = 0;
+    std::string printed;
+    {
+      CaptureStdout capture;
+      code = body();
+      printed = capture.text();
+    }
+    const std::string log = (run_ / "logs" / (name + ".txt")).string();
+    write_file_atomic(log, printed);
+    if (code != 0)
+      throw std::runtime_error("pipeline stage '" + name + "' ended with exit code " +
+                               std::to_string(code) + " (see " + log +
+                               "); re-run the same command to resume");
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    stages_.finish(name, seconds);
+    spdlog::info("[{}/{}] {} finished in {}", index_, order_.size(), name,
+                 train::format_duration(seconds));
+  }
+
+ private:
+  fs::path run_;
+  Stages& stages_;
+  std::vector<std::string> order_;
+  std::size_t index_ = 0;
+};
+
+// The summary: test scores of every model, then speed, then example parses.
+void print_summary(const fs::path& run, const std::string& out,
+                   const std::vector<std::string>& examples, const std::string& int8,
+                   double seconds) {
+  std::cout << "pipeline " << out << " (" << train::format_duration(seconds) << " this run)\n\n"
+            << std::left << std::setw(16) << "model" << std::right << std::setw(9) << "domain"
+            << std::setw(9) << "intent" << std::setw(9) << "slot F1" << std::setw(10) << "sentence"
+            << "\n";
+  for (const char* name : {"teacher", "student", "student-fp32", "student-int8"}) {
+    const fs::path f = run / "eval" / (std::string(name) + ".json");
+    if (!fs::exists(f)) continue;
+    const auto j = nlohmann::json::parse(read_file(f.string()));
+    std::cout << std::left << std::setw(16) << name << std::right << std::fixed
+              << std::setprecision(2) << std::setw(9) << 100 * j.value("domain_acc", 0.0)
+              << std::setw(9) << 100 * j.value("intent_acc", 0.0) << std::setw(9)
+              << 100 * j.value("slot_f1", 0.0) << std::setw(10)
+              << 100 * j.value("sentence_acc", 0.0) << "\n";
+  }
+  if (fs::exists(run / "bench.json")) {
+    const auto b = nlohmann::json::parse(read_file((run / "bench.json").string()));
+    std::cout << "\n"
+              << std::left << std::setw(22) << "latency (1 thread)" << std::right << std::setw(10)
+              << "p50 us" << std::setw(10) << "p99 us"
+              << "\n";
+    const auto models = b.value("models", nlohmann::json::array());
+    const auto ratios = b.value("ratios", nlohmann::json::object());
+    for (const auto& m : models)
+      std::cout << std::left << std::setw(22) << m.value("name", "") << std::right
+                << std::setprecision(1) << std::setw(10) << m.value("p50_us", 0.0) << std::setw(10)
+                << m.value("p99_us", 0.0) << "\n";
+    for (const auto& [k, v] : ratios.items())
+      if (v.is_number())
+        std::cout << "  " << k << ": " << std::setprecision(1) << v.get<double>() << "x\n";
+  }
+  if (!examples.empty()) {
+    std::cout << "\nexamples (" << int8 << ")\n";
+    const auto parser = runtime::StudentParser::open(int8);
+    for (const auto& text : examples)
+      std::cout << prediction_json_line(text, parser.parse(text)) << "\n";
+  }
+  std::cout << "\nnext: jointnlu report " << out << "   |   jointnlu serve --model " << int8
+            << "\n";
+}
+
 }  // namespace
 
 int run_pipeline(const Options& o) {
@@ -94,35 +179,8 @@ int run_pipeline(const Options& o) {
   const ReadOptions read = o.read_options();
   const auto test = read_records(o.test, read);  // fail early on a bad test file
 
-  const std::vector<std::string> order = {"teacher", "student", "export", "eval", "bench"};
   const auto started = Clock::now();
-  int index = 0;
-  const auto stage = [&](const std::string& name, const std::function<int()>& body) {
-    ++index;
-    if (stages.done(name)) {
-      spdlog::info("[{}/{}] {}: done already (stages.json), skipped", index, order.size(), name);
-      return;
-    }
-    spdlog::info("[{}/{}] {} ...", index, order.size(), name);
-    const auto t0 = Clock::now();
-    int code = 0;
-    std::string printed;
-    {
-      CaptureStdout capture;
-      code = body();
-      printed = capture.text();
-    }
-    write_file_atomic((run / "logs" / (name + ".txt")).string(), printed);
-    if (code != 0)
-      throw std::runtime_error(
-          "pipeline stage '" + name + "' ended with exit code " + std::to_string(code) + " (see " +
-          (run / "logs" / (name + ".txt")).string() + "); re-run the same command to resume");
-    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    stages.finish(name, seconds);
-    spdlog::info("[{}/{}] {} finished in {}", index, order.size(), name,
-                 train::format_duration(seconds));
-  };
-
+  StageRunner stage(run, stages, {"teacher", "student", "export", "eval", "bench"});
   const std::string teacher_dir = (run / "teacher").string();
   const std::string student_dir = (run / "student").string();
   const std::string fp32 = (run / "student.fp32.safetensors").string();
@@ -176,47 +234,8 @@ int run_pipeline(const Options& o) {
     return 0;
   });
 
-  // The summary: test scores of every model, then speed.
-  std::cout << "pipeline " << o.out << " ("
-            << train::format_duration(std::chrono::duration<double>(Clock::now() - started).count())
-            << " this run)\n\n"
-            << std::left << std::setw(16) << "model" << std::right << std::setw(9) << "domain"
-            << std::setw(9) << "intent" << std::setw(9) << "slot F1" << std::setw(10) << "sentence"
-            << "\n";
-  for (const char* name : {"teacher", "student", "student-fp32", "student-int8"}) {
-    const fs::path f = run / "eval" / (std::string(name) + ".json");
-    if (!fs::exists(f)) continue;
-    const auto j = nlohmann::json::parse(read_file(f.string()));
-    std::cout << std::left << std::setw(16) << name << std::right << std::fixed
-              << std::setprecision(2) << std::setw(9) << 100 * j.value("domain_acc", 0.0)
-              << std::setw(9) << 100 * j.value("intent_acc", 0.0) << std::setw(9)
-              << 100 * j.value("slot_f1", 0.0) << std::setw(10)
-              << 100 * j.value("sentence_acc", 0.0) << "\n";
-  }
-  if (fs::exists(run / "bench.json")) {
-    const auto b = nlohmann::json::parse(read_file((run / "bench.json").string()));
-    std::cout << "\n"
-              << std::left << std::setw(22) << "latency (1 thread)" << std::right << std::setw(10)
-              << "p50 us" << std::setw(10) << "p99 us"
-              << "\n";
-    const auto models = b.value("models", nlohmann::json::array());
-    const auto ratios = b.value("ratios", nlohmann::json::object());
-    for (const auto& m : models)
-      std::cout << std::left << std::setw(22) << m.value("name", "") << std::right
-                << std::setprecision(1) << std::setw(10) << m.value("p50_us", 0.0) << std::setw(10)
-                << m.value("p99_us", 0.0) << "\n";
-    for (const auto& [k, v] : ratios.items())
-      if (v.is_number())
-        std::cout << "  " << k << ": " << std::setprecision(1) << v.get<double>() << "x\n";
-  }
-  if (!config.examples.empty()) {
-    std::cout << "\nexamples (" << int8 << ")\n";
-    const auto parser = runtime::StudentParser::open(int8);
-    for (const auto& text : config.examples)
-      std::cout << prediction_json_line(text, parser.parse(text)) << "\n";
-  }
-  std::cout << "\nnext: jointnlu report " << o.out << "   |   jointnlu serve --model " << int8
-            << "\n";
+  print_summary(run, o.out, config.examples, int8,
+                std::chrono::duration<double>(Clock::now() - started).count());
   return 0;
 }
 

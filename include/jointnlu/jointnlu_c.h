@@ -114,8 +114,7 @@ JOINTNLU_API jointnlu_status jointnlu_parse_json(const jointnlu_context* ctx, co
                                                  char** out_json);
 
 /* The model's description as JSON (see to_json(ModelInfo) in jointnlu.h). */
-JOINTNLU_API jointnlu_status jointnlu_model_info_json(const jointnlu_context* ctx,
-                                                      char** out_json);
+JOINTNLU_API jointnlu_status jointnlu_model_info_json(const jointnlu_context* ctx, char** out_json);
 
 JOINTNLU_API void jointnlu_free_string(char* s);
 
@@ -138,14 +137,12 @@ JOINTNLU_API int jointnlu_result_truncated(const jointnlu_result* r, size_t i);
 JOINTNLU_API size_t jointnlu_result_slot_count(const jointnlu_result* r, size_t i);
 /* Slot j of parse i: key ("artist"), value (the text of [start, end)); NULL if out of range. */
 JOINTNLU_API const char* jointnlu_result_slot_key(const jointnlu_result* r, size_t i, size_t j);
-JOINTNLU_API const char* jointnlu_result_slot_value(const jointnlu_result* r, size_t i,
-                                                    size_t j);
+JOINTNLU_API const char* jointnlu_result_slot_value(const jointnlu_result* r, size_t i, size_t j);
 /* The slot's characters [start, end), code point indices into the text; 0 if out of range. */
 JOINTNLU_API size_t jointnlu_result_slot_start(const jointnlu_result* r, size_t i, size_t j);
 JOINTNLU_API size_t jointnlu_result_slot_end(const jointnlu_result* r, size_t i, size_t j);
 /* The lowest tag probability over the span, in [0, 1]; -1 if out of range. */
-JOINTNLU_API double jointnlu_result_slot_confidence(const jointnlu_result* r, size_t i,
-                                                    size_t j);
+JOINTNLU_API double jointnlu_result_slot_confidence(const jointnlu_result* r, size_t i, size_t j);
 /* Parse i as JSON (see jointnlu_parse_json); release with jointnlu_free_string. */
 JOINTNLU_API jointnlu_status jointnlu_result_json(const jointnlu_result* r, size_t i,
                                                   char** out_json);
@@ -158,8 +155,8 @@ JOINTNLU_API void jointnlu_result_free(jointnlu_result* r);
  * start afterwards match it like a trained-in entry. JOINTNLU_ERROR_INVALID_INPUT for a category
  * the model lacks (or a model without a lexicon) and for an empty, non-UTF-8, over-256-byte or
  * control-character entry; nothing changes then. */
-JOINTNLU_API jointnlu_status jointnlu_lexicon_add(const jointnlu_context* ctx,
-                                                  const char* category, const char* entry);
+JOINTNLU_API jointnlu_status jointnlu_lexicon_add(const jointnlu_context* ctx, const char* category,
+                                                  const char* entry);
 /* Removes one entry; *removed (may be NULL) is 1 if it was present, 0 if not. */
 JOINTNLU_API jointnlu_status jointnlu_lexicon_remove(const jointnlu_context* ctx,
                                                      const char* category, const char* entry,

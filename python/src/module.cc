@@ -1,10 +1,9 @@
 // jointnlu._jointnlu: the Python binding of the public C++ API (include/jointnlu/jointnlu.h),
 // linked against libjointnlu.so. The parse calls release the GIL, so Python threads parse in
 // parallel; jointnlu::Error becomes the exception class of its code (jointnlu/__init__.py).
+#include <jointnlu/jointnlu.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
-
-#include <jointnlu/jointnlu.h>
 
 #include <string>
 #include <vector>
@@ -55,10 +54,17 @@ void register_exceptions(py::module_& m) {
       auto& x = exceptions();
       const py::object* cls = &x.internal;
       switch (err.code()) {
-        case jointnlu::Error::Code::kInvalidInput: cls = &x.invalid_input; break;
-        case jointnlu::Error::Code::kInvalidModel: cls = &x.invalid_model; break;
-        case jointnlu::Error::Code::kIo: cls = &x.io; break;
-        case jointnlu::Error::Code::kInternal: break;
+        case jointnlu::Error::Code::kInvalidInput:
+          cls = &x.invalid_input;
+          break;
+        case jointnlu::Error::Code::kInvalidModel:
+          cls = &x.invalid_model;
+          break;
+        case jointnlu::Error::Code::kIo:
+          cls = &x.io;
+          break;
+        case jointnlu::Error::Code::kInternal:
+          break;
       }
       PyErr_SetString(cls->ptr(), err.what());
     }
@@ -77,9 +83,9 @@ std::string repr_parse(const jointnlu::ParseResult& r) {
   for (const auto& s : r.slots) slots += (slots.empty() ? "" : ", ") + repr_slot(s);
   return "Parse(text=" + py::repr(py::str(r.text)).cast<std::string>() +
          ", domain=" + py::repr(py::str(r.domain)).cast<std::string>() +
-         ", intent=" + py::repr(py::str(r.intent)).cast<std::string>() + ", domain_confidence=" +
-         py::repr(py::float_(r.domain_confidence)).cast<std::string>() + ", intent_confidence=" +
-         py::repr(py::float_(r.intent_confidence)).cast<std::string>() +
+         ", intent=" + py::repr(py::str(r.intent)).cast<std::string>() +
+         ", domain_confidence=" + py::repr(py::float_(r.domain_confidence)).cast<std::string>() +
+         ", intent_confidence=" + py::repr(py::float_(r.intent_confidence)).cast<std::string>() +
          ", truncated=" + (r.truncated ? "True" : "False") + ", slots=[" + slots + "])";
 }
 
@@ -136,11 +142,14 @@ PYBIND11_MODULE(_jointnlu, m) {
                     "Lowest tag probability over the span, in [0, 1].")
       .def("__repr__", &repr_slot)
       .def("__eq__", &same_slot, py::is_operator())
-      .def("to_dict", [](const jointnlu::SlotResult& s) {
-        return py::dict(py::arg("key") = s.key, py::arg("value") = s.value,
-                        py::arg("start") = s.start, py::arg("end") = s.end,
-                        py::arg("confidence") = s.confidence);
-      }, "The slot as a dict (the JSON object of the C and C++ APIs).");
+      .def(
+          "to_dict",
+          [](const jointnlu::SlotResult& s) {
+            return py::dict(py::arg("key") = s.key, py::arg("value") = s.value,
+                            py::arg("start") = s.start, py::arg("end") = s.end,
+                            py::arg("confidence") = s.confidence);
+          },
+          "The slot as a dict (the JSON object of the C and C++ APIs).");
 
   py::class_<jointnlu::ParseResult>(m, "Parse", "The parse of one utterance.")
       .def_readonly("text", &jointnlu::ParseResult::text, "The input text.")
@@ -158,8 +167,9 @@ PYBIND11_MODULE(_jointnlu, m) {
                     "The slots (list of Slot), in text order, non-overlapping.")
       .def_property_readonly("slot_dict", &slot_dict,
                              "The slots as {key: value} (a later slot of a key wins).")
-      .def("to_json", [](const jointnlu::ParseResult& r) { return jointnlu::to_json(r); },
-           "The parse as one line of JSON, byte for byte as the C and C++ APIs write it.")
+      .def(
+          "to_json", [](const jointnlu::ParseResult& r) { return jointnlu::to_json(r); },
+          "The parse as one line of JSON, byte for byte as the C and C++ APIs write it.")
       .def("__repr__", &repr_parse)
       .def("__eq__", &same_parse, py::is_operator());
 
@@ -178,7 +188,8 @@ PYBIND11_MODULE(_jointnlu, m) {
       .def_readonly("lexicon_categories", &jointnlu::ModelInfo::lexicon_categories)
       .def_readonly("lexicon_entries", &jointnlu::ModelInfo::lexicon_entries)
       .def("to_json", [](const jointnlu::ModelInfo& i) { return jointnlu::to_json(i); })
-      .def("__repr__", [](const jointnlu::ModelInfo& i) { return "ModelInfo(" + jointnlu::to_json(i) + ")"; });
+      .def("__repr__",
+           [](const jointnlu::ModelInfo& i) { return "ModelInfo(" + jointnlu::to_json(i) + ")"; });
 
   py::class_<jointnlu::Parser>(m, "Parser", R"(A loaded student model.
 
@@ -245,8 +256,8 @@ A Parser may be shared by any number of threads; parse and parse_batch release t
           py::arg("category"), py::arg("entries"),
           "Removes entries from a lexicon category; returns how many were present.")
       .def_property_readonly("info", &jointnlu::Parser::info, "The ModelInfo of the model.")
-      .def_property_readonly(
-          "threads", [](const jointnlu::Parser& p) { return p.options().threads; })
-      .def_property_readonly(
-          "max_chars", [](const jointnlu::Parser& p) { return p.options().max_chars; });
+      .def_property_readonly("threads",
+                             [](const jointnlu::Parser& p) { return p.options().threads; })
+      .def_property_readonly("max_chars",
+                             [](const jointnlu::Parser& p) { return p.options().max_chars; });
 }

@@ -24,8 +24,8 @@ struct BenchRecipe {
   std::string compare_student;  // a second student timed in the same rounds ("": none)
   std::string data;             // the utterances to time (any predict input). Required.
   std::size_t max_chars = ReadOptions{}.max_chars;  // longer lines are errors
-  int threads = 0;              // throughput threads (0: all cores)
-  int rounds = 5;               // latency rounds per model (p50 reported per round too)
+  int threads = 0;                                  // throughput threads (0: all cores)
+  int rounds = 5;  // latency rounds per model (p50 reported per round too)
 };
 
 struct ModelSpeed {

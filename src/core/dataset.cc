@@ -206,10 +206,9 @@ std::vector<std::string> read_lines(const std::string& content) {
   return lines;
 }
 
-std::vector<Record> parse_conll(const std::string& path, const std::string& content,
-                                const ReadOptions& options, ReadReport* report) {
-  const std::string intent_path =
-      options.conll_intent_path.empty() ? path + ".intent" : options.conll_intent_path;
+// The intents of a CoNLL file, one per line, from its parallel file (trailing blank lines dropped).
+std::vector<std::string> read_conll_intents(const std::string& path,
+                                            const std::string& intent_path) {
   std::vector<std::string> intents;
   try {
     intents = read_lines(read_file(intent_path));
@@ -219,21 +218,27 @@ std::vector<Record> parse_conll(const std::string& path, const std::string& cont
         std::string("CoNLL data needs its intents, one per line, in a parallel file: ") + e.what());
   }
   while (!intents.empty() && intents.back().empty()) intents.pop_back();
+  return intents;
+}
 
-  struct Pending {
-    std::vector<std::string> tokens, tags;
-    std::size_t first_line = 0;
-    std::size_t error_line = 0;  // first malformed line, reported when the utterance is built
-    std::string error;
-  };
-  std::vector<Pending> utterances;
-  Pending cur;
+// One utterance of a CoNLL file as read, before it is checked.
+struct ConllUtterance {
+  std::vector<std::string> tokens, tags;
+  std::size_t first_line = 0;
+  std::size_t error_line = 0;  // first malformed line, reported when the utterance is built
+  std::string error;
+};
+
+// The lines grouped into utterances (blank lines separate them).
+std::vector<ConllUtterance> split_conll(const std::string& content) {
+  std::vector<ConllUtterance> utterances;
+  ConllUtterance cur;
   const auto lines = read_lines(content);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = lines[i];
     if (line.find_first_not_of(" \t") == std::string::npos) {
       if (cur.first_line != 0) utterances.push_back(std::move(cur));
-      cur = Pending{};
+      cur = ConllUtterance{};
       continue;
     }
     if (cur.first_line == 0) cur.first_line = i + 1;
@@ -251,58 +256,70 @@ std::vector<Record> parse_conll(const std::string& path, const std::string& cont
     cur.tags.push_back(line.substr(sep + 1));
   }
   if (cur.first_line != 0) utterances.push_back(std::move(cur));
+  return utterances;
+}
 
+// Utterance u (0-based) with its intent as a Record; throws DataError naming file and line.
+Record conll_record(const ConllUtterance& p, std::size_t u, const std::string& intent,
+                    const std::string& path, const std::string& intent_path,
+                    const ReadOptions& options) {
+  const SourceLocation where{path, u + 1, p.first_line};
+  if (!p.error.empty()) throw DataError({path, u + 1, p.error_line}, p.error);
+  Record r;
+  r.where = where;
+  r.domain = options.conll_domain;
+  r.intent = intent;
+  if (r.intent.empty()) throw DataError({intent_path, u + 1, u + 1}, "empty intent");
+  check_label(r.intent, "intent", {intent_path, u + 1, u + 1});
+  // Tokens are usually single characters; a longer token's tag covers all its characters.
+  std::vector<std::size_t> char_start;
+  std::size_t chars = 0;
+  for (const auto& t : p.tokens) {
+    std::string error;
+    auto d = decode_utf8(t, &error);
+    if (!d) throw DataError(where, "token '" + abbreviate(t) + "': " + error);
+    char_start.push_back(chars);
+    chars += d->chars.size();
+    r.text += t;
+  }
+  char_start.push_back(chars);
+  if (auto problem = check_text(r.text, options.max_chars))
+    throw DataError(where, "text '" + abbreviate(r.text) + "': " + *problem);
+  std::vector<Span> spans;
+  try {
+    spans = tags_to_spans(p.tags, detect_scheme(p.tags));
+  } catch (const TaggingError& e) {
+    throw DataError(where, std::string(e.what()) + " in '" + abbreviate(r.text) + "'");
+  }
+  for (auto& s : spans) {
+    s.begin = char_start[s.begin];
+    s.end = char_start[s.end];
+  }
+  Example view;
+  view.text = r.text;
+  view.decoded = *decode_utf8(r.text);
+  view.spans = spans;
+  r.slots = view.slots();
+  r.spans = std::move(spans);
+  return r;
+}
+
+std::vector<Record> parse_conll(const std::string& path, const std::string& content,
+                                const ReadOptions& options, ReadReport* report) {
+  const std::string intent_path =
+      options.conll_intent_path.empty() ? path + ".intent" : options.conll_intent_path;
+  const auto intents = read_conll_intents(path, intent_path);
+  const auto utterances = split_conll(content);
   if (utterances.size() != intents.size())
     throw DataError({intent_path, 0, 0}, std::to_string(intents.size()) + " intents for " +
                                              std::to_string(utterances.size()) + " utterances in " +
                                              path);
-
   std::vector<Record> out;
   out.reserve(utterances.size());
-  for (std::size_t u = 0; u < utterances.size(); ++u) {
-    const auto& p = utterances[u];
-    SourceLocation where{path, u + 1, p.first_line};
+  for (std::size_t u = 0; u < utterances.size(); ++u)
     guarded(options, report, [&] {
-      if (!p.error.empty()) throw DataError({path, u + 1, p.error_line}, p.error);
-      Record r;
-      r.where = where;
-      r.domain = options.conll_domain;
-      r.intent = intents[u];
-      if (r.intent.empty()) throw DataError({intent_path, u + 1, u + 1}, "empty intent");
-      check_label(r.intent, "intent", {intent_path, u + 1, u + 1});
-      // Tokens are usually single characters; a longer token's tag covers all its characters.
-      std::vector<std::size_t> char_start;
-      std::size_t chars = 0;
-      for (const auto& t : p.tokens) {
-        std::string error;
-        auto d = decode_utf8(t, &error);
-        if (!d) throw DataError(where, "token '" + abbreviate(t) + "': " + error);
-        char_start.push_back(chars);
-        chars += d->chars.size();
-        r.text += t;
-      }
-      char_start.push_back(chars);
-      if (auto problem = check_text(r.text, options.max_chars))
-        throw DataError(where, "text '" + abbreviate(r.text) + "': " + *problem);
-      std::vector<Span> spans;
-      try {
-        spans = tags_to_spans(p.tags, detect_scheme(p.tags));
-      } catch (const TaggingError& e) {
-        throw DataError(where, std::string(e.what()) + " in '" + abbreviate(r.text) + "'");
-      }
-      for (auto& s : spans) {
-        s.begin = char_start[s.begin];
-        s.end = char_start[s.end];
-      }
-      Example view;
-      view.text = r.text;
-      view.decoded = *decode_utf8(r.text);
-      view.spans = spans;
-      r.slots = view.slots();
-      r.spans = std::move(spans);
-      out.push_back(std::move(r));
+      out.push_back(conll_record(utterances[u], u, intents[u], path, intent_path, options));
     });
-  }
   if (report) report->records = utterances.size();
   return out;
 }

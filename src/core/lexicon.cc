@@ -406,15 +406,14 @@ bool Lexicon::contains(int category, std::string_view entry) const {
   return entry_mask(*snap->trie, *snap->overlay, *snap->removed, key).test(c);
 }
 
-void Lexicon::match(std::string_view text, std::vector<LexiconMatch>& out) const {
-  out.clear();
-  if (text.size() >= std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("lexicon match: text of " + std::to_string(text.size()) +
-                                " bytes is too long");
-  thread_local MatchScratch scratch;
+namespace {
+
+// Lower-cases text into scratch.lower (8 zero bytes past it, so the two code points at any start
+// load as one word) and indexes its characters: scratch.starts (byte offset of each, plus the
+// length) and scratch.char_at_byte. Returns the number of characters.
+std::size_t index_characters(std::string_view text, MatchScratch& scratch) {
   std::string& lower = scratch.lower;
   std::vector<std::uint32_t>& starts = scratch.starts;
-  // 8 bytes of zeros past the text, so the two code points at any start load as one word.
   lower.resize(text.size() + 8);
   std::memset(lower.data() + text.size(), 0, 8);
   starts.clear();
@@ -440,52 +439,75 @@ void Lexicon::match(std::string_view text, std::vector<LexiconMatch>& out) const
   std::vector<std::uint32_t>& char_at_byte = scratch.char_at_byte;
   if (char_at_byte.size() < bytes + 1) char_at_byte.resize(bytes + 1);
   for (std::size_t c = 0; c <= n; ++c) char_at_byte[starts[c]] = static_cast<std::uint32_t>(c);
+  return n;
+}
 
-  const std::shared_ptr<const Snapshot> snap = state_->load();
-  const TrieData& trie = *snap->trie;
-  const RemovedMasks& removed = *snap->removed;
-  const EntryMasks& overlay = *snap->overlay;
+// The trie's entries starting at character b of n (a Bloom filter on the first one or two
+// characters skips most starts), shortest first, minus removed categories.
+void trie_matches_at(const TrieData& trie, const RemovedMasks& removed, std::size_t b,
+                     std::size_t n, MatchScratch& scratch, std::vector<LexiconMatch>& out) {
+  if (!trie.built) return;
+  const auto& starts = scratch.starts;
+  const std::size_t from = starts[b], bytes = starts[n];
+  const std::uint64_t window = prefix_window(scratch.lower.data() + from, 8);
+  const std::size_t one = starts[b + 1] - from;
+  bool search = trie.single_char_keys && trie.filter.may_hold(window & byte_mask(one), one);
+  if (!search && b + 1 < n) {
+    const std::size_t two = starts[b + 2] - from;
+    search = trie.filter.may_hold(window & byte_mask(two), two);
+  }
+  if (!search) return;
   marisa::Agent& agent = scratch.agent;
+  agent.set_query(scratch.lower.data() + from, bytes - from);
+  // Hits come shortest first, so the segment is sorted by end as it grows.
+  while (trie.trie.common_prefix_search(agent)) {
+    const std::size_t id = agent.key().id();
+    CategoryMask mask = trie.masks[id];
+    if (!removed.empty()) {
+      if (const auto it = removed.find(static_cast<std::uint32_t>(id)); it != removed.end())
+        mask = mask.and_not(it->second);
+    }
+    if (mask.any()) out.push_back({b, scratch.char_at_byte[from + agent.key().length()], mask});
+  }
+}
+
+// The run-time additions starting at character b merged into this start's segment of out
+// (out[segment..], sorted by end).
+void overlay_matches_at(const EntryMasks& overlay, std::size_t max_chars, std::size_t b,
+                        std::size_t n, std::size_t segment, const MatchScratch& scratch,
+                        std::vector<LexiconMatch>& out) {
+  const auto& starts = scratch.starts;
+  const std::size_t from = starts[b];
+  const std::size_t longest = std::min(max_chars, n - b);
+  for (std::size_t k = 1; k <= longest; ++k) {
+    const auto it =
+        overlay.find(std::string_view(scratch.lower.data() + from, starts[b + k] - from));
+    if (it == overlay.end() || it->second.empty()) continue;
+    const std::size_t end = b + k;
+    auto pos = std::lower_bound(out.begin() + static_cast<std::ptrdiff_t>(segment), out.end(), end,
+                                [](const LexiconMatch& m, std::size_t e) { return m.end < e; });
+    if (pos != out.end() && pos->end == end)
+      pos->categories |= it->second;
+    else
+      out.insert(pos, {b, end, it->second});
+  }
+}
+
+}  // namespace
+
+void Lexicon::match(std::string_view text, std::vector<LexiconMatch>& out) const {
+  out.clear();
+  if (text.size() >= std::numeric_limits<std::uint32_t>::max())
+    throw std::invalid_argument("lexicon match: text of " + std::to_string(text.size()) +
+                                " bytes is too long");
+  thread_local MatchScratch scratch;
+  const std::size_t n = index_characters(text, scratch);
+  const std::shared_ptr<const Snapshot> snap = state_->load();
   for (std::size_t b = 0; b < n; ++b) {
     const std::size_t segment = out.size();  // this start's matches, sorted by end
-    const std::size_t from = starts[b];
-    bool search = false;
-    if (trie.built) {
-      const std::uint64_t window = prefix_window(lower.data() + from, 8);
-      const std::size_t one = starts[b + 1] - from;
-      if (trie.single_char_keys) search = trie.filter.may_hold(window & byte_mask(one), one);
-      if (!search && b + 1 < n) {
-        const std::size_t two = starts[b + 2] - from;
-        search = trie.filter.may_hold(window & byte_mask(two), two);
-      }
-    }
-    if (search) {
-      agent.set_query(lower.data() + from, bytes - from);
-      // Hits come shortest first, so the segment is sorted by end as it grows.
-      while (trie.trie.common_prefix_search(agent)) {
-        const std::size_t id = agent.key().id();
-        CategoryMask mask = trie.masks[id];
-        if (!removed.empty()) {
-          if (const auto it = removed.find(static_cast<std::uint32_t>(id)); it != removed.end())
-            mask = mask.and_not(it->second);
-        }
-        if (mask.any()) out.push_back({b, char_at_byte[from + agent.key().length()], mask});
-      }
-    }
-    if (overlay.empty()) continue;
-    const std::size_t longest = std::min(snap->overlay_max_chars, n - b);
-    for (std::size_t k = 1; k <= longest; ++k) {
-      const auto it = overlay.find(std::string_view(lower.data() + from, starts[b + k] - from));
-      if (it == overlay.end() || it->second.empty()) continue;
-      const std::size_t end = b + k;
-      auto pos =
-          std::lower_bound(out.begin() + static_cast<std::ptrdiff_t>(segment), out.end(), end,
-                           [](const LexiconMatch& m, std::size_t e) { return m.end < e; });
-      if (pos != out.end() && pos->end == end)
-        pos->categories |= it->second;
-      else
-        out.insert(pos, {b, end, it->second});
-    }
+    trie_matches_at(*snap->trie, *snap->removed, b, n, scratch, out);
+    if (!snap->overlay->empty())
+      overlay_matches_at(*snap->overlay, snap->overlay_max_chars, b, n, segment, scratch, out);
   }
 }
 

@@ -95,18 +95,23 @@ std::string Lexicon::image() const {
   return out;
 }
 
-Lexicon Lexicon::from_image(std::vector<std::string> categories, std::span<const std::byte> image) {
-  const auto fail = [](const std::string& what) {
-    throw std::invalid_argument("lexicon image: " + what);
-  };
+namespace {
+
+[[noreturn]] void image_fail(const std::string& what) {
+  throw std::invalid_argument("lexicon image: " + what);
+}
+
+// The image's header, checked against its size and the model's category count (not the checksum).
+ImageHeader read_image_header(std::span<const std::byte> image, std::size_t categories) {
+  const auto fail = image_fail;
   ImageHeader h;
   if (image.size() < sizeof h || image.size() % 8 != 0)
     fail(std::to_string(image.size()) + " bytes, not an image (too short or not a multiple of 8)");
   std::memcpy(&h, image.data(), sizeof h);
   if (std::memcmp(h.magic, kImageMagic, 8) != 0) fail("wrong magic (not a lexicon image)");
-  if (h.categories != categories.size())
+  if (h.categories != categories)
     fail("made for " + std::to_string(h.categories) + " categories, the model has " +
-         std::to_string(categories.size()));
+         std::to_string(categories));
   // Every size bounded by the image before any arithmetic on it can overflow.
   const std::size_t n = image.size();
   if (h.masks > n || h.keys > n || h.filter_words > n || h.trie_bytes > n ||
@@ -122,6 +127,16 @@ Lexicon Lexicon::from_image(std::vector<std::string> categories, std::span<const
   if (empty != (h.trie_bytes == 0) || empty != (h.filter_words == 0) ||
       (!empty && (h.masks == 0 || !std::has_single_bit(h.filter_words) || h.filter_words < 16)))
     fail("inconsistent header (keys, trie, masks and filter sizes)");
+  return h;
+}
+
+}  // namespace
+
+Lexicon Lexicon::from_image(std::vector<std::string> categories, std::span<const std::byte> image) {
+  const auto fail = image_fail;
+  const ImageHeader h = read_image_header(image, categories.size());
+  const std::size_t n = image.size();
+  const bool empty = h.keys == 0;
   ImageHeader zeroed = h;
   zeroed.checksum = 0;
   auto data = std::make_shared<TrieData>();

@@ -30,10 +30,14 @@ struct ArgumentError : std::invalid_argument {
 
 jointnlu_status status_of(jointnlu::Error::Code code) {
   switch (code) {
-    case jointnlu::Error::Code::kInvalidInput: return JOINTNLU_ERROR_INVALID_INPUT;
-    case jointnlu::Error::Code::kInvalidModel: return JOINTNLU_ERROR_INVALID_MODEL;
-    case jointnlu::Error::Code::kIo: return JOINTNLU_ERROR_IO;
-    case jointnlu::Error::Code::kInternal: break;
+    case jointnlu::Error::Code::kInvalidInput:
+      return JOINTNLU_ERROR_INVALID_INPUT;
+    case jointnlu::Error::Code::kInvalidModel:
+      return JOINTNLU_ERROR_INVALID_MODEL;
+    case jointnlu::Error::Code::kIo:
+      return JOINTNLU_ERROR_IO;
+    case jointnlu::Error::Code::kInternal:
+      break;
   }
   return JOINTNLU_ERROR_INTERNAL;
 }
@@ -98,13 +102,20 @@ const char* jointnlu_version(void) { return jointnlu::version(); }
 
 const char* jointnlu_status_string(jointnlu_status status) {
   switch (status) {
-    case JOINTNLU_OK: return "ok";
-    case JOINTNLU_ERROR_INVALID_ARGUMENT: return "invalid argument";
-    case JOINTNLU_ERROR_INVALID_INPUT: return "invalid input";
-    case JOINTNLU_ERROR_INVALID_MODEL: return "invalid model";
-    case JOINTNLU_ERROR_IO: return "i/o error";
-    case JOINTNLU_ERROR_OUT_OF_MEMORY: return "out of memory";
-    case JOINTNLU_ERROR_INTERNAL: return "internal error";
+    case JOINTNLU_OK:
+      return "ok";
+    case JOINTNLU_ERROR_INVALID_ARGUMENT:
+      return "invalid argument";
+    case JOINTNLU_ERROR_INVALID_INPUT:
+      return "invalid input";
+    case JOINTNLU_ERROR_INVALID_MODEL:
+      return "invalid model";
+    case JOINTNLU_ERROR_IO:
+      return "i/o error";
+    case JOINTNLU_ERROR_OUT_OF_MEMORY:
+      return "out of memory";
+    case JOINTNLU_ERROR_INTERNAL:
+      return "internal error";
   }
   return "unknown status";
 }

@@ -278,43 +278,35 @@ void BatchWorkspace::ensure(const StudentModel& model, std::size_t sequences,
   quant_h_.reserve(b, h);
 }
 
-void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, BatchWorkspace& ws,
-                                 std::vector<StudentLogits>& out, const Kernels& k,
-                                 std::span<const PositionFeatures* const> features) const {
-  out.clear();
-  if (inputs.empty()) return;
+StudentModel::PackedBatch StudentModel::check_batch(
+    std::span<const std::span<const int>> inputs,
+    std::span<const PositionFeatures* const> features) const {
   if (!features.empty() && features.size() != inputs.size())
     throw std::invalid_argument("StudentModel::forward_batch: " + std::to_string(features.size()) +
                                 " lexicon feature sets for " + std::to_string(inputs.size()) +
                                 " inputs");
-  std::size_t total = 0;
-  bool lexicon = false;
+  PackedBatch batch{inputs, features};
   for (std::size_t b = 0; b < inputs.size(); ++b) {
     check_ids(inputs[b]);
     if (!features.empty()) {
       check_features(inputs[b], features[b]);
-      lexicon = lexicon || (features[b] && features[b]->positions() > 0);
+      batch.lexicon = batch.lexicon || (features[b] && features[b]->positions() > 0);
     }
-    total += inputs[b].size();
+    batch.total += inputs[b].size();
   }
-  const std::size_t batch = inputs.size();
-  ws.ensure(*this, batch, total);
-  const std::size_t h = config_.hidden_size;
-  const std::size_t h2 = 2 * h;
-  const std::size_t h4 = 4 * h;
-  const WeightType type = weight_type_;
-  QuantizedActivations& q = ws.quant_;
-  QuantizedActivations& qh = ws.quant_h_;
+  return batch;
+}
 
-  // The recurrences run in packed order, as in torch's PackedSequence: sequences sorted by
-  // decreasing length, and packed row start_[s] + i of a direction is sequence order_[i] at its
-  // step s (its s-th token forward, s-th from the end backward). The sequences still running at a
-  // step are then the first rows, and the rows of one step are contiguous: the recurrent product
-  // accumulates straight into that step's input projections (no per-step copy of the gates), and
-  // row i of h_ and c_ always belongs to sequence order_[i].
+// The recurrences run in packed order, as in torch's PackedSequence: sequences sorted by
+// decreasing length, and packed row start_[s] + i of a direction is sequence order_[i] at its
+// step s (its s-th token forward, s-th from the end backward). The sequences still running at a
+// step are then the first rows, and the rows of one step are contiguous: the recurrent product
+// accumulates straight into that step's input projections (no per-step copy of the gates), and
+// row i of h_ and c_ always belongs to sequence order_[i].
+void StudentModel::pack_batch(PackedBatch& batch, BatchWorkspace& ws) const {
+  const auto inputs = batch.inputs;
   const bool int8_embeddings = this->int8_embeddings();
-  std::size_t max_len = 0;
-  for (std::size_t b = 0, row = 0; b < batch; ++b) {
+  for (std::size_t b = 0, row = 0; b < inputs.size(); ++b) {
     ws.order_[b] = b;
     ws.offset_[b] = row;
     std::fill_n(ws.input_of_.begin() + static_cast<std::ptrdiff_t>(row), inputs[b].size(), b);
@@ -324,87 +316,107 @@ void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, B
     else
       embed(inputs[b], ws.x_.data() + row * config_.embedding_size);
     row += inputs[b].size();
-    max_len = std::max(max_len, inputs[b].size());
+    batch.max_len = std::max(batch.max_len, inputs[b].size());
   }
   std::stable_sort(ws.order_.begin(), ws.order_.end(), [&](std::size_t a, std::size_t b) {
     return inputs[a].size() > inputs[b].size();
   });
-  ws.start_.assign(max_len + 1, 0);
-  for (std::size_t step = 0, running = batch; step < max_len; ++step) {
+  ws.start_.assign(batch.max_len + 1, 0);
+  for (std::size_t step = 0, running = inputs.size(); step < batch.max_len; ++step) {
     while (inputs[ws.order_[running - 1]].size() <= step) --running;
     ws.start_[step + 1] = ws.start_[step] + running;
   }
+}
 
-  const float* input = ws.x_.data();
-  float* y = nullptr;
-  for (std::size_t li = 0; li < layers_.size(); ++li) {
-    const Layer& layer = layers_[li];
-    const std::size_t cols = layer.input_size;
-    y = ws.y_[li % 2].data();
-    const bool embedded_int8 = li == 0 && int8_embeddings;
-    if (!embedded_int8) quantize(k, type, input, total, cols, q);  // shared by both directions
-    for (int d = 0; d < 2; ++d) {
-      const Direction& dir = layer.dir[d];
-      for (std::size_t step = 0; step < max_len; ++step)
-        for (std::size_t p = ws.start_[step], i = 0; p < ws.start_[step + 1]; ++p, ++i) {
-          const std::size_t b = ws.order_[i], len = inputs[b].size();
-          ws.source_[p] = ws.offset_[b] + (d == 0 ? step : len - 1 - step);
-        }
-      const std::span<const std::size_t> source(ws.source_.data(), total);
-      const float* packed_input = nullptr;
-      if (embedded_int8) {
-        for (std::size_t p = 0; p < total; ++p) ws.packed_ids_[p] = ws.ids_[source[p]];
-        embed_quantized(std::span<const int>(ws.packed_ids_.data(), total), ws.quant_packed_);
-      } else if (type == WeightType::kInt8) {
-        ws.quant_packed_.gather_rows(q, source);
-      } else {
-        float* to = ws.packed_x_.data();
-        for (std::size_t p = 0; p < total; ++p)
-          std::copy_n(input + source[p] * cols, cols, to + p * cols);
-        packed_input = to;
-      }
-      float* gates = ws.gates_.data();
-      product(k, dir.w_ih, packed_input, total, ws.quant_packed_, dir.bias.data(), gates, false);
-      if (li == 0 && lexicon)
-        for (std::size_t p = 0; p < total; ++p) {
-          const std::size_t b = ws.input_of_[source[p]];
-          const PositionFeatures* f = features[b];
-          if (f && f->positions() > 0)
-            add_lexicon(dir, f->at(source[p] - ws.offset_[b]), gates + p * h4, k);
-        }
-      recurrence(
-          k, type, dir.w_hh, h, max_len, gates, ws.h_.data(), ws.c_.data(), qh,
-          [&](std::size_t step) {
-            return std::pair<std::size_t, std::size_t>{ws.start_[step],
-                                                       ws.start_[step + 1] - ws.start_[step]};
-          },
-          [&](std::size_t step, std::size_t i) {
-            return y + source[ws.start_[step] + i] * h2 + d * h;
-          });
+void StudentModel::batch_direction(const PackedBatch& batch, std::size_t li, int d,
+                                   const float* input, float* y, BatchWorkspace& ws,
+                                   const Kernels& k) const {
+  const Direction& dir = layers_[li].dir[d];
+  const std::size_t cols = layers_[li].input_size, total = batch.total;
+  const std::size_t h = config_.hidden_size;
+  for (std::size_t step = 0; step < batch.max_len; ++step)
+    for (std::size_t p = ws.start_[step], i = 0; p < ws.start_[step + 1]; ++p, ++i) {
+      const std::size_t b = ws.order_[i], len = batch.inputs[b].size();
+      ws.source_[p] = ws.offset_[b] + (d == 0 ? step : len - 1 - step);
     }
-    input = y;
+  const std::span<const std::size_t> source(ws.source_.data(), total);
+  const float* packed_input = nullptr;
+  if (li == 0 && int8_embeddings()) {
+    for (std::size_t p = 0; p < total; ++p) ws.packed_ids_[p] = ws.ids_[source[p]];
+    embed_quantized(std::span<const int>(ws.packed_ids_.data(), total), ws.quant_packed_);
+  } else if (weight_type_ == WeightType::kInt8) {
+    ws.quant_packed_.gather_rows(ws.quant_, source);
+  } else {
+    float* to = ws.packed_x_.data();
+    for (std::size_t p = 0; p < total; ++p)
+      std::copy_n(input + source[p] * cols, cols, to + p * cols);
+    packed_input = to;
   }
+  float* gates = ws.gates_.data();
+  product(k, dir.w_ih, packed_input, total, ws.quant_packed_, dir.bias.data(), gates, false);
+  if (li == 0 && batch.lexicon)
+    for (std::size_t p = 0; p < total; ++p) {
+      const std::size_t b = ws.input_of_[source[p]];
+      const PositionFeatures* f = batch.features[b];
+      if (f && f->positions() > 0)
+        add_lexicon(dir, f->at(source[p] - ws.offset_[b]), gates + p * 4 * h, k);
+    }
+  recurrence(
+      k, weight_type_, dir.w_hh, h, batch.max_len, gates, ws.h_.data(), ws.c_.data(), ws.quant_h_,
+      [&](std::size_t step) {
+        return std::pair<std::size_t, std::size_t>{ws.start_[step],
+                                                   ws.start_[step + 1] - ws.start_[step]};
+      },
+      [&](std::size_t step, std::size_t i) {
+        return y + source[ws.start_[step] + i] * 2 * h + d * h;
+      });
+}
 
+void StudentModel::batch_outputs(const PackedBatch& batch, const float* y, BatchWorkspace& ws,
+                                 std::vector<StudentLogits>& out, const Kernels& k) const {
+  const std::size_t h2 = 2 * config_.hidden_size, n = batch.inputs.size();
+  QuantizedActivations& q = ws.quant_;
   if (config_.pooling == Pooling::kAttention) {
-    quantize(k, attn_proj_.type(), y, total, h2, q);
-    product(k, attn_proj_, y, total, q, attn_bias_.data(), ws.attn_.data(), false);
+    quantize(k, attn_proj_.type(), y, batch.total, h2, q);
+    product(k, attn_proj_, y, batch.total, q, attn_bias_.data(), ws.attn_.data(), false);
   }
   const std::size_t a = std::max<std::size_t>(config_.attention_size, 1);
-  for (std::size_t b = 0; b < batch; ++b) {
+  for (std::size_t b = 0; b < n; ++b) {
     const std::size_t r = ws.offset_[b];
-    pool(y + r * h2, inputs[b].size(), ws.attn_.data() + r * a, ws.alpha_.data(),
+    pool(y + r * h2, batch.inputs[b].size(), ws.attn_.data() + r * a, ws.alpha_.data(),
          ws.pooled_.data() + b * h2);
   }
-  heads(ws.pooled_.data(), batch, y, total, q, ws.domain_.data(), ws.intent_.data(),
+  heads(ws.pooled_.data(), n, y, batch.total, q, ws.domain_.data(), ws.intent_.data(),
         ws.slots_.data(), k);
 
   const std::size_t domains = domain_.w.rows(), intents = intent_.w.rows();
   const std::size_t tags = slots_.w.rows();
-  for (std::size_t b = 0; b < batch; ++b)
-    out.push_back(
-        {std::span<const float>(ws.domain_.data() + b * domains, domains),
-         std::span<const float>(ws.intent_.data() + b * intents, intents),
-         std::span<const float>(ws.slots_.data() + ws.offset_[b] * tags, inputs[b].size() * tags)});
+  for (std::size_t b = 0; b < n; ++b)
+    out.push_back({std::span<const float>(ws.domain_.data() + b * domains, domains),
+                   std::span<const float>(ws.intent_.data() + b * intents, intents),
+                   std::span<const float>(ws.slots_.data() + ws.offset_[b] * tags,
+                                          batch.inputs[b].size() * tags)});
+}
+
+void StudentModel::forward_batch(std::span<const std::span<const int>> inputs, BatchWorkspace& ws,
+                                 std::vector<StudentLogits>& out, const Kernels& k,
+                                 std::span<const PositionFeatures* const> features) const {
+  out.clear();
+  if (inputs.empty()) return;
+  PackedBatch batch = check_batch(inputs, features);
+  ws.ensure(*this, inputs.size(), batch.total);
+  pack_batch(batch, ws);
+  const float* input = ws.x_.data();
+  float* y = nullptr;
+  for (std::size_t li = 0; li < layers_.size(); ++li) {
+    y = ws.y_[li % 2].data();
+    // The layer's input, quantised once for both directions (int8 layer 0 embeds quantised).
+    if (li > 0 || !int8_embeddings())
+      quantize(k, weight_type_, input, batch.total, layers_[li].input_size, ws.quant_);
+    for (int d = 0; d < 2; ++d) batch_direction(batch, li, d, input, y, ws, k);
+    input = y;
+  }
+  batch_outputs(batch, y, ws, out, k);
 }
 
 }  // namespace jointnlu::runtime

@@ -180,6 +180,25 @@ class StudentModel {
   // attn_hidden [len, A] holds the attention projection of y's rows and alpha [len] is scratch.
   void pool(const float* y, std::size_t len, const float* attn_hidden, float* alpha,
             float* pooled) const;
+  // A batch as forward_batch lays it out (packed order: see there).
+  struct PackedBatch {
+    std::span<const std::span<const int>> inputs;
+    std::span<const PositionFeatures* const> features;  // empty, or one per input
+    std::size_t total = 0;                              // tokens over all inputs
+    std::size_t max_len = 0;                            // the longest input
+    bool lexicon = false;                               // some input has lexicon features
+  };
+  PackedBatch check_batch(std::span<const std::span<const int>> inputs,
+                          std::span<const PositionFeatures* const> features) const;
+  // Embeds the batch, stacked, and lays out the packed order (order_, offset_, start_).
+  void pack_batch(PackedBatch& batch, BatchWorkspace& ws) const;
+  // Direction d of layer li over the whole batch: input projections in packed order, lexicon
+  // columns, the recurrence; writes that direction's half of y [T, 2H] (stacked rows).
+  void batch_direction(const PackedBatch& batch, std::size_t li, int d, const float* input,
+                       float* y, BatchWorkspace& ws, const Kernels& k) const;
+  // Pooling and heads over the last layer's y; one StudentLogits per input into out.
+  void batch_outputs(const PackedBatch& batch, const float* y, BatchWorkspace& ws,
+                     std::vector<StudentLogits>& out, const Kernels& k) const;
   // The three heads: domain and intent over pooled [b, 2H], slots over y [rows, 2H].
   void heads(const float* pooled, std::size_t b, const float* y, std::size_t rows,
              QuantizedActivations& q, float* domain, float* intent, float* slots,

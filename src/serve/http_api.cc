@@ -80,8 +80,7 @@ HttpResponse method_not_allowed(const HttpRequest& req, const std::string& path,
 // A category name in the path: percent-encoding is not decoded (names are plain identifiers), but
 // it must be a non-empty UTF-8 segment.
 bool valid_category(std::string_view name) {
-  return !name.empty() && name.find('/') == std::string_view::npos &&
-         decode_utf8(name).has_value();
+  return !name.empty() && name.find('/') == std::string_view::npos && decode_utf8(name).has_value();
 }
 
 }  // namespace

@@ -13,6 +13,28 @@
 namespace jointnlu::train {
 namespace {
 
+// The architecture's sizes, named once: config.json reads and writes them, validate() requires
+// each positive and within its bound (core/model_limits.h, checked before anything builds a layer
+// list or a tensor from them). `required`: the key must be in a config.json.
+struct SizeField {
+  const char* name;
+  int64_t AlbertConfig::*member;
+  int64_t limit;
+  bool required;
+};
+constexpr SizeField kSizeFields[] = {
+    {"vocab_size", &AlbertConfig::vocab_size, kMaxModelVocab, true},
+    {"embedding_size", &AlbertConfig::embedding_size, kMaxModelWidth, false},
+    {"hidden_size", &AlbertConfig::hidden_size, kMaxModelWidth, true},
+    {"num_hidden_layers", &AlbertConfig::num_hidden_layers, kMaxModelLayers, true},
+    {"num_hidden_groups", &AlbertConfig::num_hidden_groups, kMaxModelLayers, false},
+    {"num_attention_heads", &AlbertConfig::num_attention_heads, kMaxModelHeads, true},
+    {"intermediate_size", &AlbertConfig::intermediate_size, kMaxModelWidth, true},
+    {"inner_group_num", &AlbertConfig::inner_group_num, kMaxModelLayers, false},
+    {"max_position_embeddings", &AlbertConfig::max_position_embeddings, kMaxModelPositions, false},
+    {"type_vocab_size", &AlbertConfig::type_vocab_size, kMaxModelTokenTypes, false},
+};
+
 constexpr double kPresetDropout = 0.1;
 
 [[noreturn]] void fail(const std::string& message) {
@@ -137,20 +159,11 @@ AlbertConfig AlbertConfig::from_preset_or_file(const std::string& name, int64_t 
 AlbertConfig AlbertConfig::from_json(const nlohmann::json& j) {
   if (!j.is_object()) fail("expected a JSON object, got " + std::string(j.type_name()));
   AlbertConfig c;
-  read_int(j, "vocab_size", true, c.vocab_size);
-  read_int(j, "embedding_size", false, c.embedding_size);
-  read_int(j, "hidden_size", true, c.hidden_size);
-  read_int(j, "num_hidden_layers", true, c.num_hidden_layers);
-  read_int(j, "num_hidden_groups", false, c.num_hidden_groups);
-  read_int(j, "num_attention_heads", true, c.num_attention_heads);
-  read_int(j, "intermediate_size", true, c.intermediate_size);
-  read_int(j, "inner_group_num", false, c.inner_group_num);
+  for (const auto& f : kSizeFields) read_int(j, f.name, f.required, c.*f.member);
   read_string(j, "hidden_act", c.hidden_act);
   read_double(j, "hidden_dropout_prob", c.hidden_dropout_prob);
   read_double(j, "attention_probs_dropout_prob", c.attention_probs_dropout_prob);
   read_double(j, "classifier_dropout_prob", c.classifier_dropout_prob);
-  read_int(j, "max_position_embeddings", false, c.max_position_embeddings);
-  read_int(j, "type_vocab_size", false, c.type_vocab_size);
   read_double(j, "layer_norm_eps", c.layer_norm_eps);
   read_double(j, "initializer_range", c.initializer_range);
   read_int(j, "pad_token_id", false, c.pad_token_id);
@@ -171,60 +184,28 @@ AlbertConfig AlbertConfig::from_json(const nlohmann::json& j) {
 }
 
 nlohmann::json AlbertConfig::to_json() const {
-  return nlohmann::json{
+  nlohmann::json j{
       {"model_type", "albert"},
-      {"vocab_size", vocab_size},
-      {"embedding_size", embedding_size},
-      {"hidden_size", hidden_size},
-      {"num_hidden_layers", num_hidden_layers},
-      {"num_hidden_groups", num_hidden_groups},
-      {"num_attention_heads", num_attention_heads},
-      {"intermediate_size", intermediate_size},
-      {"inner_group_num", inner_group_num},
       {"hidden_act", hidden_act},
       {"hidden_dropout_prob", hidden_dropout_prob},
       {"attention_probs_dropout_prob", attention_probs_dropout_prob},
       {"classifier_dropout_prob", classifier_dropout_prob},
-      {"max_position_embeddings", max_position_embeddings},
-      {"type_vocab_size", type_vocab_size},
       {"layer_norm_eps", layer_norm_eps},
       {"initializer_range", initializer_range},
       {"pad_token_id", pad_token_id},
       {"position_embedding_type", "absolute"},
   };
+  for (const auto& f : kSizeFields) j[f.name] = this->*f.member;
+  return j;
 }
 
 void AlbertConfig::validate() const {
-  const std::pair<const char*, int64_t> positive[] = {
-      {"vocab_size", vocab_size},
-      {"embedding_size", embedding_size},
-      {"hidden_size", hidden_size},
-      {"num_hidden_layers", num_hidden_layers},
-      {"num_hidden_groups", num_hidden_groups},
-      {"num_attention_heads", num_attention_heads},
-      {"intermediate_size", intermediate_size},
-      {"inner_group_num", inner_group_num},
-      {"max_position_embeddings", max_position_embeddings},
-      {"type_vocab_size", type_vocab_size},
-  };
-  for (const auto& [name, value] : positive) {
-    if (value <= 0) fail(std::string(name) + " must be positive, got " + std::to_string(value));
+  for (const auto& f : kSizeFields) {
+    const int64_t value = this->*f.member;
+    if (value <= 0) fail(std::string(f.name) + " must be positive, got " + std::to_string(value));
   }
-  // Before anything builds a layer list or a tensor from them (core/model_limits.h).
-  const std::tuple<const char*, int64_t, int64_t> bounded[] = {
-      {"vocab_size", vocab_size, kMaxModelVocab},
-      {"embedding_size", embedding_size, kMaxModelWidth},
-      {"hidden_size", hidden_size, kMaxModelWidth},
-      {"num_hidden_layers", num_hidden_layers, kMaxModelLayers},
-      {"num_hidden_groups", num_hidden_groups, kMaxModelLayers},
-      {"num_attention_heads", num_attention_heads, kMaxModelHeads},
-      {"intermediate_size", intermediate_size, kMaxModelWidth},
-      {"inner_group_num", inner_group_num, kMaxModelLayers},
-      {"max_position_embeddings", max_position_embeddings, kMaxModelPositions},
-      {"type_vocab_size", type_vocab_size, kMaxModelTokenTypes},
-  };
-  for (const auto& [name, value, limit] : bounded)
-    if (value > limit) fail(over_limit(name, value, limit));
+  for (const auto& f : kSizeFields)
+    if (this->*f.member > f.limit) fail(over_limit(f.name, this->*f.member, f.limit));
   if (hidden_size % num_attention_heads != 0) {
     fail("hidden_size (" + std::to_string(hidden_size) +
          ") must be divisible by num_attention_heads (" + std::to_string(num_attention_heads) +

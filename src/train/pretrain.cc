@@ -185,30 +185,41 @@ struct EvalResult {
   double rtd_replaced_share = 0;
 };
 
-EvalResult evaluate(AlbertForPreTraining& model, const std::vector<Sequence>& seqs,
-                    const TokenIds& ids, const torch::Device& device) {
-  torch::NoGradGuard no_grad;
-  model->eval();
-  double loss_sum = 0;
-  MlmHits total;
+double ratio(std::int64_t a, std::int64_t b) {
+  return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+}
+
+// Calls f(batch tensors) for each evaluation batch of seqs (kEvalBatch sequences) that has masked
+// targets.
+template <typename F>
+void for_each_eval_batch(const std::vector<Sequence>& seqs, const TokenIds& ids,
+                         const torch::Device& device, F&& f) {
   for (std::size_t i = 0; i < seqs.size(); i += kEvalBatch) {
     std::vector<Sequence> part(
         seqs.begin() + static_cast<std::ptrdiff_t>(i),
         seqs.begin() + static_cast<std::ptrdiff_t>(std::min(seqs.size(), i + kEvalBatch)));
     const auto t = to_tensors(make_batch(part, ids.pad), ids.mask, device);
     if (t.targets.size(0) == 0) continue;
+    f(t);
+  }
+}
+
+EvalResult evaluate(AlbertForPreTraining& model, const std::vector<Sequence>& seqs,
+                    const TokenIds& ids, const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  double loss_sum = 0;
+  MlmHits total;
+  for_each_eval_batch(seqs, ids, device, [&](const BatchTensors& t) {
     auto out = model->forward(t.ids, t.mask, t.types, t.positions, t.layout);
     loss_sum += torch::nn::functional::cross_entropy(
                     out.mlm_logits, t.targets,
                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .item<double>();
     total += score_mlm(out.mlm_logits, t.targets, t.at_mask);
-  }
+  });
   model->train();
   if (total.targets == 0) return {};
-  const auto ratio = [](std::int64_t a, std::int64_t b) {
-    return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
-  };
   return {loss_sum / static_cast<double>(total.targets), ratio(total.correct, total.targets),
           ratio(total.at_mask_correct, total.at_mask)};
 }
@@ -232,10 +243,6 @@ StepStats rtd_forward_backward(ElectraForPreTraining& model, const BatchTensors&
   return s;
 }
 
-double ratio(std::int64_t a, std::int64_t b) {
-  return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
-}
-
 EvalResult evaluate_rtd(ElectraForPreTraining& model, const std::vector<Sequence>& seqs,
                         const TokenIds& ids, double rtd_weight, std::uint64_t seed,
                         const torch::Device& device) {
@@ -247,18 +254,13 @@ EvalResult evaluate_rtd(ElectraForPreTraining& model, const std::vector<Sequence
   double mlm_sum = 0, rtd_sum = 0;
   MlmHits mlm;
   RtdHits rtd;
-  for (std::size_t i = 0; i < seqs.size(); i += kEvalBatch) {
-    std::vector<Sequence> part(
-        seqs.begin() + static_cast<std::ptrdiff_t>(i),
-        seqs.begin() + static_cast<std::ptrdiff_t>(std::min(seqs.size(), i + kEvalBatch)));
-    const auto t = to_tensors(make_batch(part, ids.pad), ids.mask, device);
-    if (t.targets.size(0) == 0) continue;
+  for_each_eval_batch(seqs, ids, device, [&](const BatchTensors& t) {
     const auto out = model->forward(rtd_batch(t, ids), rtd_weight, sampler);
     mlm_sum += out.mlm_loss.item<double>() * static_cast<double>(out.mlm.targets);
     rtd_sum += out.rtd_loss.item<double>() * static_cast<double>(out.rtd.tokens);
     mlm += out.mlm;
     rtd += out.rtd;
-  }
+  });
   model->train();
   EvalResult r;
   if (mlm.targets == 0) return r;

@@ -121,71 +121,106 @@ StateDict encoder_tensors_under(const StateDict& tensors, const std::string& pre
   return out;
 }
 
-LoadReport load_state_dict(torch::nn::Module& module, const StateDict& checkpoint,
-                           const LoadOptions& options) {
-  LoadReport report;
+namespace {
 
-  // Expected tensors in module order, so "the first mismatch" is deterministic.
-  std::vector<std::pair<std::string, torch::Tensor>> expected;
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+// The tensors the module expects, in module order, so that "the first mismatch" is deterministic.
+NamedTensors expected_tensors(torch::nn::Module& module) {
+  NamedTensors expected;
   for (const auto& p : module.named_parameters(/*recurse=*/true))
     expected.emplace_back(p.key(), p.value());
   for (const auto& b : module.named_buffers(/*recurse=*/true))
     expected.emplace_back(b.key(), b.value());
-  std::map<std::string, std::string> alias_to_canonical;
-  for_each_tied_alias(module, [&](const std::string& alias, const std::string& canonical) {
-    alias_to_canonical[alias] = canonical;
-  });
+  return expected;
+}
 
-  // Map the encoder prefix ("albert." vs "") when the checkpoint's differs from the module's.
+// The checkpoint with its encoder prefix ("albert." vs "") moved to the module's, when the two
+// differ; nullopt when the checkpoint fits as it is.
+std::optional<StateDict> remap_encoder_prefix(const NamedTensors& expected,
+                                              const StateDict& checkpoint, LoadReport& report) {
   std::vector<std::string> module_names;
   for (const auto& [name, tensor] : expected) module_names.push_back(name);
   std::vector<std::string> checkpoint_names;
   for (const auto& [name, tensor] : checkpoint) checkpoint_names.push_back(name);
   const auto module_prefix = encoder_prefix(module_names);
   const auto checkpoint_prefix = encoder_prefix(checkpoint_names);
+  if (!module_prefix || !checkpoint_prefix || *module_prefix == *checkpoint_prefix)
+    return std::nullopt;
   StateDict remapped;
-  const StateDict* source = &checkpoint;
-  if (module_prefix && checkpoint_prefix && *module_prefix != *checkpoint_prefix) {
-    for (const auto& [name, tensor] : checkpoint) {
-      const std::string target =
-          move_encoder_key(name, *checkpoint_prefix, *module_prefix).value_or(name);
-      if (!remapped.emplace(target, tensor).second) {
-        throw CheckpointError(target + ": present in the checkpoint both with and without the '" +
-                              *checkpoint_prefix + "' prefix");
-      }
+  for (const auto& [name, tensor] : checkpoint) {
+    const std::string target =
+        move_encoder_key(name, *checkpoint_prefix, *module_prefix).value_or(name);
+    if (!remapped.emplace(target, tensor).second) {
+      throw CheckpointError(target + ": present in the checkpoint both with and without the '" +
+                            *checkpoint_prefix + "' prefix");
     }
-    source = &remapped;
-    report.prefix_remapped = true;
-    report.checkpoint_prefix = *checkpoint_prefix;
-    report.module_prefix = *module_prefix;
   }
+  report.prefix_remapped = true;
+  report.checkpoint_prefix = *checkpoint_prefix;
+  report.module_prefix = *module_prefix;
+  return remapped;
+}
 
-  const auto allowed_missing = [&](const std::string& name) {
-    for (const auto& prefix : options.allow_missing_prefixes) {
-      if (starts_with(name, prefix)) return true;
+// A checkpoint tensor fits the module's: defined, same shape, same dtype (or a permitted float
+// conversion), finite.
+void check_tensor(const std::string& name, const torch::Tensor& dst, const torch::Tensor& src,
+                  const LoadOptions& options) {
+  if (!src.defined()) throw CheckpointError(name + ": the checkpoint tensor is undefined");
+  if (src.sizes() != dst.sizes()) {
+    throw CheckpointError(name + ": shape " + shape_string(dst.sizes()) +
+                          " expected, checkpoint has " + shape_string(src.sizes()));
+  }
+  if (src.scalar_type() != dst.scalar_type() &&
+      !(options.allow_dtype_conversion && src.is_floating_point() && dst.is_floating_point())) {
+    throw CheckpointError(name + ": dtype " + std::string(c10::toString(dst.scalar_type())) +
+                          " expected, checkpoint has " + c10::toString(src.scalar_type()));
+  }
+  // A NaN or Inf weight loads silently and gives NaN scores or wrong labels later.
+  if (src.is_floating_point()) {
+    const auto bad = torch::logical_not(torch::isfinite(src)).sum().item<int64_t>();
+    if (bad > 0)
+      throw CheckpointError(name + ": " + std::to_string(bad) + " of " +
+                            std::to_string(src.numel()) + " values are not finite (NaN or Inf)");
+  }
+}
+
+// The checkpoint's tensor for the module's `name`: under that name or, for a tied tensor, under
+// one of its aliases (HF writes either form); source_name says which. end() if absent.
+StateDict::const_iterator find_source(const StateDict& source, const std::string& name,
+                                      const std::map<std::string, std::string>& alias_to_canonical,
+                                      std::string& source_name) {
+  source_name = name;
+  if (const auto it = source.find(name); it != source.end()) return it;
+  for (const auto& [alias, canonical] : alias_to_canonical) {
+    if (canonical != name) continue;
+    if (const auto it = source.find(alias); it != source.end()) {
+      source_name = alias;
+      return it;
     }
-    return false;
-  };
-  const auto check = [&](const std::string& name, const torch::Tensor& dst,
-                         const torch::Tensor& src) {
-    if (!src.defined()) throw CheckpointError(name + ": the checkpoint tensor is undefined");
-    if (src.sizes() != dst.sizes()) {
-      throw CheckpointError(name + ": shape " + shape_string(dst.sizes()) +
-                            " expected, checkpoint has " + shape_string(src.sizes()));
-    }
-    if (src.scalar_type() != dst.scalar_type() &&
-        !(options.allow_dtype_conversion && src.is_floating_point() && dst.is_floating_point())) {
-      throw CheckpointError(name + ": dtype " + std::string(c10::toString(dst.scalar_type())) +
-                            " expected, checkpoint has " + c10::toString(src.scalar_type()));
-    }
-    // A NaN or Inf weight loads silently and gives NaN scores or wrong labels later.
-    if (src.is_floating_point()) {
-      const auto bad = torch::logical_not(torch::isfinite(src)).sum().item<int64_t>();
-      if (bad > 0)
-        throw CheckpointError(name + ": " + std::to_string(bad) + " of " +
-                              std::to_string(src.numel()) + " values are not finite (NaN or Inf)");
-    }
-  };
+  }
+  return source.end();
+}
+
+bool allowed_missing(const std::string& name, const LoadOptions& options) {
+  for (const auto& prefix : options.allow_missing_prefixes) {
+    if (starts_with(name, prefix)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+LoadReport load_state_dict(torch::nn::Module& module, const StateDict& checkpoint,
+                           const LoadOptions& options) {
+  LoadReport report;
+  const NamedTensors expected = expected_tensors(module);
+  std::map<std::string, std::string> alias_to_canonical;
+  for_each_tied_alias(module, [&](const std::string& alias, const std::string& canonical) {
+    alias_to_canonical[alias] = canonical;
+  });
+  const std::optional<StateDict> remapped = remap_encoder_prefix(expected, checkpoint, report);
+  const StateDict& source = remapped ? *remapped : checkpoint;
 
   // Validate everything before copying anything: a failed load must not leave a half-loaded model.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;  // (destination, source)
@@ -193,41 +228,30 @@ LoadReport load_state_dict(torch::nn::Module& module, const StateDict& checkpoin
   std::map<std::string, torch::Tensor> expected_by_name;
   for (const auto& [name, dst] : expected) {
     expected_by_name[name] = dst;
-    std::string source_name = name;
-    auto it = source->find(name);
-    if (it == source->end()) {
-      // A checkpoint may hold a tied tensor only under its alias (HF writes either form).
-      for (const auto& [alias, canonical] : alias_to_canonical) {
-        if (canonical != name) continue;
-        it = source->find(alias);
-        if (it != source->end()) {
-          source_name = alias;
-          break;
-        }
-      }
-    }
-    if (it == source->end()) {
-      if (allowed_missing(name)) {
+    std::string source_name;
+    const auto it = find_source(source, name, alias_to_canonical, source_name);
+    if (it == source.end()) {
+      if (allowed_missing(name, options)) {
         report.missing.push_back(name);
         continue;
       }
       throw CheckpointError(name + ": missing from checkpoint (expected shape " +
                             shape_string(dst.sizes()) + ")");
     }
-    check(source_name, dst, it->second);
+    check_tensor(source_name, dst, it->second, options);
     used.insert(source_name);
     copies.emplace_back(dst, it->second);
     report.loaded.push_back(name);
   }
   // Aliases that came along with their canonical tensor are consumed, but must still fit.
   for (const auto& [alias, canonical] : alias_to_canonical) {
-    const auto it = source->find(alias);
+    const auto it = source.find(alias);
     const auto dst = expected_by_name.find(canonical);
-    if (it == source->end() || dst == expected_by_name.end() || used.count(alias)) continue;
-    check(alias, dst->second, it->second);
+    if (it == source.end() || dst == expected_by_name.end() || used.count(alias)) continue;
+    check_tensor(alias, dst->second, it->second, options);
     used.insert(alias);
   }
-  for (const auto& [name, tensor] : *source) {
+  for (const auto& [name, tensor] : source) {
     if (used.count(name)) continue;
     (is_known_hf_buffer(name) ? report.ignored : report.unexpected).push_back(name);
   }

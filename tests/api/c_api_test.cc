@@ -125,9 +125,9 @@ TEST_F(CApiTest, OutOfRangeGettersAreDefined) {
 
 TEST_F(CApiTest, StatusesAndMessages) {
   jointnlu_context* ctx = reinterpret_cast<jointnlu_context*>(1);
-  EXPECT_EQ(jointnlu_open((dir_.path() + "/nope.safetensors").c_str(), jointnlu_default_params(),
-                          &ctx),
-            JOINTNLU_ERROR_INVALID_MODEL);
+  EXPECT_EQ(
+      jointnlu_open((dir_.path() + "/nope.safetensors").c_str(), jointnlu_default_params(), &ctx),
+      JOINTNLU_ERROR_INVALID_MODEL);
   EXPECT_EQ(ctx, nullptr);  // cleared on failure
   EXPECT_NE(std::string(jointnlu_last_error()).find("nope.safetensors"), std::string::npos)
       << jointnlu_last_error();

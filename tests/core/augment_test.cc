@@ -1,11 +1,12 @@
 // Transfer-set augmentation: every generator keeps slot spans aligned with the text (checked over
 // the bundled demo data and, when present, the whole SMP2019 training set), gazetteers join the
 // right keys, and corpus sampling streams and skips bad lines. Also the word2vec reader.
+#include "core/augment.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "core/augment.h"
 #include "core/dataset.h"
 #include "core/error.h"
 #include "core/tagging.h"
@@ -34,9 +35,9 @@ void check_variant(const Variant& v, const Example& source, const SlotValueBank&
     const std::string value = e.value(s);
     ASSERT_FALSE(value.empty());
     const auto* options = bank.values(s.key);
-    const bool known = source_values.count(s.key + "=" + value) ||
-                       (options && std::find(options->begin(), options->end(), value) !=
-                                       options->end());
+    const bool known =
+        source_values.count(s.key + "=" + value) ||
+        (options && std::find(options->begin(), options->end(), value) != options->end());
     EXPECT_TRUE(known) << s.key << "=" << value << " in " << e.text;
   }
   // Round trip through tags, as the models see it.

@@ -13,7 +13,8 @@ namespace {
 using testing::TempDir;
 
 // The error message of reading `content` as the given file name, or "" if it reads fine.
-std::string read_error(const std::string& name, const std::string& content, ReadOptions options = {}) {
+std::string read_error(const std::string& name, const std::string& content,
+                       ReadOptions options = {}) {
   TempDir dir;
   const auto path = dir.write(name, content);
   try {
@@ -47,8 +48,9 @@ TEST(SmpJson, ReadsRecordsAndListValuedSlots) {
 }
 
 TEST(SmpJson, MalformedJsonNamesRecordAndLine) {
-  const std::string bad = "[\n {\"text\": \"a\", \"domain\": \"d\", \"intent\": \"i\", \"slots\": {}},\n"
-                          " {\"text\": \"b\", \"domain\": \"d\" \"intent\": \"i\", \"slots\": {}}\n]";
+  const std::string bad =
+      "[\n {\"text\": \"a\", \"domain\": \"d\", \"intent\": \"i\", \"slots\": {}},\n"
+      " {\"text\": \"b\", \"domain\": \"d\" \"intent\": \"i\", \"slots\": {}}\n]";
   const auto msg = read_error("bad.json", bad);
   EXPECT_NE(msg.find("bad.json: record 2 (line 3): malformed JSON"), std::string::npos) << msg;
 }
@@ -67,18 +69,24 @@ TEST(SmpJson, WronglyTypedFieldsNameRecord) {
             "t.json: record 1 (line 1): field 'text' must be a string, not number");
   EXPECT_EQ(read_error("t.json", R"([{"text": "a", "domain": "d", "intent": "i", "slots": []}])"),
             "t.json: record 1 (line 1): field 'slots' must be an object, not array");
-  EXPECT_EQ(read_error("t.json", R"([{"text": "a", "domain": "d", "intent": "i", "slots": {"k": 1}}])"),
-            "t.json: record 1 (line 1): slot 'k' must be a string or a list of strings, found number");
-  EXPECT_EQ(read_error("t.json", R"([{"text": "a", "domain": "d", "intent": "i", "slots": {"k": [1]}}])"),
-            "t.json: record 1 (line 1): slot 'k' must be a string or a list of strings, found number");
+  EXPECT_EQ(
+      read_error("t.json", R"([{"text": "a", "domain": "d", "intent": "i", "slots": {"k": 1}}])"),
+      "t.json: record 1 (line 1): slot 'k' must be a string or a list of strings, found number");
+  EXPECT_EQ(
+      read_error("t.json", R"([{"text": "a", "domain": "d", "intent": "i", "slots": {"k": [1]}}])"),
+      "t.json: record 1 (line 1): slot 'k' must be a string or a list of strings, found number");
   // A lone object is read as JSON Lines: one record, here incomplete.
-  EXPECT_EQ(read_error("t.json", R"({"text": "a"})"), "t.json: record 1 (line 1): missing field 'domain'");
-  EXPECT_EQ(read_error("t.json", R"("hello")"), "t.json: line 1: expected a JSON array of records, found string");
-  EXPECT_EQ(read_error("t.json", R"([1])"), "t.json: record 1 (line 1): expected an object, found number");
+  EXPECT_EQ(read_error("t.json", R"({"text": "a"})"),
+            "t.json: record 1 (line 1): missing field 'domain'");
+  EXPECT_EQ(read_error("t.json", R"("hello")"),
+            "t.json: line 1: expected a JSON array of records, found string");
+  EXPECT_EQ(read_error("t.json", R"([1])"),
+            "t.json: record 1 (line 1): expected an object, found number");
 }
 
 TEST(SmpJson, InvalidUtf8NamesRecord) {
-  const std::string bad = "[{\"text\": \"ab\xff\", \"domain\": \"d\", \"intent\": \"i\", \"slots\": {}}]";
+  const std::string bad =
+      "[{\"text\": \"ab\xff\", \"domain\": \"d\", \"intent\": \"i\", \"slots\": {}}]";
   const auto msg = read_error("u.json", bad);
   // nlohmann rejects invalid UTF-8 inside strings while parsing: either way the record is named.
   EXPECT_NE(msg.find("u.json: record 1 (line 1)"), std::string::npos) << msg;
@@ -95,23 +103,31 @@ TEST(SmpJson, TooLongTextNamesRecordAndTheLimitIsConfigurable) {
   ReadOptions options;
   options.max_chars = 4;
   EXPECT_EQ(read_error("l.json", rec, options),
-            "l.json: record 1 (line 1): text '一二三四五': text has 5 characters, more than the limit of 4");
+            "l.json: record 1 (line 1): text '一二三四五': text has 5 characters, more than the "
+            "limit of 4");
   EXPECT_EQ(read_error("l.json", rec), "");
   // The default limit is 512 characters.
   std::string long_text(513, 'a');
-  EXPECT_NE(read_error("l.json", R"([{"text": ")" + long_text + R"(", "domain": "d", "intent": "i", "slots": {}}])")
+  EXPECT_NE(read_error("l.json", R"([{"text": ")" + long_text +
+                                     R"(", "domain": "d", "intent": "i", "slots": {}}])")
                 .find("more than the limit of 512"),
             std::string::npos);
 }
 
 TEST(SmpJson, ControlCharacterNamesRecord) {
-  EXPECT_EQ(read_error("c.json", R"([{"text": "播放\u0007音乐", "domain": "d", "intent": "i", "slots": {}}])"),
-            "c.json: record 1 (line 1): text '播放\a音乐': control character U+0007 at character 2");
+  EXPECT_EQ(
+      read_error("c.json",
+                 R"([{"text": "播放\u0007音乐", "domain": "d", "intent": "i", "slots": {}}])"),
+      "c.json: record 1 (line 1): text '播放\a音乐': control character U+0007 at character 2");
 }
 
 TEST(SmpJson, UnlocatableValueNamesRecordAndValue) {
-  EXPECT_EQ(read_error("v.json", R"([{"text": "播放音乐", "domain": "d", "intent": "i", "slots": {"song": "稻香"}}])"),
-            "v.json: record 1 (line 1): slot 'song' value '稻香' does not occur in the text ('播放音乐')");
+  EXPECT_EQ(
+      read_error(
+          "v.json",
+          R"([{"text": "播放音乐", "domain": "d", "intent": "i", "slots": {"song": "稻香"}}])"),
+      "v.json: record 1 (line 1): slot 'song' value '稻香' does not occur in the text "
+      "('播放音乐')");
 }
 
 TEST(SmpJson, SkipPolicyReportsEveryBadRecordAndKeepsTheRest) {
@@ -129,7 +145,8 @@ TEST(SmpJson, SkipPolicyReportsEveryBadRecordAndKeepsTheRest) {
   EXPECT_EQ(examples[0].text, "播放稻香");
   EXPECT_EQ(report.records, 3u);
   ASSERT_EQ(report.skipped.size(), 2u);
-  EXPECT_EQ(report.skipped[0].where().record, 3u);  // parse errors come first, alignment errors after
+  EXPECT_EQ(report.skipped[0].where().record,
+            3u);  // parse errors come first, alignment errors after
   EXPECT_EQ(report.skipped[1].where().record, 1u);
   EXPECT_THROW(read_examples(path), DataError);  // the default rejects
 }
@@ -144,15 +161,17 @@ TEST(SmpJson, NestedValuesAreKeptAndListedOrRejected) {
   EXPECT_EQ(examples[0].nested, (SlotPairs{{"category", "农村"}}));
   ReadOptions reject;
   reject.nested = NestedSlots::kReject;
-  EXPECT_NE(read_error("n.json", rec, reject).find("n.json: record 1 (line 1): slot 'name'"), std::string::npos);
+  EXPECT_NE(read_error("n.json", rec, reject).find("n.json: record 1 (line 1): slot 'name'"),
+            std::string::npos);
 }
 
 TEST(JsonLines, ReadsOneRecordPerLineAndIgnoresExtraFields) {
   TempDir dir;
-  const auto path = dir.write("p.jsonl",
-                              "{\"text\": \"播放稻香\", \"domain\": \"music\", \"intent\": \"PLAY\", \"slots\": "
-                              "{\"song\": \"稻香\"}, \"scores\": {\"domain\": 0.9}}\n\n"
-                              "{\"text\": \"你好\", \"domain\": \"chat\", \"intent\": \"CHAT\", \"slots\": {}}\n");
+  const auto path = dir.write(
+      "p.jsonl",
+      "{\"text\": \"播放稻香\", \"domain\": \"music\", \"intent\": \"PLAY\", \"slots\": "
+      "{\"song\": \"稻香\"}, \"scores\": {\"domain\": 0.9}}\n\n"
+      "{\"text\": \"你好\", \"domain\": \"chat\", \"intent\": \"CHAT\", \"slots\": {}}\n");
   ReadReport report;
   auto examples = read_examples(path, {}, &report);
   EXPECT_EQ(report.format, DataFormat::kJsonLines);
@@ -162,7 +181,8 @@ TEST(JsonLines, ReadsOneRecordPerLineAndIgnoresExtraFields) {
 }
 
 TEST(JsonLines, MalformedLineNamesRecordAndLine) {
-  const auto msg = read_error("p.jsonl", "{\"text\": \"a\", \"domain\": \"d\", \"intent\": \"i\", \"slots\": {}}\n{oops\n");
+  const auto msg = read_error(
+      "p.jsonl", "{\"text\": \"a\", \"domain\": \"d\", \"intent\": \"i\", \"slots\": {}}\n{oops\n");
   EXPECT_NE(msg.find("p.jsonl: record 2 (line 2): malformed JSON"), std::string::npos) << msg;
 }
 
@@ -188,8 +208,9 @@ TEST(JsonLines, WriterOutputReadsBackIdentically) {
 TEST(Conll, ReadsBioesTagsAndParallelIntents) {
   TempDir dir;
   dir.write("c.txt.intent", "PlayMusic\nWeather\n");
-  const auto path = dir.write("c.txt", "我 O\n要 O\n听 O\n吴 B-singer\n雨 I-singer\n霏 E-singer\n\n"
-                                       "t B-city\nf E-city\n天 O\n气 S-x\n");
+  const auto path = dir.write("c.txt",
+                              "我 O\n要 O\n听 O\n吴 B-singer\n雨 I-singer\n霏 E-singer\n\n"
+                              "t B-city\nf E-city\n天 O\n气 S-x\n");
   ReadReport report;
   auto examples = read_examples(path, {}, &report);
   EXPECT_EQ(report.format, DataFormat::kConll);
@@ -240,7 +261,8 @@ TEST(Conll, MalformedLineAndIntentCountMismatch) {
     read_examples(dir.write("z.txt", "a O\n"));
     FAIL();
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("2 intents for 1 utterances"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("2 intents for 1 utterances"), std::string::npos)
+        << e.what();
   }
   try {
     read_examples(dir.write("w.txt", "a O\n"));

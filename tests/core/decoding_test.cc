@@ -53,8 +53,8 @@ TEST(LogSumExp, MatchesADoubleReferenceOverWideRanges) {
   EXPECT_EQ(log_sum_exp(std::vector<float>{}), -std::numeric_limits<float>::infinity());
   EXPECT_NEAR(log_sum_exp(std::vector<float>{0.0f, 0.0f}), std::log(2.0f), 1e-7);
   // A -inf logit (a masked class) contributes nothing.
-  EXPECT_NEAR(log_sum_exp(std::vector<float>{-std::numeric_limits<float>::infinity(), 1.0f}),
-              1.0f, 1e-7);
+  EXPECT_NEAR(log_sum_exp(std::vector<float>{-std::numeric_limits<float>::infinity(), 1.0f}), 1.0f,
+              1e-7);
 }
 
 TEST(TagDecoder, TransitionMatrixFollowsBio) {

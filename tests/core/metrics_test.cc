@@ -6,7 +6,9 @@
 namespace jointnlu {
 namespace {
 
-Frame F(std::string d, std::string i, SlotPairs s = {}) { return Frame{std::move(d), std::move(i), std::move(s)}; }
+Frame F(std::string d, std::string i, SlotPairs s = {}) {
+  return Frame{std::move(d), std::move(i), std::move(s)};
+}
 
 TEST(Scorer, PerfectPredictionsScoreOne) {
   Scorer sc;
@@ -59,7 +61,8 @@ TEST(Scorer, ListValuedSlotsAreOnePairPerValueMatchedAsMultisets) {
   sc.add(F("weather", "QUERY", {{"city", "北京"}, {"city", "上海"}}),
          F("weather", "QUERY", {{"city", "上海"}, {"city", "上海"}}));
   // gold [A, B], predicted [B, A]: order does not matter, whole sentence right.
-  sc.add(F("weather", "QUERY", {{"city", "A"}, {"city", "B"}}), F("weather", "QUERY", {{"city", "B"}, {"city", "A"}}));
+  sc.add(F("weather", "QUERY", {{"city", "A"}, {"city", "B"}}),
+         F("weather", "QUERY", {{"city", "B"}, {"city", "A"}}));
   const auto& s = sc.scores();
   EXPECT_EQ(s.slots.gold, 4u);
   EXPECT_EQ(s.slots.predicted, 4u);

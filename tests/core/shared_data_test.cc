@@ -44,14 +44,15 @@ TEST_P(SharedData, SlotDictRoundTripsThroughTags) {
     for (const auto& f : failures) ADD_FAILURE() << "round trip failed: " << f;
     EXPECT_TRUE(failures.empty());
     if (scheme == TagScheme::kBio)
-      std::cout << "[ info ] " << GetParam() << ": " << records.size() << " records, 0 round-trip failures, "
-                << nested << " with nested slot values\n";
+      std::cout << "[ info ] " << GetParam() << ": " << records.size()
+                << " records, 0 round-trip failures, " << nested << " with nested slot values\n";
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, SharedData,
                          ::testing::Values("data/smp2019/train.json", "data/smp2019/dev.json",
-                                           "data/smp2019/test.json", "data/cais/ch.train", "data/cais/ch.valid"),
+                                           "data/smp2019/test.json", "data/cais/ch.train",
+                                           "data/cais/ch.valid"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (auto& c : name)
@@ -85,7 +86,8 @@ TEST(SharedDataStats, CaisLoadsCompletely) {
 
 TEST(DemoData, IsCleanAndCoversEnoughDomains) {
   for (const char* split : {"train", "dev", "test"}) {
-    const auto st = compute_stats(testing::source_path(std::string("data/demo/") + split + ".json"), {});
+    const auto st =
+        compute_stats(testing::source_path(std::string("data/demo/") + split + ".json"), {});
     EXPECT_GT(st.records, 50u) << split;
     EXPECT_EQ(st.aligned, st.records) << split;
     EXPECT_TRUE(st.problems.empty()) << split;

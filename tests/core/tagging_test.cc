@@ -5,7 +5,8 @@
 namespace jointnlu {
 namespace {
 
-std::vector<Span> locate(const std::string& text, const SlotPairs& slots, SlotPairs* nested = nullptr) {
+std::vector<Span> locate(const std::string& text, const SlotPairs& slots,
+                         SlotPairs* nested = nullptr) {
   auto d = decode_utf8(text);
   return locate_slots(text, *d, slots, nested);
 }
@@ -49,7 +50,8 @@ TEST(Tagging, OverlapIsAnErrorUnlessNestingIsAllowed) {
   EXPECT_EQ(nested, (SlotPairs{{"category", "农村"}}));
   // The inner value written after the outer one.
   nested.clear();
-  spans = locate("导航到佛山大良汽车站", {{"endLoc_poi", "佛山大良汽车站"}, {"endLoc_city", "佛山"}}, &nested);
+  spans = locate("导航到佛山大良汽车站",
+                 {{"endLoc_poi", "佛山大良汽车站"}, {"endLoc_city", "佛山"}}, &nested);
   ASSERT_EQ(spans.size(), 1u);
   EXPECT_EQ(spans[0], (Span{3, 10, "endLoc_poi"}));
   EXPECT_EQ(nested, (SlotPairs{{"endLoc_city", "佛山"}}));

@@ -19,7 +19,8 @@ struct CliResult {
   std::string err;  // stderr
 };
 
-// Runs `jointnlu ARGS` through the shell (ARGS may contain redirections), with stderr captured to a file.
+// Runs `jointnlu ARGS` through the shell (ARGS may contain redirections), with stderr captured to a
+// file.
 inline CliResult run_cli(const std::string& args, const std::string& workdir = "") {
   TempDir tmp;
   const std::string err_path = tmp.path() + "/stderr";

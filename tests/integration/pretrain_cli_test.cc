@@ -179,7 +179,8 @@ TEST(PretrainCli, VocabCommandMatchesPretrainBuildVocab) {
   r = run_cli("vocab --corpus " + f.corpus + " --train " + f.train + " --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(slurp(out), slurp(f.out + "/vocab.txt"));
-  EXPECT_NE(slurp(out).find("\n空\n"), std::string::npos);  // a --train character, not in the corpus
+  EXPECT_NE(slurp(out).find("\n空\n"),
+            std::string::npos);  // a --train character, not in the corpus
 
   r = run_cli("vocab --corpus " + f.dir.path() + "/nope.txt --out " + out);
   EXPECT_NE(r.exit_code, 0);
@@ -207,7 +208,8 @@ TEST(PretrainCli, NeedsAVocabularyChoice) {
   Fixture f;
   const auto r = run_cli(f.common() + " --steps 1");
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("--vocab: give exactly one: a vocab file, or build_vocab"), std::string::npos)
+  EXPECT_NE(r.err.find("--vocab: give exactly one: a vocab file, or build_vocab"),
+            std::string::npos)
       << r.err;
 }
 

@@ -178,8 +178,9 @@ TEST(TeacherCli, InitNoneTrainsFromScratchAtTheGivenSize) {
   const auto size_alone = run_cli("train-teacher --train " + small_train(tmp) + " --out " +
                                   tmp.path() + "/m --size small");
   EXPECT_NE(size_alone.exit_code, 0);
-  EXPECT_NE(size_alone.err.find("--size: small shapes a teacher trained from scratch: set init to none"),
-            std::string::npos)
+  EXPECT_NE(
+      size_alone.err.find("--size: small shapes a teacher trained from scratch: set init to none"),
+      std::string::npos)
       << size_alone.err;
 }
 
@@ -205,8 +206,8 @@ TEST(TeacherCli, RecipeFileRepeatsARunAndFlagsOverrideIt) {
   EXPECT_EQ(recipe["max_length"], 24);
 
   const std::string second = tmp.path() + "/second";
-  const auto again = run_cli("train-teacher --out " + second + " --recipe " + first +
-                             "/recipe.json --patience 3");
+  const auto again =
+      run_cli("train-teacher --out " + second + " --recipe " + first + "/recipe.json --patience 3");
   ASSERT_EQ(again.exit_code, 0) << again.err;
   auto expected = recipe;
   expected["out"] = second;

@@ -131,8 +131,8 @@ TEST(RuntimeParity, LexiconStudentMatchesLibtorch) {
     const auto batch = batcher.collate_inputs({&inputs[i]});
     const auto want = model->forward(batch.input_ids, batch.attention_mask, batch.lexicon);
     const auto got = fp32->forward(inputs[i].ids, ws, runtime::kernels(), &inputs[i].lexicon);
-    worst = std::max({worst, max_abs_diff(want.domain[0], got.domain),
-                      max_abs_diff(want.slots[0], got.slots)});
+    worst = std::max(
+        {worst, max_abs_diff(want.domain[0], got.domain), max_abs_diff(want.slots[0], got.slots)});
     worst = std::max({worst, max_abs_diff(want.domain[0], batch_fp32[i].domain),
                       max_abs_diff(want.slots[0], batch_fp32[i].slots)});
     const auto q = int8->forward(inputs[i].ids, ws, runtime::kernels(), &inputs[i].lexicon);

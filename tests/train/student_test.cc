@@ -64,8 +64,7 @@ TEST(Student, PaddedBatchEqualsOneAtATime) {
       const auto len = one.input_ids.size(1);
       EXPECT_TRUE(torch::allclose(together.domain[k], alone.domain[0], 1e-5, 1e-6));
       EXPECT_TRUE(torch::allclose(together.intent[k], alone.intent[0], 1e-5, 1e-6));
-      EXPECT_TRUE(
-          torch::allclose(together.slots[k].narrow(0, 0, len), alone.slots[0], 1e-5, 1e-6))
+      EXPECT_TRUE(torch::allclose(together.slots[k].narrow(0, 0, len), alone.slots[0], 1e-5, 1e-6))
           << "example " << i << " pooling " << pooling_name(pooling);
     }
   }
@@ -195,7 +194,8 @@ TEST(Distill, AlphaZeroIsPlainTrainingExactly) {
   d.alpha = 0.0;
   d.temperature = 4.0;
   const auto a = train_briefly(s, plain_data, JointCriterion(LossWeights{}), dir.file("a"));
-  const auto b = train_briefly(s, soft_data, JointCriterion(LossWeights{}).distill(d), dir.file("b"));
+  const auto b =
+      train_briefly(s, soft_data, JointCriterion(LossWeights{}).distill(d), dir.file("b"));
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [name, tensor] : a)
     EXPECT_TRUE(torch::equal(tensor, b.at(name))) << name << " differs";

@@ -22,8 +22,8 @@ namespace jointnlu::train {
 namespace {
 
 namespace fs = std::filesystem;
-using jointnlu::testing::TempDir;
 using jointnlu::testing::align_all;
+using jointnlu::testing::TempDir;
 using jointnlu::testing::toy_records;
 using jointnlu::testing::toy_tokenizer;
 
@@ -383,8 +383,8 @@ TEST(TeacherLexicon, StartsNeutralLearnsAndRoundTrips) {
   for (const auto& e : encoded) members.push_back(&e);
   const Batch train_batch = batcher.collate(members);
   torch::optim::Adam adam(with->parameters(), 1e-2);
-  const auto out = with->forward(train_batch.input_ids, train_batch.attention_mask,
-                                 train_batch.lexicon);
+  const auto out =
+      with->forward(train_batch.input_ids, train_batch.attention_mask, train_batch.lexicon);
   const auto loss = torch::nn::functional::cross_entropy(
       out.slots.reshape({-1, out.slots.size(-1)}), train_batch.slot_tags.reshape({-1}),
       torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreTag));

@@ -37,7 +37,8 @@ TEST(CsvLog, DropsRowsPastTheResumedStep) {
   // A run killed between checkpoints logged steps 30 and 40; it resumes at 20 and logs them again.
   TempDir dir;
   const std::string path =
-      dir.write("curve.csv", "kind,step,x\neval,0,1\ntrain,20,2\neval,20,3\ntrain,30,4\nnote,?,5\ntrain,40,6\n");
+      dir.write("curve.csv",
+                "kind,step,x\neval,0,1\ntrain,20,2\neval,20,3\ntrain,30,4\nnote,?,5\ntrain,40,6\n");
   EXPECT_EQ(drop_csv_rows_after(path, 1, 20), 2u);
   EXPECT_EQ(read_file(path), "kind,step,x\neval,0,1\ntrain,20,2\neval,20,3\nnote,?,5\n");
   EXPECT_EQ(drop_csv_rows_after(path, 1, 20), 0u);

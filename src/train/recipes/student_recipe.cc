@@ -102,14 +102,9 @@ nlohmann::json training_record(const StudentRecipe& r, const StudentSetup& s, do
       {"embed_init", r.embed_init},
       {"loss_weights", LossWeights::parse(r.weights).to_string()},
       {"class_weights", class_weighting_name(parse_class_weighting(r.class_weights))},
-      {"lr", lr},
-      {"warmup", r.warmup},
-      {"batch_size", r.batch_size},
-      {"epochs", r.epochs},
-      {"patience", r.patience},
-      {"seed", r.seed},
       {"transfer_examples", transfer_examples},
       {"lexicon", lexicon_record(r, s.lexicon.get())}};
+  t.update(schedule_record(r, lr));
   if (distill)
     t["distill"] = {{"alpha", distill->alpha},
                     {"temperature", distill->temperature},

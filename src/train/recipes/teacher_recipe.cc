@@ -49,6 +49,36 @@ nlohmann::json class_weight_summary(const torch::Tensor& w) {
   return {{"min", w.min().item<double>()}, {"max", w.max().item<double>()}};
 }
 
+// The per-class loss weights of the three heads, from the training set's label counts.
+struct HeadWeights {
+  torch::Tensor domain, intent, tags;
+};
+
+// What the teacher checkpoint records of its training ("training" in config.json).
+nlohmann::json training_record(const TeacherRecipe& r, const std::string& init,
+                               const TeacherSpec& spec, const LossWeights& weights,
+                               ClassWeighting weighting, const HeadWeights& w, double lr,
+                               const TrainingLexicon* lexicon) {
+  nlohmann::json t = {
+      {"train", r.train},
+      {"dev", r.dev},
+      {"init", r.resume       ? "(resumed)"
+               : init.empty() ? "none"
+                              : init},
+      {"size", init.empty() && !r.resume ? (r.size.empty() ? kScratchPreset : r.size) : ""},
+      {"position_init", init.empty() ? r.position_init : ""},
+      {"encoder_dropout", spec.albert.hidden_dropout_prob},
+      {"loss_weights", weights.to_string()},
+      {"class_weights", class_weighting_name(weighting)},
+      {"class_weight_range",
+       {{"domain", class_weight_summary(w.domain)},
+        {"intent", class_weight_summary(w.intent)},
+        {"tags", class_weight_summary(w.tags)}}},
+      {"lexicon", lexicon_record(r, lexicon)}};
+  t.update(schedule_record(r, lr));
+  return t;
+}
+
 // Where the encoder comes from: "" = a fresh initialisation of the size preset (init "none"),
 // else a directory in the Hugging Face ALBERT layout (by default the shipped encoder).
 std::string resolve_init(const TeacherRecipe& r) {
@@ -183,33 +213,12 @@ TrainingOutcome train_teacher(const TeacherRecipe& r, const TrainingCallbacks& c
     return lexicon ? &lexicon->for_example(i) : nullptr;
   });
   const auto counts = count_labels(encoded, spec.labels);
-  const auto domain_w = class_weights(counts.domain, weighting);
-  const auto intent_w = class_weights(counts.intent, weighting);
-  const auto tag_w = class_weights(counts.tags, weighting);
+  const HeadWeights head_weights{class_weights(counts.domain, weighting),
+                                 class_weights(counts.intent, weighting),
+                                 class_weights(counts.tags, weighting)};
   log_training_set(encoded, spec, tokenizer, model);
-
-  spec.training = {
-      {"train", r.train},
-      {"dev", r.dev},
-      {"init", r.resume       ? "(resumed)"
-               : init.empty() ? "none"
-                              : init},
-      {"size", init.empty() && !r.resume ? (r.size.empty() ? kScratchPreset : r.size) : ""},
-      {"position_init", init.empty() ? r.position_init : ""},
-      {"encoder_dropout", spec.albert.hidden_dropout_prob},
-      {"loss_weights", weights.to_string()},
-      {"class_weights", class_weighting_name(weighting)},
-      {"class_weight_range",
-       {{"domain", class_weight_summary(domain_w)},
-        {"intent", class_weight_summary(intent_w)},
-        {"tags", class_weight_summary(tag_w)}}},
-      {"lr", lr},
-      {"warmup", r.warmup},
-      {"batch_size", r.batch_size},
-      {"epochs", r.epochs},
-      {"patience", r.patience},
-      {"seed", r.seed},
-      {"lexicon", lexicon_record(r, lexicon.get())}};
+  spec.training =
+      training_record(r, init, spec, weights, weighting, head_weights, lr, lexicon.get());
   const nlohmann::json recipe_json = recipe_to_json(r);
 
   const JointPredictor predictor(as_joint_model(model), batcher);
@@ -224,8 +233,10 @@ TrainingOutcome train_teacher(const TeacherRecipe& r, const TrainingCallbacks& c
       "training: lr {:.1e}, batch {}, up to {} epochs, loss weights {}, class weights {}{}", lr,
       r.batch_size, r.epochs, weights.to_string(), class_weighting_name(weighting),
       dev.empty() ? " (no dev set: no early stopping, the last epoch is kept)" : "");
-  Trainer trainer(as_joint_model(model), JointCriterion(weights, domain_w, intent_w, tag_w),
-                  batcher, trainer_options(r, lr), hooks);
+  Trainer trainer(
+      as_joint_model(model),
+      JointCriterion(weights, head_weights.domain, head_weights.intent, head_weights.tags), batcher,
+      trainer_options(r, lr), hooks);
   return fit_and_score(trainer, encoded, r, predictor, test);
 }
 

@@ -65,6 +65,11 @@ nlohmann::json lexicon_record(const TrainingRecipe& r, const TrainingLexicon* le
           {"entries", lexicon->full().size()}};
 }
 
+nlohmann::json schedule_record(const TrainingRecipe& r, double lr) {
+  return {{"lr", lr},           {"warmup", r.warmup},     {"batch_size", r.batch_size},
+          {"epochs", r.epochs}, {"patience", r.patience}, {"seed", r.seed}};
+}
+
 Scores score_on(const JointPredictor& predictor, const std::vector<Record>& gold) {
   std::vector<std::string> texts;
   texts.reserve(gold.size());

@@ -36,6 +36,9 @@ std::shared_ptr<const TrainingLexicon> training_lexicon(const TrainingRecipe& r,
                                                         const std::vector<Example>& train);
 // The lexicon settings, for the record in config.json.
 nlohmann::json lexicon_record(const TrainingRecipe& r, const TrainingLexicon* lexicon);
+// The optimisation settings a checkpoint records: lr (as resolved), warmup, batch_size, epochs,
+// patience, seed.
+nlohmann::json schedule_record(const TrainingRecipe& r, double lr);
 
 TrainerOptions trainer_options(const TrainingRecipe& r, double lr);
 // The trainer's hooks for a dev set (evaluate) and the callbacks (on_epoch).
