@@ -62,7 +62,10 @@ typedef enum jointnlu_status {
   JOINTNLU_ERROR_INVALID_MODEL = 3,    /* the model: malformed, wrong tensors, bad metadata */
   JOINTNLU_ERROR_IO = 4,               /* a file that cannot be read */
   JOINTNLU_ERROR_OUT_OF_MEMORY = 5,
-  JOINTNLU_ERROR_INTERNAL = 6 /* anything else: a bug, please report it */
+  JOINTNLU_ERROR_INTERNAL = 6, /* anything else: a bug, please report it */
+  /* Not a status: makes every int a valid value of the type (C++ callers and the library may
+   * then hold codes a later version adds), and fixes its size to that of an int. */
+  JOINTNLU_STATUS_INT_RANGE_ = 0x7fffffff
 } jointnlu_status;
 
 struct jointnlu_params {

@@ -116,6 +116,8 @@ const char* jointnlu_status_string(jointnlu_status status) {
       return "out of memory";
     case JOINTNLU_ERROR_INTERNAL:
       return "internal error";
+    case JOINTNLU_STATUS_INT_RANGE_:
+      break;
   }
   return "unknown status";
 }
