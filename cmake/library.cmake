@@ -30,6 +30,10 @@ add_executable(jointnlu_parse_example examples/parse.c)
 target_link_libraries(jointnlu_parse_example PRIVATE jointnlu::jointnlu)
 target_compile_options(jointnlu_parse_example PRIVATE -Wall -Wextra -std=c99 -pedantic)
 set_target_properties(jointnlu_parse_example PROPERTIES OUTPUT_NAME parse_example)
+if(JOINTNLU_SANITIZE)
+  # UBSan's C++ runtime (vptr checks inside the library) comes only with the C++ driver.
+  set_target_properties(jointnlu_parse_example PROPERTIES LINKER_LANGUAGE CXX)
+endif()
 
 install(TARGETS jointnlu_shared EXPORT jointnluTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT dev)
