@@ -41,9 +41,10 @@ auto translate(F&& f) -> decltype(f()) {
   }
 }
 
-void check_input(std::string_view text, std::size_t max_chars) {
+// `where` prefixes the message (a batch names the text's index).
+void check_input(std::string_view text, std::size_t max_chars, const std::string& where = "") {
   if (const auto problem = check_text(text, max_chars))
-    throw Error(Error::Code::kInvalidInput, *problem);
+    throw Error(Error::Code::kInvalidInput, where + *problem);
 }
 
 ParseResult to_result(std::string_view text, const Prediction& p) {
@@ -90,10 +91,8 @@ ParseResult Parser::parse(std::string_view text) const {
 }
 
 std::vector<ParseResult> Parser::parse_batch(const std::vector<std::string>& texts) const {
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    if (const auto problem = check_text(texts[i], impl_->options.max_chars))
-      throw Error(Error::Code::kInvalidInput, "text " + std::to_string(i) + ": " + *problem);
-  }
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    check_input(texts[i], impl_->options.max_chars, "text " + std::to_string(i) + ": ");
   return translate([&] {
     const auto predictions = impl_->parser.parse_batch(texts, impl_->threads);
     std::vector<ParseResult> out;
