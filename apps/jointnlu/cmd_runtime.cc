@@ -40,8 +40,7 @@ runtime::StudentParser open_student(const std::string& path,
     spdlog::info("model {}: lexicon of {} entries in {} categories", path, m.lexicon()->size(),
                  m.lexicon()->categories().size());
   spdlog::info("model {}: BiLSTM {} x H{} ({} pooling), {} weights, {:.1f} MB packed", path,
-               m.config().num_layers, m.config().hidden_size,
-               m.config().pooling == runtime::Pooling::kMax ? "max" : "attention",
+               m.config().num_layers, m.config().hidden_size, pooling_name(m.config().pooling),
                m.weight_type() == runtime::WeightType::kInt8 ? "int8" : "fp32",
                static_cast<double>(m.packed_bytes()) / 1e6);
   return parser;

@@ -65,7 +65,7 @@ MachineSpeed measure_machine(std::size_t working_set_bytes) {
   return s;
 }
 
-Cost student_cost(const runtime::StudentConfig& c, double tokens, double weight_width) {
+Cost student_cost(const StudentSpec& c, double tokens, double weight_width) {
   Cost cost;
   const double h = static_cast<double>(c.hidden_size), e = static_cast<double>(c.embedding_size);
   const double tags = static_cast<double>(c.labels.tags().size());
@@ -77,7 +77,7 @@ Cost student_cost(const runtime::StudentConfig& c, double tokens, double weight_
     cost.bytes += 2 * (4 * h * in + steps * 4 * h * h) * weight_width;
     cost.working_set = std::max(cost.working_set, 4 * h * h * weight_width);
   }
-  if (c.pooling == runtime::Pooling::kAttention) {
+  if (c.pooling == Pooling::kAttention) {
     const double a = static_cast<double>(c.attention_size);
     cost.flops += 2 * tokens * a * 2 * h + 2 * tokens * a;
     cost.bytes += a * 2 * h * weight_width;

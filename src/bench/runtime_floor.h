@@ -5,7 +5,7 @@
 
 #include <cstddef>
 
-#include "runtime/student_config.h"
+#include "runtime/model_tensors.h"
 
 namespace jointnlu::bench {
 
@@ -24,6 +24,6 @@ MachineSpeed measure_machine(std::size_t working_set_bytes);
 struct Cost {
   double flops = 0, bytes = 0, working_set = 0;
 };
-Cost student_cost(const runtime::StudentConfig& c, double tokens, double weight_width);
+Cost student_cost(const StudentSpec& c, double tokens, double weight_width);
 
 }  // namespace jointnlu::bench

@@ -30,4 +30,11 @@ class DataError : public std::runtime_error {
   std::string reason_;
 };
 
+// A model file or directory that cannot be used: bad config.json, missing / mis-shaped / mistyped
+// tensor, corrupt metadata. what() names the file and, where it applies, the field or tensor.
+class ModelError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace jointnlu

@@ -144,7 +144,7 @@ ModelInfo Parser::info() const {
   ModelInfo info;
   info.path = m.path();
   info.weights = m.weight_type() == runtime::WeightType::kInt8 ? "int8" : "fp32";
-  info.pooling = c.pooling == runtime::Pooling::kMax ? "max" : "attention";
+  info.pooling = pooling_name(c.pooling);
   info.hidden_size = c.hidden_size;
   info.num_layers = c.num_layers;
   info.vocab_size = c.vocab_size;

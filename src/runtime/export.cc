@@ -5,27 +5,25 @@
 #include <vector>
 
 #include "core/file_io.h"
+#include "core/model_directory.h"
 #include "core/safetensors.h"
 #include "runtime/kernels.h"
 #include "runtime/model_lexicon.h"
-#include "runtime/student_config.h"
+#include "runtime/model_tensors.h"
 
 namespace jointnlu::runtime {
 
 ExportReport export_student(const std::string& dir, const std::string& out, bool int8,
                             const std::vector<LexiconCategory>& lexicon_additions) {
-  const std::string config_path = dir + "/config.json";
+  const ModelDirectory d(dir, "student directory");
+  const std::string config_path = d.config_path();
   const std::string config_text = read_file(config_path);
-  const StudentConfig config = parse_student_config(config_text, config_path);
-  const std::string vocab_path = dir + "/vocab.txt";
-  const std::string vocab_text = read_file(vocab_path);
+  const StudentSpec config =
+      parse_student_config(parse_config_text(config_text, config_path), config_path);
   // Validates the vocabulary now rather than at the first load of the export.
-  const Tokenizer tokenizer = Tokenizer::from_vocab_file(vocab_path, config.tokenizer);
-  if (tokenizer.vocab_size() > config.vocab_size)
-    throw ModelError(vocab_path + ": " + std::to_string(tokenizer.vocab_size()) +
-                     " tokens, but the model embeds only vocab_size " +
-                     std::to_string(config.vocab_size));
-  const SafetensorsFile file = SafetensorsFile::open(dir + "/model.safetensors");
+  (void)d.tokenizer(config.tokenizer, config.vocab_size);
+  const std::string vocab_text = read_file(d.path("vocab.txt"));
+  const SafetensorsFile file = SafetensorsFile::open(d.weights_path());
   const auto specs = student_tensors(config);
   check_tensors(file, specs, /*int8=*/false);
 
@@ -70,8 +68,7 @@ ExportReport export_student(const std::string& dir, const std::string& out, bool
                                               {"vocab", vocab_text}};
   std::string lexicon_image;  // outlives the write
   if (!config.lexicon_categories.empty()) {
-    const std::string path = dir + "/" + std::string(kLexiconFile);
-    Lexicon lexicon = Lexicon::from_tsv(config.lexicon_categories, read_file(path), path);
+    Lexicon lexicon = std::move(*d.lexicon(config.lexicon_categories));
     add_lexicon_entries(lexicon, lexicon_additions, dir);
     lexicon_image = lexicon.image();
     tensors.push_back({std::string(kLexiconImageTensor),

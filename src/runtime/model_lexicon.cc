@@ -1,6 +1,6 @@
 #include "runtime/model_lexicon.h"
 
-#include "runtime/student_config.h"
+#include "runtime/model_tensors.h"
 
 namespace jointnlu::runtime {
 

@@ -65,7 +65,7 @@ void recurrence(const Kernels& k, WeightType type, const PackedMatrix& w_hh, std
 }  // namespace
 
 void Workspace::ensure(const StudentModel& model, std::size_t length) {
-  const StudentConfig& c = model.config();
+  const StudentSpec& c = model.config();
   const std::size_t l = std::max(length, c.max_length);
   const std::size_t h = c.hidden_size;
   grow(x_, l * c.embedding_size);
@@ -249,7 +249,7 @@ StudentLogits StudentModel::forward(std::span<const int> ids, Workspace& ws, con
 
 void BatchWorkspace::ensure(const StudentModel& model, std::size_t sequences,
                             std::size_t total_length) {
-  const StudentConfig& c = model.config();
+  const StudentSpec& c = model.config();
   const std::size_t b = sequences, t = total_length;
   const std::size_t h = c.hidden_size;
   order_.resize(b);

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/model_directory.h"
 #include "runtime/export.h"
 
 namespace jointnlu::runtime {
@@ -162,7 +163,7 @@ class StudentModel::Loader {
   }
 
   void load() {
-    const StudentConfig& c = m_.config_;
+    const StudentSpec& c = m_.config_;
     const std::string embedding = "embeddings.word_embeddings.weight";
     if (int8_) {
       const auto q = file_.tensor_bytes(embedding);
@@ -218,7 +219,8 @@ bool StudentModel::is_loadable(const std::string& path) {
   if (fs::is_regular_file(path, ec)) return true;
   if (!fs::is_directory(path, ec) || !fs::is_regular_file(path + "/config.json", ec)) return false;
   try {
-    return is_student_config(read_file(path + "/config.json"));
+    return is_student_config(nlohmann::json::parse(read_file(path + "/config.json"), nullptr,
+                                                   /*allow_exceptions=*/false));
   } catch (const IoError&) {
     return false;
   }
@@ -238,22 +240,19 @@ std::shared_ptr<Lexicon> StudentModel::load_lexicon(bool image) const {
       release_pages(bytes);  // copied
       return lexicon;
     }
-    std::string tsv;
     if (fs::is_directory(path_, ec)) {
       source = path_ + "/" + std::string(kLexiconFile);
-      tsv = read_file(source);
-    } else {
-      const auto& meta = file_->metadata();
-      const auto it = meta.find(std::string(kLexiconMetadata));
-      if (it == meta.end())
-        throw ModelError(path_ +
-                         ": the config names lexicon categories but the file has neither a '" +
-                         std::string(kLexiconImageTensor) + "' tensor nor '" +
-                         std::string(kLexiconMetadata) + "' metadata");
-      source = path_ + ": metadata '" + std::string(kLexiconMetadata) + "'";
-      tsv = it->second;
+      return ModelDirectory(path_).lexicon(categories);
     }
-    return std::make_shared<Lexicon>(Lexicon::from_tsv(categories, tsv, source));
+    const auto& meta = file_->metadata();
+    const auto it = meta.find(std::string(kLexiconMetadata));
+    if (it == meta.end())
+      throw ModelError(path_ +
+                       ": the config names lexicon categories but the file has neither a '" +
+                       std::string(kLexiconImageTensor) + "' tensor nor '" +
+                       std::string(kLexiconMetadata) + "' metadata");
+    source = path_ + ": metadata '" + std::string(kLexiconMetadata) + "'";
+    return std::make_shared<Lexicon>(Lexicon::from_tsv(categories, it->second, source));
   } catch (const DataError& e) {
     throw ModelError(e.what());
   } catch (const std::invalid_argument& e) {
@@ -268,11 +267,11 @@ std::unique_ptr<StudentModel> StudentModel::load(const std::string& path) {
   bool int8 = false;
   std::string version;  // of an export; empty for a directory
   if (fs::is_directory(path, ec)) {
-    const std::string config_path = path + "/config.json";
-    m->config_ = parse_student_config(read_file(config_path), config_path);
-    m->tokenizer_ = std::make_unique<Tokenizer>(
-        Tokenizer::from_vocab_file(path + "/vocab.txt", m->config_.tokenizer));
-    m->file_.emplace(SafetensorsFile::open(path + "/model.safetensors"));
+    const ModelDirectory d(path, "student directory");
+    m->config_ = parse_student_config(d.config(), d.config_path());
+    m->tokenizer_ =
+        std::make_unique<Tokenizer>(d.tokenizer(m->config_.tokenizer, m->config_.vocab_size));
+    m->file_.emplace(SafetensorsFile::open(d.weights_path()));
   } else {
     m->file_.emplace(SafetensorsFile::open(path));
     const auto& meta = m->file_->metadata();
@@ -296,7 +295,8 @@ std::unique_ptr<StudentModel> StudentModel::load(const std::string& path) {
     if (weights != "fp32" && weights != "int8")
       throw ModelError(path + ": metadata 'weights' is '" + weights + "', expected fp32 or int8");
     int8 = weights == "int8";
-    m->config_ = parse_student_config(field("config"), path + ": metadata 'config'");
+    const std::string source = path + ": metadata 'config'";
+    m->config_ = parse_student_config(parse_config_text(field("config"), source), source);
     const std::string& vocab = field("vocab");
     try {
       m->tokenizer_ = std::make_unique<Tokenizer>(split_vocab(vocab), m->config_.tokenizer);

@@ -22,7 +22,7 @@
 #include "core/safetensors.h"
 #include "core/tokenizer.h"
 #include "runtime/kernels.h"
-#include "runtime/student_config.h"
+#include "runtime/model_tensors.h"
 
 namespace jointnlu::runtime {
 
@@ -126,7 +126,7 @@ class StudentModel {
                      std::vector<StudentLogits>& out, const Kernels& k = kernels(),
                      std::span<const PositionFeatures* const> features = {}) const;
 
-  const StudentConfig& config() const { return config_; }
+  const StudentSpec& config() const { return config_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   // The model's lexicon (nullptr without one). Thread-safe: entries may be added and removed while
   // other threads parse (Lexicon's own guarantee); the weights stay immutable.
@@ -205,7 +205,7 @@ class StudentModel {
              const Kernels& k) const;
 
   std::string path_;
-  StudentConfig config_;
+  StudentSpec config_;
   std::unique_ptr<Tokenizer> tokenizer_;
   WeightType weight_type_ = WeightType::kF32;
   std::optional<SafetensorsFile> file_;

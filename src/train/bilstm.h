@@ -3,8 +3,8 @@
 // attention pooling → domain and intent heads; a slot head on every position. Same label space,
 // same ModelInput and same decoder as the teacher.
 //
-// Module tree (registered names are the checkpoint keys; the runtime in src/runtime reads the
-// same names):
+// Module tree (registered names are the checkpoint keys, listed once in core/student_spec.h's
+// student_tensors(), which the runtime checks files against):
 //   embeddings.word_embeddings [V,E]
 //   lstm: torch::nn::LSTM (weight_ih_l{k}[_reverse] [4H,in], weight_hh_l{k}[_reverse] [4H,H],
 //         in = E + F for layer 0 (F lexicon features, 0 without a lexicon), 2H above,
@@ -19,6 +19,7 @@
 #include <string>
 
 #include "core/label_space.h"
+#include "core/student_spec.h"
 #include "core/tokenizer.h"
 #include "train/checkpoint.h"
 #include "train/joint_model.h"
@@ -26,28 +27,6 @@
 #include "train/state_dict.h"
 
 namespace jointnlu::train {
-
-enum class Pooling { kMax, kAttention };
-Pooling parse_pooling(const std::string& name);  // max | attention
-const char* pooling_name(Pooling pooling);
-
-struct StudentConfig {
-  int64_t vocab_size = 0;
-  int64_t embedding_size = 128;
-  int64_t hidden_size = 128;  // per direction
-  int64_t num_layers = 1;
-  Pooling pooling = Pooling::kMax;
-  int64_t attention_size = 128;  // attention pooling's hidden size
-  double dropout = 0.1;          // on embeddings, between layers, and before the heads
-  int64_t pad_token_id = 0;
-  // Lexicon features per position (4 per category: B/M/E/S), 0/1 values concatenated to the char
-  // embedding as layer 0's input. 0: no lexicon.
-  int64_t lexicon_features = 0;
-
-  nlohmann::json to_json() const;
-  // Throws std::invalid_argument for missing or out-of-range fields.
-  static StudentConfig from_json(const nlohmann::json& j);
-};
 
 struct AttentionPoolingImpl : torch::nn::Module {
   AttentionPoolingImpl(int64_t input, int64_t hidden);
@@ -66,12 +45,13 @@ TORCH_MODULE(StudentEmbeddings);
 
 class JointBiLSTMImpl : public torch::nn::Module {
  public:
-  JointBiLSTMImpl(const StudentConfig& config, const LabelSpace& labels);
-  // lexicon: [B,L,F] float (Batch::lexicon), required when config.lexicon_features > 0.
+  // The architecture and the label space (heads) of `spec`; its other fields are not read.
+  explicit JointBiLSTMImpl(const StudentSpec& spec);
+  // lexicon: [B,L,F] float (Batch::lexicon), required when the spec names lexicon categories.
   JointLogits forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                       const torch::Tensor& lexicon = {});
 
-  const StudentConfig& config() const { return config_; }
+  const StudentSpec& spec() const { return spec_; }
 
   StudentEmbeddings embeddings{nullptr};
   torch::nn::LSTM lstm{nullptr};
@@ -82,28 +62,11 @@ class JointBiLSTMImpl : public torch::nn::Module {
   torch::nn::Linear slot_classifier{nullptr};
 
  private:
-  StudentConfig config_;
+  StudentSpec spec_;
 };
 TORCH_MODULE(JointBiLSTM);
 
 JointModel as_joint_model(JointBiLSTM model);
-
-// Everything config.json records about a student.
-struct StudentSpec {
-  StudentConfig model;
-  LabelSpace labels;
-  TokenizerOptions tokenizer;
-  std::size_t max_length = 64;
-  nlohmann::json training;                      // settings, for the record
-  std::vector<std::string> lexicon_categories;  // feature order; empty: no lexicon
-};
-
-// config.json: the StudentConfig keys, "model_type": "jointnlu-bilstm", "architectures", and the
-// "jointnlu" section (labels, max_length, tokenizer, training) laid out as the teacher's.
-nlohmann::json student_config_json(const StudentSpec& spec);
-StudentSpec parse_student_config(const nlohmann::json& config, const std::string& source);
-// True when a config.json describes a student (model_type "jointnlu-bilstm").
-bool is_student_config(const nlohmann::json& config);
 
 CheckpointContents student_checkpoint(const StudentSpec& spec, const Tokenizer& tokenizer,
                                       StateDict tensors, const Lexicon* lexicon = nullptr);

@@ -153,14 +153,4 @@ void write_checkpoint_dir(const std::string& dir, const CheckpointContents& cont
   if (had_old) fs::remove_all(old);
 }
 
-nlohmann::json read_config(const std::string& dir) {
-  const std::string path = (fs::path(dir) / "config.json").string();
-  const std::string text = read_file(path);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + ": malformed JSON: " + e.what());
-  }
-}
-
 }  // namespace jointnlu::train

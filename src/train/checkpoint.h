@@ -43,8 +43,4 @@ void write_checkpoint_dir(const std::string& dir, const CheckpointContents& cont
 // write and before --resume reads DIR; a no-op when DIR exists or no such directory does.
 bool recover_checkpoint_dir(const std::string& dir);
 
-// Reads config.json of a checkpoint directory (throws with the path on a missing or malformed
-// file).
-nlohmann::json read_config(const std::string& dir);
-
 }  // namespace jointnlu::train

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/file_io.h"
+#include "core/model_directory.h"
 #include "train/model_section.h"
 
 namespace jointnlu::train {
@@ -96,8 +97,7 @@ nlohmann::json teacher_config_json(const TeacherSpec& spec) {
   j["architectures"] = {kArchitecture};
   // Top level, beside HF's keys (which HF ignores when it does not know them).
   j["classifier_pooling"] = classifier_pooling_name(spec.pooling);
-  j[kSection] = jointnlu_section(kModelType, {spec.labels, spec.max_length, spec.tokenizer,
-                                              spec.training, spec.lexicon_categories});
+  j[kSection] = jointnlu_section(kModelType, spec);
   return j;
 }
 
@@ -105,20 +105,15 @@ TeacherSpec parse_teacher_config(const nlohmann::json& config, const std::string
   try {
     // The section first: a config of another kind of model should be named as such, not fail on
     // a missing ALBERT key.
-    auto section = parse_jointnlu_section(config, kModelType, 4096);
     TeacherSpec spec;
+    static_cast<JointSection&>(spec) = parse_jointnlu_section(config, kModelType, 4096);
     spec.albert = AlbertConfig::from_json(config);
     if (config.contains("classifier_pooling"))
       spec.pooling = parse_classifier_pooling(config.at("classifier_pooling").get<std::string>());
-    if (static_cast<int64_t>(section.max_length) > spec.albert.max_position_embeddings)
-      throw std::invalid_argument("max_length " + std::to_string(section.max_length) +
+    if (static_cast<int64_t>(spec.max_length) > spec.albert.max_position_embeddings)
+      throw std::invalid_argument("max_length " + std::to_string(spec.max_length) +
                                   " outside [3, " +
                                   std::to_string(spec.albert.max_position_embeddings) + "]");
-    spec.labels = std::move(section.labels);
-    spec.max_length = section.max_length;
-    spec.tokenizer = section.tokenizer;
-    spec.training = std::move(section.training);
-    spec.lexicon_categories = std::move(section.lexicon_categories);
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(source + ": " + e.what());
@@ -133,56 +128,31 @@ CheckpointContents teacher_checkpoint(const TeacherSpec& spec, const Tokenizer& 
 }
 
 LoadedTeacher load_teacher(const std::string& dir) {
-  if (!fs::is_directory(dir)) throw IoError(dir, "not a model directory");
-  TeacherSpec spec =
-      parse_teacher_config(read_config(dir), (fs::path(dir) / "config.json").string());
+  const ModelDirectory d(dir);
+  TeacherSpec spec = parse_teacher_config(d.config(), d.config_path());
   Tokenizer tokenizer =
-      Tokenizer::from_vocab_file((fs::path(dir) / "vocab.txt").string(), spec.tokenizer);
-  if (static_cast<int64_t>(tokenizer.vocab_size()) != spec.albert.vocab_size)
-    throw std::invalid_argument(dir + ": vocab.txt has " + std::to_string(tokenizer.vocab_size()) +
-                                " tokens, config.json says vocab_size " +
-                                std::to_string(spec.albert.vocab_size));
+      d.tokenizer(spec.tokenizer, static_cast<std::size_t>(spec.albert.vocab_size));
   JointAlbert model(spec.albert, spec.labels, spec.pooling,
-                    static_cast<int64_t>(kLexiconPositions * spec.lexicon_categories.size()));
-  const auto tensors = read_safetensors((fs::path(dir) / "model.safetensors").string());
+                    static_cast<int64_t>(spec.lexicon_features()));
   LoadOptions options;
   options.allow_dtype_conversion = true;
-  load_state_dict(*model, tensors, options);
+  load_state_dict(*model, read_safetensors(d.weights_path()), options);
   model->eval();
-  auto lexicon = read_model_lexicon(dir, spec.lexicon_categories);
+  auto lexicon = d.lexicon(spec.lexicon_categories);
   return {std::move(spec), std::move(tokenizer), std::move(model), std::move(lexicon)};
 }
 
 PretrainedEncoder read_pretrained(const std::string& dir) {
-  if (!fs::is_directory(dir)) throw IoError(dir, "not a checkpoint directory");
-  const std::string config_path = (fs::path(dir) / "config.json").string();
+  const ModelDirectory d(dir, "checkpoint directory");
   AlbertConfig config;
   try {
-    config = AlbertConfig::from_json(read_config(dir));
+    config = AlbertConfig::from_json(d.config());
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(config_path + ": " + e.what());
-  }
-  // Lower-casing as HF's tokenizer_config.json says (do_lower_case); without one, uncased like HF's
-  // Chinese ALBERT vocabularies and ours.
-  TokenizerOptions tokenizer_options;
-  const fs::path tokenizer_config = fs::path(dir) / "tokenizer_config.json";
-  if (fs::exists(tokenizer_config)) {
-    try {
-      const auto j = nlohmann::json::parse(read_file(tokenizer_config.string()));
-      if (j.contains("do_lower_case"))
-        tokenizer_options.lower_case = j.at("do_lower_case").get<bool>();
-    } catch (const nlohmann::json::exception& e) {
-      throw std::invalid_argument(tokenizer_config.string() + ": " + e.what());
-    }
+    throw std::invalid_argument(d.config_path() + ": " + e.what());
   }
   Tokenizer tokenizer =
-      Tokenizer::from_vocab_file((fs::path(dir) / "vocab.txt").string(), tokenizer_options);
-  if (static_cast<int64_t>(tokenizer.vocab_size()) != config.vocab_size)
-    throw std::invalid_argument(dir + ": vocab.txt has " + std::to_string(tokenizer.vocab_size()) +
-                                " tokens, config.json says vocab_size " +
-                                std::to_string(config.vocab_size));
-  return {config, std::move(tokenizer),
-          read_safetensors((fs::path(dir) / "model.safetensors").string()), dir};
+      d.tokenizer(d.hf_tokenizer_options(), static_cast<std::size_t>(config.vocab_size));
+  return {config, std::move(tokenizer), read_safetensors(d.weights_path()), dir};
 }
 
 LoadReport load_pretrained(JointAlbert& model, const PretrainedEncoder& pretrained) {

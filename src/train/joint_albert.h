@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/joint_section.h"
 #include "core/label_space.h"
 #include "core/tokenizer.h"
 #include "train/albert.h"
@@ -67,15 +68,11 @@ TORCH_MODULE(JointAlbert);
 // The model as the generic trainer / predictor see it.
 JointModel as_joint_model(JointAlbert model);
 
-// Everything config.json records about a teacher.
-struct TeacherSpec {
+// Everything config.json records about a teacher: the ALBERT keys, the pooling, and the
+// "jointnlu" section every joint model shares (core/joint_section.h).
+struct TeacherSpec : JointSection {
   AlbertConfig albert;
-  LabelSpace labels;
-  TokenizerOptions tokenizer;   // only lower_case is recorded; accents follow it, as in HF
-  std::size_t max_length = 64;  // longest input, [CLS] and [SEP] included
   ClassifierPooling pooling = ClassifierPooling::kCls;  // "classifier_pooling"; absent: cls
-  nlohmann::json training;  // the training settings, for the record (not read back)
-  std::vector<std::string> lexicon_categories;  // feature order; empty: no lexicon
 };
 
 // HF ALBERT keys (AlbertConfig::to_json) + "architectures" + a "jointnlu" section with the label

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <span>
 
+#include "core/model_directory.h"
 #include "core/predict_input.h"
 #include "train/bilstm.h"
 #include "train/checkpoint.h"
@@ -46,7 +47,7 @@ std::vector<Prediction> JointPredictor::predict(const std::vector<std::string>& 
 }
 
 JointPredictor load_predictor(const std::string& dir) {
-  if (is_student_config(read_config(dir))) {
+  if (is_student_config(ModelDirectory(dir).config())) {
     LoadedStudent student = load_student(dir);
     Batcher batcher(std::move(student.tokenizer), student.spec.labels, student.spec.max_length,
                     student.lexicon);

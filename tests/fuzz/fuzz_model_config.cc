@@ -4,16 +4,17 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/student_config.h"
+#include "core/student_spec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    const auto config = jointnlu::runtime::parse_student_config(text, "fuzz/config.json");
-    const auto tensors = jointnlu::runtime::student_tensors(config);
+    const auto config = jointnlu::parse_student_config(
+        jointnlu::parse_config_text(text, "fuzz/config.json"), "fuzz/config.json");
+    const auto tensors = jointnlu::student_tensors(config);
     if (tensors.empty()) __builtin_trap();  // a valid config names at least the embeddings
   } catch (const std::exception&) {
   }
-  (void)jointnlu::runtime::is_student_config(text);
+  (void)jointnlu::is_student_config(nlohmann::json::parse(text, nullptr, false));
   return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "core/file_io.h"
 #include "core/label_space.h"
+#include "core/model_directory.h"
 #include "test_util.h"
 #include "train/checkpoint.h"
 #include "train/electra.h"
@@ -114,7 +115,7 @@ TEST(Pretrain, WritesAHuggingFaceStyleCheckpoint) {
   for (const char* f : {"config.json", "vocab.txt", "model.safetensors", "optimizer.safetensors",
                         "trainer_state.json", "curve.csv"})
     EXPECT_TRUE(std::filesystem::exists(out + "/" + f)) << f;
-  const auto config = read_config(out);
+  const auto config = ModelDirectory(out).config();
   EXPECT_EQ(config.at("model_type"), "albert");
   EXPECT_EQ(config.at("hidden_size"), 312);
   const auto tensors = read_safetensors(out + "/model.safetensors");
@@ -162,7 +163,7 @@ TEST(EncoderRelease, KeepsTheEncoderAsF16AndLoadsBackWithinRounding) {
     EXPECT_EQ(t.scalar_type(), torch::kFloat16) << name;
     EXPECT_TRUE(torch::allclose(t.to(torch::kFloat32), original.at(name), 0, 1e-3)) << name;
   }
-  EXPECT_EQ(read_config(release).at("architectures")[0], "AlbertModel");
+  EXPECT_EQ(ModelDirectory(release).config().at("architectures")[0], "AlbertModel");
   // Fine-tuning's loader takes it: every encoder weight is the released one, widened.
   const auto pretrained = read_pretrained(release);
   const LabelSpace labels({"d"}, {"i"}, {"k"}, {{"d", "i"}});
@@ -274,7 +275,7 @@ TEST(PretrainRtd, WritesAnAlbertCheckpointTheTeacherLoads) {
   const auto summary = run_pretraining(tiny_rtd_run(dir, out));
   EXPECT_EQ(summary.step, 6);
   EXPECT_EQ(summary.objective, "rtd");
-  const auto config = read_config(out);
+  const auto config = ModelDirectory(out).config();
   EXPECT_EQ(config.at("model_type"), "albert");
   const auto tensors = read_safetensors(out + "/model.safetensors");
   for (const char* name : {"albert.embeddings.word_embeddings.weight",

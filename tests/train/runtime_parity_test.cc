@@ -38,14 +38,14 @@ TEST(RuntimeParity, RuntimeLogitsEqualLibtorchStudent) {
       StudentSpec spec;
       spec.labels = labels;
       spec.max_length = 32;
-      spec.model.vocab_size = static_cast<int64_t>(tokenizer.vocab_size());
-      spec.model.embedding_size = 24;
-      spec.model.hidden_size = 20;
-      spec.model.num_layers = layers;
-      spec.model.pooling = pooling;
-      spec.model.attention_size = 16;
+      spec.vocab_size = tokenizer.vocab_size();
+      spec.embedding_size = 24;
+      spec.hidden_size = 20;
+      spec.num_layers = static_cast<std::size_t>(layers);
+      spec.pooling = pooling;
+      spec.attention_size = 16;
       torch::manual_seed(static_cast<uint64_t>(layers) * 10 + (pooling == Pooling::kMax));
-      JointBiLSTM model(spec.model, spec.labels);
+      JointBiLSTM model(spec);
       {
         // Larger weights than the initialisation, so that gates saturate and errors would show.
         torch::NoGradGuard no_grad;
@@ -89,12 +89,12 @@ TEST(RuntimeParity, LexiconStudentMatchesLibtorch) {
   spec.labels = labels;
   spec.max_length = 32;
   spec.lexicon_categories = lexicon->categories();
-  spec.model.vocab_size = static_cast<int64_t>(tokenizer.vocab_size());
-  spec.model.embedding_size = 24;
-  spec.model.hidden_size = 20;
-  spec.model.lexicon_features = static_cast<int64_t>(lexicon->feature_count());
+  spec.vocab_size = tokenizer.vocab_size();
+  spec.embedding_size = 24;
+  spec.hidden_size = 20;
+  spec.num_layers = 1;
   torch::manual_seed(3);
-  JointBiLSTM model(spec.model, spec.labels);
+  JointBiLSTM model(spec);
   {
     torch::NoGradGuard no_grad;
     for (auto& p : model->parameters()) p.mul_(3.0);

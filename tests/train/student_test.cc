@@ -29,10 +29,12 @@ struct Toy {
   Tokenizer tokenizer = toy_tokenizer(toy_records());
   LabelSpace labels = LabelSpace::from_examples(examples);
   Batcher batcher{tokenizer, labels, 32};
-  StudentConfig config;
+  StudentSpec config;
 
-  explicit Toy(Pooling pooling = Pooling::kMax, int64_t layers = 1) {
-    config.vocab_size = static_cast<int64_t>(tokenizer.vocab_size());
+  explicit Toy(Pooling pooling = Pooling::kMax, std::size_t layers = 1) {
+    config.labels = labels;
+    config.max_length = 32;
+    config.vocab_size = tokenizer.vocab_size();
     config.embedding_size = 16;
     config.hidden_size = 12;
     config.num_layers = layers;
@@ -42,7 +44,7 @@ struct Toy {
   }
   JointBiLSTM model(uint64_t seed = 1) const {
     torch::manual_seed(seed);
-    return JointBiLSTM(config, labels);
+    return JointBiLSTM(config);
   }
 };
 
@@ -74,9 +76,7 @@ TEST(Student, CheckpointRoundTripGivesSamePredictions) {
   Toy s(Pooling::kAttention);
   auto model = s.model();
   TempDir dir;
-  StudentSpec spec;
-  spec.model = s.config;
-  spec.labels = s.labels;
+  StudentSpec spec = s.config;
   spec.max_length = 32;
   write_checkpoint_dir(dir.file("student"),
                        student_checkpoint(spec, s.tokenizer, state_dict(*model)));
@@ -99,9 +99,7 @@ TEST(Student, LoaderNamesAMissingTensor) {
   Toy s;
   auto model = s.model();
   TempDir dir;
-  StudentSpec spec;
-  spec.model = s.config;
-  spec.labels = s.labels;
+  StudentSpec spec = s.config;
   auto tensors = state_dict(*model);
   tensors.erase("lstm.weight_hh_l0_reverse");
   write_checkpoint_dir(dir.file("student"), student_checkpoint(spec, s.tokenizer, tensors));
@@ -173,9 +171,7 @@ StateDict train_briefly(Toy& s, const std::vector<EncodedExample>& data,
   o.lr = 1e-2;
   o.seed = 5;
   TrainerHooks hooks;
-  StudentSpec spec;
-  spec.model = s.config;
-  spec.labels = s.labels;
+  StudentSpec spec = s.config;
   hooks.checkpoint = [&](StateDict t) { return student_checkpoint(spec, s.tokenizer, t); };
   Trainer(as_joint_model(model), criterion, s.batcher, o, hooks).fit(data);
   StateDict snapshot;
@@ -229,9 +225,7 @@ TEST(Distill, StudentReproducesTheTeachersPredictions) {
   o.warmup = 0;
   o.progress_interval = 1e9;
   TrainerHooks hooks;
-  StudentSpec spec;
-  spec.model = s.config;
-  spec.labels = s.labels;
+  StudentSpec spec = s.config;
   hooks.checkpoint = [&](StateDict t) { return student_checkpoint(spec, s.tokenizer, t); };
   DistillOptions d;
   d.alpha = 1.0;

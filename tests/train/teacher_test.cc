@@ -9,6 +9,7 @@
 #include "core/dataset.h"
 #include "core/file_io.h"
 #include "core/metrics.h"
+#include "core/model_directory.h"
 #include "core/utf8.h"
 #include "test_util.h"
 #include "toy_data.h"
@@ -188,7 +189,7 @@ TEST(Teacher, OverfitsAHandfulOfExamplesAndReloadsIdentically) {
   for (const char* f :
        {"config.json", "vocab.txt", "model.safetensors", "trainer_state.json", "optimizer.pt"})
     EXPECT_TRUE(fs::exists(tmp.path() + "/" + f)) << f;
-  const auto config = read_config(tmp.path());
+  const auto config = ModelDirectory(tmp.path()).config();
   EXPECT_EQ(config["model_type"], "albert");
   EXPECT_EQ(config["hidden_size"], 32);
   EXPECT_EQ(config["jointnlu"]["labels"]["domains"].size(), 5u);

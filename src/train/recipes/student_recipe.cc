@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/label_overlap.h"
+#include "core/model_directory.h"
 #include "core/word_vectors.h"
 #include "train/bilstm.h"
 #include "train/joint_loss.h"
@@ -34,18 +35,15 @@ int64_t parameter_count(torch::nn::Module& m) {
 
 // The student's architecture from the recipe; the embedding size follows the initialisation
 // source.
-StudentConfig student_config(const StudentRecipe& r, int64_t vocab, int64_t embedding_size,
-                             int64_t lexicon_features) {
-  StudentConfig c;
-  c.lexicon_features = lexicon_features;
-  c.vocab_size = vocab;
-  c.embedding_size = embedding_size;
-  c.hidden_size = r.hidden_size;
-  c.num_layers = r.layers;
-  c.pooling = parse_pooling(r.pooling);
-  c.attention_size = 2 * r.hidden_size;
-  c.dropout = r.dropout;
-  return c;
+void set_architecture(const StudentRecipe& r, std::size_t vocab, int64_t embedding_size,
+                      StudentSpec& spec) {
+  spec.vocab_size = vocab;
+  spec.embedding_size = static_cast<std::size_t>(embedding_size);
+  spec.hidden_size = static_cast<std::size_t>(r.hidden_size);
+  spec.num_layers = static_cast<std::size_t>(r.layers);
+  spec.pooling = parse_pooling(r.pooling);
+  spec.attention_size = 2 * spec.hidden_size;
+  spec.dropout = r.dropout;
 }
 
 // Builds the model and initialises its embeddings as embed_init says (not on resume: the saved
@@ -68,26 +66,23 @@ JointBiLSTM build_student(const StudentRecipe& r, StudentSetup& s) {
                  .clone();
     embedding_size = static_cast<int64_t>(vectors.dim);
   }
-  if (!r.resume)
-    s.spec.model =
-        student_config(r, static_cast<int64_t>(s.tokenizer->vocab_size()), embedding_size,
-                       s.lexicon ? static_cast<int64_t>(s.lexicon->full().feature_count()) : 0);
+  if (!r.resume) set_architecture(r, s.tokenizer->vocab_size(), embedding_size, s.spec);
   torch::manual_seed(r.seed);
-  JointBiLSTM model(s.spec.model, s.spec.labels);
+  JointBiLSTM model(s.spec);
   if (source) set_embeddings(model, *source);
   return model;
 }
 
 void restore_for_resume(const StudentRecipe& r, StudentSetup& s) {
-  const auto saved = parse_student_config(read_config(r.out), r.out + "/config.json");
+  const ModelDirectory d(r.out);
+  const StudentSpec saved = parse_student_config(d.config(), d.config_path());
   if (saved.labels.to_json() != s.spec.labels.to_json())
     throw RecipeError("resume", "the labels differ from those of the model in " + r.out);
   if (saved.lexicon_categories != s.spec.lexicon_categories)
     throw RecipeError("lexicon", "other categories than those of the model in " + r.out +
                                      " (give the same lexicon sources to resume)");
-  s.spec.model = saved.model;
-  s.spec.max_length = saved.max_length;
-  s.tokenizer = Tokenizer::from_vocab_file(r.out + "/vocab.txt", saved.tokenizer);
+  s.tokenizer = d.tokenizer(saved.tokenizer, saved.vocab_size);
+  s.spec = saved;  // the architecture and the input length as saved
 }
 
 nlohmann::json training_record(const StudentRecipe& r, const StudentSetup& s, double lr,
@@ -135,10 +130,9 @@ TrainingOutcome fit_student(const StudentRecipe& r, StudentSetup& s, JointBiLSTM
   spdlog::info(
       "student: BiLSTM E{} H{} x{} layers, {} pooling, {:.2f} M parameters; {} training examples; "
       "lr {:.1e}, batch {}, up to {} epochs, loss weights {}, class weights {}{}",
-      s.spec.model.embedding_size, s.spec.model.hidden_size, s.spec.model.num_layers,
-      pooling_name(s.spec.model.pooling), static_cast<double>(parameter_count(*model)) / 1e6,
-      encoded.size(), lr, r.batch_size, r.epochs, weights.to_string(),
-      class_weighting_name(weighting),
+      s.spec.embedding_size, s.spec.hidden_size, s.spec.num_layers, pooling_name(s.spec.pooling),
+      static_cast<double>(parameter_count(*model)) / 1e6, encoded.size(), lr, r.batch_size,
+      r.epochs, weights.to_string(), class_weighting_name(weighting),
       distill ? " | distillation alpha " + std::to_string(distill->alpha) + ", T " +
                     std::to_string(distill->temperature) + ", " + distill_loss_name(distill->loss)
               : std::string());

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/label_overlap.h"
+#include "core/model_directory.h"
 #include "core/shipped_encoder.h"
 #include "train/albert_config.h"
 #include "train/joint_albert.h"
@@ -110,7 +111,8 @@ Encoder choose_encoder(const TeacherRecipe& r, const std::string& init,
                        const std::vector<Example>& train, TeacherSpec& spec) {
   Encoder e;
   if (r.resume) {
-    const auto saved = parse_teacher_config(read_config(r.out), r.out + "/config.json");
+    const ModelDirectory d(r.out);
+    const auto saved = parse_teacher_config(d.config(), d.config_path());
     if (saved.labels.to_json() != spec.labels.to_json())
       throw RecipeError("resume",
                         "the labels of " + r.train + " differ from those of the model in " + r.out);
@@ -119,7 +121,7 @@ Encoder choose_encoder(const TeacherRecipe& r, const std::string& init,
                                        " (give the same lexicon sources to resume)");
     spec.albert = saved.albert;
     spec.pooling = saved.pooling;
-    e.tokenizer = Tokenizer::from_vocab_file(r.out + "/vocab.txt", saved.tokenizer);
+    e.tokenizer = d.tokenizer(saved.tokenizer, static_cast<std::size_t>(saved.albert.vocab_size));
   } else if (!init.empty()) {
     e.pretrained = read_pretrained(init);
     spec.albert = e.pretrained->config;
