@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/model_input.h"
-#include "core/predict_input.h"
+#include "data/predict_input.h"
 #include "runtime/student_parser.h"
 
 namespace rt = jointnlu::runtime;

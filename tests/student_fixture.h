@@ -1,6 +1,6 @@
 // A tiny BiLSTM student checkpoint directory with random weights, written the way the training side
 // writes one (config.json + vocab.txt + model.safetensors; tensor names and layout of the spec in
-// src/runtime/student_config.h, spelled out again here on purpose), for the runtime and CLI tests.
+// core/student_spec.h, spelled out again here on purpose), for the runtime and CLI tests.
 #pragma once
 
 #include <cstdint>
@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.h"
 #include "core/file_io.h"
 #include "core/label_space.h"
 #include "core/safetensors.h"
-#include "core/vocab_builder.h"
+#include "data/dataset.h"
+#include "data/vocab_builder.h"
 #include "test_util.h"
 
 namespace jointnlu::testing {

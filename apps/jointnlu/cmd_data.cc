@@ -3,10 +3,10 @@
 
 #include <iostream>
 
-#include "core/corpus.h"
-#include "core/dataset.h"
 #include "core/tokenizer.h"
-#include "core/vocab_builder.h"
+#include "data/corpus.h"
+#include "data/dataset.h"
+#include "data/vocab_builder.h"
 #include "options.h"
 #include "report/scores.h"
 

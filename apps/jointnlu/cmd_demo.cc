@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_io.h"
-#include "core/shipped_encoder.h"
+#include "data/shipped_encoder.h"
 #include "demo_data.h"
 #include "options.h"
 #include "report/run_report.h"

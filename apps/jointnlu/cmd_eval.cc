@@ -2,7 +2,7 @@
 // format.
 #include <iostream>
 
-#include "core/metrics.h"
+#include "data/metrics.h"
 #include "options.h"
 #include "report/scores.h"
 #include "student_commands.h"

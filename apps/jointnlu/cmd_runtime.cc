@@ -5,10 +5,10 @@
 #include <iostream>
 #include <thread>
 
-#include "core/dataset.h"
 #include "core/file_io.h"
-#include "core/predict_input.h"
-#include "core/predict_stream.h"
+#include "data/dataset.h"
+#include "data/predict_input.h"
+#include "data/predict_stream.h"
 #include "report/scores.h"
 #include "runtime/export.h"
 #include "runtime/model_lexicon.h"

@@ -56,10 +56,35 @@ int run_in_trainer(const std::string& command, [[maybe_unused]] const Options& o
 #endif
 }
 
-std::vector<Command> trainer_commands() {
-  auto in_trainer = [](std::string name) {
-    return [name](const Options& o) { return run_in_trainer(name, o); };
+namespace {
+
+using Runner = std::function<int(const Options&)>;
+using Binder = std::function<void(CLI::App&, Options&)>;
+
+// Runs the command in the plugin once `ready` holds; else refuses with `needs` as the message.
+Runner in_trainer(std::string name, std::function<bool(const Options&)> ready = {},
+                  std::string needs = {}) {
+  return [=](const Options& o) {
+    if (ready && !ready(o)) throw std::invalid_argument(name + " needs " + needs);
+    return run_in_trainer(name, o);
   };
+}
+
+// Binds a recipe's fields as flags, plus --recipe FILE. `visit` picks which fields
+// (train-student: the model's, without the distillation ones).
+template <class Recipe, class Visit>
+Binder recipe_flags(Recipe Options::*recipe, Visit visit) {
+  return [=](CLI::App& cmd, Options& o) {
+    visit(o.*recipe, FlagBinder(cmd));
+    add_recipe_file_flag(cmd, o.*recipe);
+  };
+}
+
+constexpr auto kAllFields = [](auto& recipe, FlagBinder b) { recipe.visit(b); };
+
+}  // namespace
+
+std::vector<Command> trainer_commands() {
   return {
       {"info",
        "Show the compute environment: BLAS library (OpenBLAS?), threads, sgemm speed",
@@ -67,78 +92,55 @@ std::vector<Command> trainer_commands() {
        in_trainer("info")},
       {"pretrain",
        "Pretrain an ALBERT with masked-LM (+ sentence order) or replaced-token detection on "
-       "unlabelled text; "
-       "resumable, stops on SIGINT/SIGTERM",
+       "unlabelled text; resumable, stops on SIGINT/SIGTERM",
        {Opt::kCorpus},
-       [](const Options& o) {
-         if (o.corpus.empty()) throw std::invalid_argument("pretrain needs --corpus");
-         return run_in_trainer("pretrain", o);
-       },
-       [](CLI::App& cmd, Options& o) {
-         o.pretrain_recipe.visit(FlagBinder(cmd));
-         add_recipe_file_flag(cmd, o.pretrain_recipe);
-       }},
+       in_trainer(
+           "pretrain", [](const Options& o) { return !o.corpus.empty(); }, "--corpus"),
+       recipe_flags(&Options::pretrain_recipe, kAllFields)},
       {"release-encoder",
        "Write the encoder of a pretraining run (--model) as a small Hugging Face ALBERT checkpoint "
-       "(--out): "
-       "albert.* tensors only, stored as --dtype",
+       "(--out): albert.* tensors only, stored as --dtype",
        {Opt::kModel, Opt::kOut, Opt::kDtype, Opt::kJson},
-       [](const Options& o) {
-         if (o.model.empty() || o.out.empty())
-           throw std::invalid_argument("release-encoder needs --model RUN and --out DIR");
-         return run_in_trainer("release-encoder", o);
-       }},
+       in_trainer(
+           "release-encoder", [](const Options& o) { return !o.model.empty() && !o.out.empty(); },
+           "--model RUN and --out DIR")},
       {"train-teacher",
        "Fine-tune the ALBERT teacher jointly on domain, intent and slots (from --init or a --size "
        "preset)",
        {Opt::kJson},
        in_trainer("train-teacher"),
-       [](CLI::App& cmd, Options& o) {
-         o.teacher_recipe.visit(FlagBinder(cmd));
-         add_recipe_file_flag(cmd, o.teacher_recipe);
-       }},
+       recipe_flags(&Options::teacher_recipe, kAllFields)},
       {"train-student",
        "Train the BiLSTM student alone on gold labels (the 'BiLSTM alone' baseline of "
        "distillation)",
        {Opt::kJson},
        in_trainer("train-student"),
-       [](CLI::App& cmd, Options& o) {
-         o.student_recipe.visit_model(FlagBinder(cmd));
-         add_recipe_file_flag(cmd, o.student_recipe);
-       }},
+       recipe_flags(&Options::student_recipe,
+                    [](auto& recipe, FlagBinder b) { recipe.visit_model(b); })},
       {"distill",
        "Distill a teacher into the BiLSTM student: soft targets on the training set, augmented "
-       "variants and "
-       "unlabelled lines",
+       "variants and unlabelled lines",
        {Opt::kJson},
        in_trainer("distill"),
-       [](CLI::App& cmd, Options& o) {
-         o.student_recipe.visit(FlagBinder(cmd));
-         add_recipe_file_flag(cmd, o.student_recipe);
-       }},
+       recipe_flags(&Options::student_recipe, kAllFields)},
       {"pipeline",
        "Data to deployed model: fine-tune the teacher, distill the student, export fp32 and int8, "
-       "evaluate on "
-       "test, benchmark; re-running resumes",
+       "evaluate on test, benchmark; re-running resumes",
        {Opt::kTrain, Opt::kDev, Opt::kTest, Opt::kOut, Opt::kInit, Opt::kConfig, Opt::kGazetteers,
         Opt::kMaxChars, Opt::kOnError, Opt::kConllDomain},
-       [](const Options& o) {
-         if (o.train.empty() || o.test.empty() || o.out.empty())
-           throw std::invalid_argument(
-               "pipeline needs --train, --test and --out (and --dev for model selection)");
-         return run_in_trainer("pipeline", o);
-       }},
+       in_trainer(
+           "pipeline",
+           [](const Options& o) { return !o.train.empty() && !o.test.empty() && !o.out.empty(); },
+           "--train, --test and --out (and --dev for model selection)")},
       {"bench",
        "Latency (1 thread, batch 1: p50/p99) and throughput (all threads) of teacher, student and "
-       "the student "
-       "runtime (fp32, int8) over every utterance of a file, with ratios and the runtime's floor",
+       "the student runtime (fp32, int8) over every utterance of a file, with ratios and the "
+       "runtime's floor",
        {Opt::kTeacher, Opt::kStudent, Opt::kCompareStudent, Opt::kData, Opt::kThreads, Opt::kRounds,
         Opt::kMaxChars, Opt::kJson},
-       [](const Options& o) {
-         if (o.data.empty())
-           throw std::invalid_argument("bench needs --data FILE (utterances to time)");
-         return run_in_trainer("bench", o);
-       }},
+       in_trainer(
+           "bench", [](const Options& o) { return !o.data.empty(); },
+           "--data FILE (utterances to time)")},
   };
 }
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "bench/speed_bench.h"  // torch-free
-#include "core/dataset.h"
-#include "core/predict_stream.h"
+#include "data/dataset.h"
+#include "data/predict_stream.h"
 #include "serve/http_server.h"  // torch-free, no Boost in the header
 #include "train/pretrain.h"     // torch-free: the pretraining defaults below come from it
 #include "train/recipes/student_recipe.h"  // torch-free

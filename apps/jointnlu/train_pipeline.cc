@@ -23,7 +23,7 @@
 #include "bench/speed_bench.h"
 #include "core/decoding.h"
 #include "core/file_io.h"
-#include "core/metrics.h"
+#include "data/metrics.h"
 #include "pipeline_config.h"
 #include "report/scores.h"
 #include "runtime/export.h"

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "core/corpus.h"
+#include "data/corpus.h"
 #include "train/encoder_release.h"
 #include "train/pretrain.h"
 #include "train_commands.h"

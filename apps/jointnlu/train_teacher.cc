@@ -4,9 +4,9 @@
 
 #include <iostream>
 
-#include "core/dataset.h"
-#include "core/metrics.h"
-#include "core/predict_stream.h"
+#include "data/dataset.h"
+#include "data/metrics.h"
+#include "data/predict_stream.h"
 #include "report/scores.h"
 #include "train/predictor.h"
 #include "train/recipes/teacher_recipe.h"

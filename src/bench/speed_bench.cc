@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "bench/runtime_floor.h"
-#include "core/predict_input.h"
 #include "core/utf8.h"
+#include "data/predict_input.h"
 #include "jointnlu/jointnlu.h"
 #include "runtime/export.h"
 #include "runtime/kernels.h"

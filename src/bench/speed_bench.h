@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.h"
+#include "data/dataset.h"
 
 namespace jointnlu::bench {
 

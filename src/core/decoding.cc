@@ -6,7 +6,6 @@
 #include <limits>
 #include <stdexcept>
 
-#include "core/dataset.h"
 #include "core/utf8.h"
 
 namespace jointnlu {

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/example.h"
 #include "core/label_space.h"
-#include "core/metrics.h"
 #include "core/model_input.h"
 #include "core/tagging.h"
 

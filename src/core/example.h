@@ -28,6 +28,17 @@ using SlotPairs = std::vector<std::pair<std::string, std::string>>;
 // The same pairs sorted, so two dicts compare equal regardless of order.
 SlotPairs canonical(SlotPairs pairs);
 
+// One utterance's meaning: what a model predicts and what the scorer compares.
+struct Frame {
+  std::string domain;
+  std::string intent;
+  SlotPairs slots;
+};
+
+// A frame as one line of SMP-shaped JSON; a key with several values becomes a list.
+std::string to_json_line(const std::string& text, const std::string& domain,
+                         const std::string& intent, const SlotPairs& slots);
+
 // What a reader parsed, before slot values are located in the text.
 struct Record {
   std::string text;

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "core/metrics.h"
-#include "core/stats.h"
+#include "data/metrics.h"
+#include "data/stats.h"
 
 namespace jointnlu::report {
 

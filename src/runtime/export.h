@@ -8,7 +8,7 @@
 //   self-contained. Version 1 files, which held the entries as text in the "lexicon" metadata,
 //   still load.
 //
-// int8: every quantizable matrix (student_config.h: the embedding table, the LSTM W_ih and W_hh,
+// int8: every quantizable matrix (core/student_spec.h: the embedding table, the LSTM W_ih and W_hh,
 // the attention projection, the three heads) becomes NAME as I8 [rows, cols] plus NAME.scale as
 // F32 [rows], symmetric per row (q = round(w / scale), scale = max|w_row| / 127, as the kernels'
 // pack_int8). Biases and the attention context vector stay F32. The embedding is quantised too:

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/augment.h"
+#include "data/augment.h"
 #include "train/batching.h"
 #include "train/joint_loss.h"
 #include "train/joint_model.h"

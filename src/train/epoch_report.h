@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "core/metrics.h"
+#include "data/metrics.h"
 
 namespace jointnlu::train {
 

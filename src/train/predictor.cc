@@ -4,7 +4,7 @@
 #include <span>
 
 #include "core/model_directory.h"
-#include "core/predict_input.h"
+#include "data/predict_input.h"
 #include "train/bilstm.h"
 #include "train/checkpoint.h"
 #include "train/joint_albert.h"

@@ -10,10 +10,10 @@
 #include <optional>
 #include <sstream>
 
-#include "core/dataset.h"
 #include "core/file_io.h"
 #include "core/tokenizer.h"
-#include "core/vocab_builder.h"
+#include "data/dataset.h"
+#include "data/vocab_builder.h"
 #include "train/albert.h"
 #include "train/albert_config.h"
 #include "train/checkpoint.h"

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "core/corpus.h"
 #include "core/lexicon_sources.h"
+#include "data/corpus.h"
 
 namespace jointnlu::train {
 
@@ -73,7 +73,7 @@ struct PretrainRecipe {
   double generator_fraction = 0.25;  // rtd: generator hidden, intermediate and heads / encoder's
   double rtd_weight = 50;            // rtd: weight of the discriminator loss (ELECTRA's lambda)
   // "char": spans of tokens (characters). "word": spans of whole words, found by forward maximum
-  // matching against word_list (core/word_segmenter.h); the 15% budget still counts tokens.
+  // matching against word_list (data/word_segmenter.h); the 15% budget still counts tokens.
   std::string masking = "char";
   std::string word_list = std::string(kJiebaDictionary);  // one word per line; "word" masking only
 

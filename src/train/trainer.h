@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "core/metrics.h"
+#include "data/metrics.h"
 #include "train/batching.h"
 #include "train/checkpoint.h"
 #include "train/epoch_report.h"

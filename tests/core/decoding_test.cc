@@ -9,8 +9,8 @@
 #include <limits>
 #include <random>
 
-#include "core/dataset.h"
 #include "core/model_input.h"
+#include "data/dataset.h"
 
 namespace jointnlu {
 namespace {

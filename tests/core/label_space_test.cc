@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/dataset.h"
+#include "data/dataset.h"
 
 namespace jointnlu {
 namespace {

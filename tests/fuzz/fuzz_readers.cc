@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/dataset.h"
+#include "data/dataset.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;

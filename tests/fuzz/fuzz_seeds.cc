@@ -8,8 +8,8 @@
 #include <sstream>
 #include <string>
 
-#include "core/dataset.h"
 #include "core/file_io.h"
+#include "data/dataset.h"
 #include "runtime/export.h"
 #include "student_fixture.h"
 

@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "cli_runner.h"
-#include "core/dataset.h"
 #include "core/file_io.h"
+#include "data/dataset.h"
 #include "server_process.h"
 #include "test_util.h"
 

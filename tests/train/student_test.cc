@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "core/augment.h"
+#include "data/augment.h"
 #include "test_util.h"
 #include "toy_data.h"
 #include "train/batching.h"

@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <set>
 
-#include "core/dataset.h"
 #include "core/file_io.h"
-#include "core/metrics.h"
 #include "core/model_directory.h"
 #include "core/utf8.h"
+#include "data/dataset.h"
+#include "data/metrics.h"
 #include "test_util.h"
 #include "toy_data.h"
 #include "train/batching.h"

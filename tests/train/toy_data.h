@@ -6,10 +6,10 @@
 #include <tuple>
 #include <vector>
 
-#include "core/dataset.h"
 #include "core/example.h"
 #include "core/tokenizer.h"
 #include "core/utf8.h"
+#include "data/dataset.h"
 
 namespace jointnlu::testing {
 

@@ -7,9 +7,9 @@
 
 #include <optional>
 
-#include "core/label_overlap.h"
 #include "core/model_directory.h"
-#include "core/word_vectors.h"
+#include "data/label_overlap.h"
+#include "data/word_vectors.h"
 #include "train/bilstm.h"
 #include "train/joint_loss.h"
 #include "train/recipes/recipe_checks.h"

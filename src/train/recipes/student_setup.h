@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.h"
 #include "core/tokenizer.h"
-#include "core/training_lexicon.h"
+#include "data/dataset.h"
+#include "data/training_lexicon.h"
 #include "train/batching.h"
 #include "train/bilstm.h"
 #include "train/joint_albert.h"

@@ -6,9 +6,9 @@
 
 #include <optional>
 
-#include "core/label_overlap.h"
 #include "core/model_directory.h"
-#include "core/shipped_encoder.h"
+#include "data/label_overlap.h"
+#include "data/shipped_encoder.h"
 #include "train/albert_config.h"
 #include "train/joint_albert.h"
 #include "train/joint_loss.h"

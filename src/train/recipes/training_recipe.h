@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.h"
-#include "core/metrics.h"
+#include "data/dataset.h"
+#include "data/metrics.h"
 #include "train/epoch_report.h"
 
 namespace jointnlu::train {

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "core/vocab_builder.h"
+#include "data/vocab_builder.h"
 #include "train/torch_env.h"
 
 namespace jointnlu::train::recipes {

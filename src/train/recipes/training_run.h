@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.h"
-#include "core/metrics.h"
 #include "core/tokenizer.h"
-#include "core/training_lexicon.h"
+#include "data/dataset.h"
+#include "data/metrics.h"
+#include "data/training_lexicon.h"
 #include "train/batching.h"
 #include "train/predictor.h"
 #include "train/recipes/training_recipe.h"

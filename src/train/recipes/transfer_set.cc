@@ -5,8 +5,8 @@
 #include <chrono>
 #include <sstream>
 
-#include "core/augment.h"
-#include "core/corpus.h"
+#include "data/augment.h"
+#include "data/corpus.h"
 #include "train/distill.h"
 #include "train/recipes/recipe_fields.h"
 #include "train/recipes/student_setup.h"

@@ -1,9 +1,9 @@
 // A dev set that shares no labels with training is named before training, not found out from 0s.
-#include "core/label_overlap.h"
+#include "data/label_overlap.h"
 
 #include <gtest/gtest.h>
 
-#include "core/dataset.h"
+#include "data/dataset.h"
 
 namespace jointnlu {
 namespace {

@@ -19,13 +19,6 @@
 
 namespace jointnlu {
 
-// What the scorer compares for one utterance.
-struct Frame {
-  std::string domain;
-  std::string intent;
-  SlotPairs slots;
-};
-
 struct PrfCounts {
   std::size_t tp = 0;
   std::size_t predicted = 0;

@@ -1,4 +1,4 @@
-#include "core/dataset.h"
+#include "data/dataset.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -431,26 +431,6 @@ std::vector<Example> read_examples(const std::string& path, const ReadOptions& o
   for (const auto& r : records)
     guarded(options, rep, [&] { out.push_back(align(r, options.nested)); });
   return out;
-}
-
-std::string to_json_line(const std::string& text, const std::string& domain,
-                         const std::string& intent, const SlotPairs& slots) {
-  ordered_json j;
-  j["text"] = text;
-  j["domain"] = domain;
-  j["intent"] = intent;
-  ordered_json s = ordered_json::object();
-  for (const auto& [key, value] : slots) {
-    auto it = s.find(key);
-    if (it == s.end())
-      s[key] = value;
-    else if (it->is_array())
-      it->push_back(value);
-    else
-      *it = ordered_json::array({it->get<std::string>(), value});
-  }
-  j["slots"] = std::move(s);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
 }
 
 void write_jsonl(std::ostream& out, const std::vector<Record>& records) {

@@ -1,4 +1,4 @@
-#include "core/word_segmenter.h"
+#include "data/word_segmenter.h"
 
 #include <cerrno>
 #include <cstring>

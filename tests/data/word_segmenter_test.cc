@@ -1,4 +1,4 @@
-#include "core/word_segmenter.h"
+#include "data/word_segmenter.h"
 
 #include <gtest/gtest.h>
 
@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "core/corpus.h"
 #include "core/file_io.h"
 #include "core/lexicon_sources.h"
 #include "core/tokenizer.h"
+#include "data/corpus.h"
 #include "test_util.h"
 
 namespace jointnlu {

@@ -70,9 +70,6 @@ std::vector<Example> read_examples(const std::string& path, const ReadOptions& o
 std::vector<Record> parse_records(const std::string& path, const std::string& content,
                                   const ReadOptions& options = {}, ReadReport* report = nullptr);
 
-// A record in SMP shape; a key with several values becomes a list.
-std::string to_json_line(const std::string& text, const std::string& domain,
-                         const std::string& intent, const SlotPairs& slots);
 void write_jsonl(std::ostream& out, const std::vector<Record>& records);
 void write_smp_json(std::ostream& out, const std::vector<Record>& records);
 

@@ -2,9 +2,9 @@
 // dict -> spans -> tags -> spans -> dict must reproduce every record.
 #include <gtest/gtest.h>
 
-#include "core/dataset.h"
-#include "core/stats.h"
 #include "core/tagging.h"
+#include "data/dataset.h"
+#include "data/stats.h"
 #include "test_util.h"
 
 namespace jointnlu {

@@ -1,4 +1,4 @@
-#include "core/stats.h"
+#include "data/stats.h"
 
 #include <algorithm>
 #include <numeric>

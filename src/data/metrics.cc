@@ -1,4 +1,4 @@
-#include "core/metrics.h"
+#include "data/metrics.h"
 
 #include <algorithm>
 #include <iterator>

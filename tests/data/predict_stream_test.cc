@@ -1,6 +1,6 @@
 // predict's streaming reader and writer: every input form, bad records under both policies, bounded
 // lines, batches, and results that come out before the input ends.
-#include "core/predict_stream.h"
+#include "data/predict_stream.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

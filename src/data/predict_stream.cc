@@ -1,4 +1,4 @@
-#include "core/predict_stream.h"
+#include "data/predict_stream.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.h"
+#include "data/dataset.h"
 
 namespace jointnlu {
 

@@ -1,4 +1,4 @@
-#include "core/shipped_encoder.h"
+#include "data/shipped_encoder.h"
 
 #include <unistd.h>
 

@@ -1,17 +1,17 @@
 // Transfer-set augmentation: every generator keeps slot spans aligned with the text (checked over
 // the bundled demo data and, when present, the whole SMP2019 training set), gazetteers join the
 // right keys, and corpus sampling streams and skips bad lines. Also the word2vec reader.
-#include "core/augment.h"
+#include "data/augment.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "core/dataset.h"
 #include "core/error.h"
 #include "core/tagging.h"
 #include "core/utf8.h"
-#include "core/word_vectors.h"
+#include "data/dataset.h"
+#include "data/word_vectors.h"
 #include "test_util.h"
 
 namespace jointnlu {

@@ -43,7 +43,7 @@
 #include <vector>
 
 #include "core/tokenizer.h"
-#include "core/word_segmenter.h"
+#include "data/word_segmenter.h"
 
 namespace jointnlu {
 

@@ -1,13 +1,13 @@
-#include "core/augment.h"
+#include "data/augment.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <set>
 
-#include "core/corpus.h"
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/utf8.h"
+#include "data/corpus.h"
 
 namespace jointnlu {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/vocab_builder.h"
+#include "data/vocab_builder.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.h"
 #include "core/tokenizer.h"
+#include "data/dataset.h"
 #include "test_util.h"
 
 namespace jointnlu {

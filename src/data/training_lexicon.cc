@@ -1,4 +1,4 @@
-#include "core/training_lexicon.h"
+#include "data/training_lexicon.h"
 
 #include <algorithm>
 #include <map>

@@ -1,4 +1,4 @@
-#include "core/vocab_builder.h"
+#include "data/vocab_builder.h"
 
 #include <utf8proc.h>
 
@@ -7,9 +7,9 @@
 #include <unordered_set>
 #include <utility>
 
-#include "core/corpus.h"
 #include "core/tokenizer.h"
 #include "core/utf8.h"
+#include "data/corpus.h"
 
 namespace jointnlu {
 namespace {

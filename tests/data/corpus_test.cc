@@ -1,4 +1,4 @@
-#include "core/corpus.h"
+#include "data/corpus.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-#include "core/predict_input.h"
+#include "data/predict_input.h"
 
 #include "core/error.h"
-#include "core/predict_stream.h"
+#include "data/predict_stream.h"
 
 namespace jointnlu {
 

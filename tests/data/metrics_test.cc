@@ -1,5 +1,5 @@
 // The official scorer on hand-made cases; every expected figure is worked out in the test itself.
-#include "core/metrics.h"
+#include "data/metrics.h"
 
 #include <gtest/gtest.h>
 

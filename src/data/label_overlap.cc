@@ -1,4 +1,4 @@
-#include "core/label_overlap.h"
+#include "data/label_overlap.h"
 
 #include <cstdio>
 #include <set>

@@ -1,12 +1,12 @@
-#include "core/word_vectors.h"
+#include "data/word_vectors.h"
 
 #include <charconv>
 #include <cmath>
 #include <random>
 #include <unordered_map>
 
-#include "core/corpus.h"
 #include "core/error.h"
+#include "data/corpus.h"
 
 namespace jointnlu {
 namespace {

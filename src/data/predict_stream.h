@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.h"
 #include "core/decoding.h"
 #include "core/error.h"
+#include "data/dataset.h"
 
 namespace jointnlu {
 
