@@ -106,16 +106,11 @@ CheckpointContents student_checkpoint(const StudentSpec& spec, const Tokenizer& 
 }
 
 LoadedStudent load_student(const std::string& dir) {
-  const ModelDirectory d(dir);
-  StudentSpec spec = parse_student_config(d.config(), d.config_path());
-  Tokenizer tokenizer = d.tokenizer(spec.tokenizer, spec.vocab_size);
-  JointBiLSTM model(spec);
   LoadOptions options;
   options.error_on_unexpected = true;
-  load_state_dict(*model, read_safetensors(d.weights_path()), options);
-  model->eval();
-  auto lexicon = d.lexicon(spec.lexicon_categories);
-  return {std::move(spec), std::move(tokenizer), std::move(model), std::move(lexicon)};
+  return load_joint_model<StudentSpec, JointBiLSTM>(
+      dir, parse_student_config, [](const StudentSpec& s) { return s.vocab_size; },
+      [](const StudentSpec& s) { return JointBiLSTM(s); }, options);
 }
 
 void set_embeddings(JointBiLSTM& model, const torch::Tensor& source) {

@@ -71,12 +71,7 @@ JointModel as_joint_model(JointBiLSTM model);
 CheckpointContents student_checkpoint(const StudentSpec& spec, const Tokenizer& tokenizer,
                                       StateDict tensors, const Lexicon* lexicon = nullptr);
 
-struct LoadedStudent {
-  StudentSpec spec;
-  Tokenizer tokenizer;
-  JointBiLSTM model;
-  std::shared_ptr<Lexicon> lexicon;  // nullptr without one
-};
+using LoadedStudent = LoadedModel<StudentSpec, JointBiLSTM>;
 // Every tensor must be present with its shape and dtype (CheckpointError naming it otherwise).
 LoadedStudent load_student(const std::string& dir);
 

@@ -128,18 +128,16 @@ CheckpointContents teacher_checkpoint(const TeacherSpec& spec, const Tokenizer& 
 }
 
 LoadedTeacher load_teacher(const std::string& dir) {
-  const ModelDirectory d(dir);
-  TeacherSpec spec = parse_teacher_config(d.config(), d.config_path());
-  Tokenizer tokenizer =
-      d.tokenizer(spec.tokenizer, static_cast<std::size_t>(spec.albert.vocab_size));
-  JointAlbert model(spec.albert, spec.labels, spec.pooling,
-                    static_cast<int64_t>(spec.lexicon_features()));
   LoadOptions options;
   options.allow_dtype_conversion = true;
-  load_state_dict(*model, read_safetensors(d.weights_path()), options);
-  model->eval();
-  auto lexicon = d.lexicon(spec.lexicon_categories);
-  return {std::move(spec), std::move(tokenizer), std::move(model), std::move(lexicon)};
+  return load_joint_model<TeacherSpec, JointAlbert>(
+      dir, parse_teacher_config,
+      [](const TeacherSpec& s) { return static_cast<std::size_t>(s.albert.vocab_size); },
+      [](const TeacherSpec& s) {
+        return JointAlbert(s.albert, s.labels, s.pooling,
+                           static_cast<int64_t>(s.lexicon_features()));
+      },
+      options);
 }
 
 PretrainedEncoder read_pretrained(const std::string& dir) {

@@ -88,12 +88,7 @@ TeacherSpec parse_teacher_config(const nlohmann::json& config, const std::string
 CheckpointContents teacher_checkpoint(const TeacherSpec& spec, const Tokenizer& tokenizer,
                                       StateDict tensors, const Lexicon* lexicon = nullptr);
 
-struct LoadedTeacher {
-  TeacherSpec spec;
-  Tokenizer tokenizer;
-  JointAlbert model;
-  std::shared_ptr<Lexicon> lexicon;  // nullptr without one
-};
+using LoadedTeacher = LoadedModel<TeacherSpec, JointAlbert>;
 // Reads a directory written by teacher_checkpoint; the model is in eval mode. Every tensor must be
 // present with its shape (CheckpointError otherwise).
 LoadedTeacher load_teacher(const std::string& dir);
