@@ -167,8 +167,8 @@ HttpResponse Api::edit_lexicon(const HttpRequest& req, const std::string& catego
   // The admin check comes first, so that nothing about the body is revealed without the token. The
   // comparison is constant-time: its timing reveals nothing about the token.
   if (options_.admin_token.empty())
-    throw BadRequest{"admin_disabled",
-                     "lexicon edits are disabled: start the server with --admin-token", 403};
+    throw BadRequest{"admin_disabled", "lexicon edits are disabled: the server has no admin token",
+                     403};
   constexpr std::string_view kBearer = "Bearer ";
   const std::string& header = req.authorization;
   if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {

@@ -18,6 +18,7 @@
 
 #include "core/lexicon_sources.h"
 #include "data/corpus.h"
+#include "data/vocab_builder.h"
 
 namespace jointnlu::train {
 
@@ -28,22 +29,23 @@ struct PretrainRecipe {
   std::string out;                 // checkpoint directory (see above)
   std::string vocab;               // an existing vocab.txt (exclusive with build_vocab)
   bool build_vocab = false;        // build vocab.txt from the corpus instead
-  std::string train;          // labelled file whose characters the vocabulary must cover ("" none)
-  int min_count = 2;          // vocabulary: least count of a character
-  std::string size = "tiny";  // preset or config.json (AlbertConfig::from_preset_or_file)
-  double minutes = 0;         // wall-time budget of this process (0: none)
-  std::int64_t steps = 0;     // total optimizer steps (0: derived from minutes, else unbounded)
-  bool resume = false;        // continue from out
+  std::string train;  // labelled file whose characters the vocabulary must cover ("" none)
+  int min_count =
+      static_cast<int>(VocabBuildOptions{}.min_count);  // vocabulary: least count of a character
+  std::string size = "tiny";    // preset or config.json (AlbertConfig::from_preset_or_file)
+  double minutes = 0;           // wall-time budget of this process (0: none)
+  std::int64_t steps = 0;       // total optimizer steps (0: derived from minutes, else unbounded)
+  bool resume = false;          // continue from out
   std::int64_t stop_after = 0;  // save and stop after this many steps of this process (0: no limit)
-  int batch_size = 32;          // sequences per step
-  int max_length = 64;          // tokens per sequence, [CLS] and [SEP]s included
-  double lr = 0;                // peak learning rate; 0: the optimizer's (adamw 1e-3, lamb 2e-3)
-  double warmup = 0.1;          // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
-  std::string optimizer = "adamw";  // adamw | lamb
-  int max_ngram = 3;                // longest masked span (in words with masking "word")
-  bool sop = false;                 // sentence-order prediction
+  int batch_size = PipelineConfig{}.batch_size;  // sequences per step
+  int max_length = PipelineConfig{}.max_length;  // tokens per sequence, [CLS] and [SEP]s included
+  double lr = 0;        // peak learning rate; 0: the optimizer's (adamw 1e-3, lamb 2e-3)
+  double warmup = 0.1;  // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
+  std::string optimizer = "adamw";         // adamw | lamb
+  int max_ngram = MaskConfig{}.max_ngram;  // longest masked span (in words with masking "word")
+  bool sop = false;                        // sentence-order prediction
   // Without SOP: each packed line attends only to itself, at its own positions (PipelineConfig).
-  bool isolate_lines = true;
+  bool isolate_lines = PipelineConfig{}.isolate_lines;
   double checkpoint_minutes = 10;    // save this often
   double eval_minutes = 10;          // held-out evaluation this often (and at every save)
   std::size_t eval_sequences = 512;  // size of the held-out evaluation set
@@ -101,7 +103,7 @@ struct PretrainRecipe {
       "corpus lines are independent utterances, and SOP keeps packed lines attending to each "
       "other");
     v("isolate_lines", isolate_lines,
-      "Each packed line is its own attention block with its own positions (--no-isolate-lines: "
+      "Each packed line is its own attention block with its own positions (false: "
       "they attend to each other at running positions)");
     v("checkpoint_minutes", checkpoint_minutes, "Save a resumable checkpoint this often");
     v("eval_minutes", eval_minutes, "Held-out evaluation this often (and at every save)");

@@ -13,6 +13,7 @@
 #include "data/dataset.h"
 #include "data/metrics.h"
 #include "train/epoch_report.h"
+#include "train/trainer_options.h"
 
 namespace jointnlu::train {
 
@@ -30,18 +31,19 @@ struct TrainingRecipe {
   std::string weights = "1,1,2";       // loss weights domain,intent,slots
   std::string class_weights = "none";  // imbalance weighting per head: none | inverse | sqrt
   // Schedule.
-  int epochs = 30;      // most passes over the training set
-  int batch_size = 32;  // examples per optimizer step
+  int epochs = TrainerOptions{}.epochs;  // most passes over the training set
+  int batch_size = static_cast<int>(TrainerOptions{}.batch_size);  // examples per optimizer step
   // Peak learning rate; 0: the recipe's own (teacher: 1e-4 from a pretrained encoder, 5e-4 from
   // scratch; student: 2e-3).
   double lr = 0;
-  double warmup = 0.1;      // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
-  int patience = 5;         // early stopping: epochs without dev improvement
-  std::int64_t steps = 0;   // stop (resumably) after this many optimizer steps (0: no limit)
-  std::uint64_t seed = 42;  // the same seed repeats a run exactly
-  int threads = 0;          // compute threads (0: all cores)
-  bool resume = false;      // continue from the checkpoint in `out`
-  bool overwrite = false;   // replace a model already in `out` (refused without this or resume)
+  double warmup =
+      TrainerOptions{}.warmup;  // warm-up: a fraction of all steps (< 1) or a step count (>= 1)
+  int patience = TrainerOptions{}.patience;  // early stopping: epochs without dev improvement
+  std::int64_t steps = 0;  // stop (resumably) after this many optimizer steps (0: no limit)
+  std::uint64_t seed = TrainerOptions{}.seed;  // the same seed repeats a run exactly
+  int threads = 0;                             // compute threads (0: all cores)
+  bool resume = false;                         // continue from the checkpoint in `out`
+  bool overwrite = false;  // replace a model already in `out` (refused without this or resume)
   // Lexicon (core/lexicon_sources.h).
   std::vector<std::string> lexicon;  // sources NAME=FILE | PREFIX=DIR | jieba[=FILE]
   bool lexicon_from_train = false;   // the training set's slot values as categories train.KEY
