@@ -32,7 +32,9 @@ packages=(build-essential cmake pkg-config git
           pybind11-dev python3-pytest)
 if [ "$with_training" = ON ]; then
   # libopenblas-dev: without it libtorch falls back to the reference BLAS and trains ~8x slower.
-  packages+=(libtorch-dev libopenblas-dev)
+  # python3-torch: the independent BERT/ELECTRA reference forward the tests compare the encoder
+  # with (tests/reference), and scripts/hf_bin_to_safetensors.py.
+  packages+=(libtorch-dev libopenblas-dev python3-torch)
 fi
 
 missing=()

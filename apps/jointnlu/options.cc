@@ -113,7 +113,8 @@ const std::vector<Row>& option_table() {
              {.type = "FILE"}),
       option(Opt::kTest, "--test", &O::test, "Test data, scored at the end", {.type = "FILE"}),
       option(Opt::kInit, "--init", &O::init,
-             "Initialise from this checkpoint directory (Hugging Face ALBERT layout); default: "
+             "Initialise from this checkpoint directory (Hugging Face ALBERT, BERT or ELECTRA); "
+             "default: "
              "the shipped encoder models/zh-tiny; none: train from scratch (--size)",
              {.type = "DIR"}),
       option(Opt::kRounds, "--rounds", &O::rounds,

@@ -6,6 +6,7 @@
 
 #include "core/file_io.h"
 #include "core/model_directory.h"
+#include "train/encoder_families.h"
 #include "train/model_section.h"
 
 namespace jointnlu::train {
@@ -143,14 +144,25 @@ LoadedTeacher load_teacher(const std::string& dir) {
 PretrainedEncoder read_pretrained(const std::string& dir) {
   const ModelDirectory d(dir, "checkpoint directory");
   AlbertConfig config;
+  EncoderFamily family = EncoderFamily::kAlbert;
   try {
-    config = AlbertConfig::from_json(d.config());
+    family = encoder_family(d.config());
+    config = albert_config_of(d.config(), family);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(d.config_path() + ": " + e.what());
   }
   Tokenizer tokenizer =
       d.tokenizer(d.hf_tokenizer_options(), static_cast<std::size_t>(config.vocab_size));
-  return {config, std::move(tokenizer), read_safetensors(d.weights_path()), dir};
+  PretrainedEncoder out{
+      config, std::move(tokenizer), read_safetensors(d.weights_path()), dir, family, {}, true, {}};
+  if (family != EncoderFamily::kAlbert) {
+    ConvertedEncoder converted = albert_tensors_of(out.tensors, family, config);
+    out.tensors = std::move(converted.tensors);
+    out.skipped = std::move(converted.skipped);
+    out.has_pooler = converted.has_pooler;
+    out.source = std::move(converted.source);
+  }
+  return out;
 }
 
 LoadReport load_pretrained(JointAlbert& model, const PretrainedEncoder& pretrained) {
@@ -158,11 +170,21 @@ LoadReport load_pretrained(JointAlbert& model, const PretrainedEncoder& pretrain
   // The heads and the lexicon projection are new: the encoder checkpoint has none of them.
   options.allow_missing_prefixes = {"domain_classifier.", "intent_classifier.", "slot_classifier.",
                                     "lexicon_projection."};
+  // ELECTRA has no pooler: the teacher's starts fresh like the heads.
+  if (!pretrained.has_pooler) options.allow_missing_prefixes.push_back("albert.pooler.");
   options.allow_dtype_conversion = true;
   try {
-    return load_state_dict(*model, pretrained.tensors, options);
+    LoadReport report = load_state_dict(*model, pretrained.tensors, options);
+    report.unexpected.insert(report.unexpected.end(), pretrained.skipped.begin(),
+                             pretrained.skipped.end());
+    return report;
   } catch (const CheckpointError& e) {
-    throw CheckpointError(pretrained.dir + "/model.safetensors: " + e.what());
+    // A renamed tensor is named as the checkpoint spells it, beside the ALBERT name it fills.
+    std::string message = e.what();
+    const std::string name = message.substr(0, message.find(": "));
+    if (const auto it = pretrained.source.find(name); it != pretrained.source.end())
+      message = it->second + " (as " + message + ")";
+    throw CheckpointError(pretrained.dir + "/model.safetensors: " + message);
   }
 }
 

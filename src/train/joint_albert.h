@@ -17,6 +17,7 @@
 #include <torch/torch.h>
 
 #include <cstddef>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "train/albert.h"
 #include "train/albert_config.h"
 #include "train/checkpoint.h"
+#include "train/encoder_families.h"
 #include "train/joint_model.h"
 #include "train/model_section.h"
 
@@ -95,13 +97,18 @@ LoadedTeacher load_teacher(const std::string& dir);
 
 // A Hugging Face-layout ALBERT directory (AlbertModel, AlbertForPreTraining...) to start from.
 struct PretrainedEncoder {
-  AlbertConfig config;
+  AlbertConfig config;  // for BERT / ELECTRA: the ALBERT shape that computes the same encoder
   Tokenizer tokenizer;
-  StateDict tensors;
+  StateDict tensors;  // ALBERT names (BERT and ELECTRA ones renamed: train/encoder_families.h)
   std::string dir;
+  EncoderFamily family = EncoderFamily::kAlbert;  // config.json's model_type
+  std::vector<std::string> skipped;           // BERT / ELECTRA tensors outside the encoder (heads)
+  bool has_pooler = true;                     // ELECTRA checkpoints have none
+  std::map<std::string, std::string> source;  // renamed tensors: ALBERT name -> the checkpoint's
 };
 // Throws with the path when config.json, vocab.txt or model.safetensors is missing or invalid. An
-// HF tokenizer_config.json, when present, decides lower-casing (do_lower_case).
+// HF tokenizer_config.json, when present, decides lower-casing (do_lower_case). ALBERT, BERT
+// (also RoBERTa-wwm, MacBERT) and ELECTRA checkpoints are read (train/encoder_families.h).
 PretrainedEncoder read_pretrained(const std::string& dir);
 // Loads the encoder into model.albert (the heads stay freshly initialised). Tensors the model has
 // no place for (pretraining heads) are returned in the report's `unexpected`, not errors.

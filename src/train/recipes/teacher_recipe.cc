@@ -81,7 +81,7 @@ nlohmann::json training_record(const TeacherRecipe& r, const std::string& init,
 }
 
 // Where the encoder comes from: "" = a fresh initialisation of the size preset (init "none"),
-// else a directory in the Hugging Face ALBERT layout (by default the shipped encoder).
+// else a Hugging Face ALBERT, BERT or ELECTRA directory (by default the shipped encoder).
 std::string resolve_init(const TeacherRecipe& r) {
   if (r.resume) {
     if (!r.init.empty()) throw RecipeError("init", "resume continues out; give no init");

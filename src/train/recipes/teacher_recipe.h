@@ -10,7 +10,8 @@ namespace jointnlu::train {
 
 struct TeacherRecipe : TrainingRecipe {
   // Where the encoder starts: "" = the shipped encoder (models/zh-tiny, find_shipped_encoder),
-  // "none" = a fresh initialisation of `size`, else a Hugging Face ALBERT directory.
+  // "none" = a fresh initialisation of `size`, else a Hugging Face ALBERT, BERT or ELECTRA
+  // directory (train/encoder_families.h).
   std::string init;
   // With init "none": a preset (tiny, small, base, each also -unshared) or an ALBERT config.json;
   // "" = tiny. With an encoder its own shape is used, and a size is an error.
@@ -23,7 +24,8 @@ struct TeacherRecipe : TrainingRecipe {
   void visit(V&& v) {
     TrainingRecipe::visit(v);
     v("init", init,
-      "Initialise from this checkpoint directory (Hugging Face ALBERT layout); empty: the "
+      "Initialise from this checkpoint directory (Hugging Face ALBERT, BERT or ELECTRA); empty: "
+      "the "
       "shipped encoder models/zh-tiny; none: train from scratch (size)");
     v("size", size,
       "Model size when trained from scratch (init none; default tiny): a preset (tiny, small, "
