@@ -8,8 +8,6 @@
 namespace jointnlu::train {
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
-
 // HF's per-layer names (after "encoder.layer.N.") and ALBERT's (after "albert_layers.0.").
 constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kLayerNames{{
     {"attention.self.query.", "attention.query."},
@@ -43,7 +41,7 @@ std::string layer_tensor(std::string_view name) {
   if (index.find_first_not_of("0123456789") != std::string_view::npos) return "";
   const std::string_view rest = tail.substr(dot + 1);
   for (const auto& [hf, albert] : kLayerNames) {
-    if (starts_with(rest, hf)) {
+    if (rest.starts_with(hf)) {
       return "albert.encoder.albert_layer_groups." + std::string(index) + ".albert_layers.0." +
              std::string(albert) + std::string(rest.substr(hf.size()));
     }
@@ -54,12 +52,12 @@ std::string layer_tensor(std::string_view name) {
 // The ALBERT name of one checkpoint name (model prefix already removed), or "" to skip it.
 std::string albert_name(const std::string& name, EncoderFamily family) {
   if (name == "embeddings.position_ids") return "";  // a buffer HF recomputes
-  if (starts_with(name, "embeddings.")) return "albert." + name;
-  if (family == EncoderFamily::kElectra && starts_with(name, "embeddings_project."))
+  if (name.starts_with("embeddings.")) return "albert." + name;
+  if (family == EncoderFamily::kElectra && name.starts_with("embeddings_project."))
     return "albert.encoder.embedding_hidden_mapping_in." +
            name.substr(std::string_view("embeddings_project.").size());
-  if (starts_with(name, "encoder.layer.")) return layer_tensor(name);
-  if (family == EncoderFamily::kBert && starts_with(name, "pooler.dense."))
+  if (name.starts_with("encoder.layer.")) return layer_tensor(name);
+  if (family == EncoderFamily::kBert && name.starts_with("pooler.dense."))
     return "albert.pooler." + name.substr(std::string_view("pooler.dense.").size());
   return "";
 }
@@ -112,7 +110,7 @@ ConvertedEncoder albert_tensors_of(const StateDict& tensors, EncoderFamily famil
   const std::string model_prefix = std::string(family_name(family)) + ".";
   for (const auto& [original, tensor] : tensors) {
     std::string name = modern_layer_norm_name(original);
-    if (starts_with(name, model_prefix)) name = name.substr(model_prefix.size());
+    if (name.starts_with(model_prefix)) name = name.substr(model_prefix.size());
     const std::string target = albert_name(name, family);
     if (target.empty()) {
       out.skipped.push_back(original);
@@ -123,7 +121,7 @@ ConvertedEncoder albert_tensors_of(const StateDict& tensors, EncoderFamily famil
                             " (the checkpoint holds the encoder with and without its '" +
                             model_prefix + "' prefix)");
     out.source[target] = original;
-    out.has_pooler = out.has_pooler || starts_with(target, "albert.pooler.");
+    out.has_pooler = out.has_pooler || target.starts_with("albert.pooler.");
   }
   const std::string mapping = "albert.encoder.embedding_hidden_mapping_in.";
   const auto word = out.tensors.find("albert.embeddings.word_embeddings.weight");

@@ -181,8 +181,7 @@ LoadReport load_pretrained(JointAlbert& model, const PretrainedEncoder& pretrain
   } catch (const CheckpointError& e) {
     // A renamed tensor is named as the checkpoint spells it, beside the ALBERT name it fills.
     std::string message = e.what();
-    const std::string name = message.substr(0, message.find(": "));
-    if (const auto it = pretrained.source.find(name); it != pretrained.source.end())
+    if (const auto it = pretrained.source.find(e.tensor()); it != pretrained.source.end())
       message = it->second + " (as " + message + ")";
     throw CheckpointError(pretrained.dir + "/model.safetensors: " + message);
   }

@@ -152,8 +152,8 @@ std::optional<StateDict> remap_encoder_prefix(const NamedTensors& expected,
     const std::string target =
         move_encoder_key(name, *checkpoint_prefix, *module_prefix).value_or(name);
     if (!remapped.emplace(target, tensor).second) {
-      throw CheckpointError(target + ": present in the checkpoint both with and without the '" +
-                            *checkpoint_prefix + "' prefix");
+      throw CheckpointError(target, "present in the checkpoint both with and without the '" +
+                                        *checkpoint_prefix + "' prefix");
     }
   }
   report.prefix_remapped = true;
@@ -166,22 +166,23 @@ std::optional<StateDict> remap_encoder_prefix(const NamedTensors& expected,
 // conversion), finite.
 void check_tensor(const std::string& name, const torch::Tensor& dst, const torch::Tensor& src,
                   const LoadOptions& options) {
-  if (!src.defined()) throw CheckpointError(name + ": the checkpoint tensor is undefined");
+  if (!src.defined()) throw CheckpointError(name, "the checkpoint tensor is undefined");
   if (src.sizes() != dst.sizes()) {
-    throw CheckpointError(name + ": shape " + shape_string(dst.sizes()) +
-                          " expected, checkpoint has " + shape_string(src.sizes()));
+    throw CheckpointError(name, "shape " + shape_string(dst.sizes()) +
+                                    " expected, checkpoint has " + shape_string(src.sizes()));
   }
   if (src.scalar_type() != dst.scalar_type() &&
       !(options.allow_dtype_conversion && src.is_floating_point() && dst.is_floating_point())) {
-    throw CheckpointError(name + ": dtype " + std::string(c10::toString(dst.scalar_type())) +
-                          " expected, checkpoint has " + c10::toString(src.scalar_type()));
+    throw CheckpointError(name, "dtype " + std::string(c10::toString(dst.scalar_type())) +
+                                    " expected, checkpoint has " +
+                                    c10::toString(src.scalar_type()));
   }
   // A NaN or Inf weight loads silently and gives NaN scores or wrong labels later.
   if (src.is_floating_point()) {
     const auto bad = torch::logical_not(torch::isfinite(src)).sum().item<int64_t>();
     if (bad > 0)
-      throw CheckpointError(name + ": " + std::to_string(bad) + " of " +
-                            std::to_string(src.numel()) + " values are not finite (NaN or Inf)");
+      throw CheckpointError(name, std::to_string(bad) + " of " + std::to_string(src.numel()) +
+                                      " values are not finite (NaN or Inf)");
   }
 }
 
@@ -235,8 +236,8 @@ LoadReport load_state_dict(torch::nn::Module& module, const StateDict& checkpoin
         report.missing.push_back(name);
         continue;
       }
-      throw CheckpointError(name + ": missing from checkpoint (expected shape " +
-                            shape_string(dst.sizes()) + ")");
+      throw CheckpointError(
+          name, "missing from checkpoint (expected shape " + shape_string(dst.sizes()) + ")");
     }
     check_tensor(source_name, dst, it->second, options);
     used.insert(source_name);

@@ -37,6 +37,14 @@ StateDict state_dict(const torch::nn::Module& module, bool include_tied_aliases 
 class CheckpointError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  // "TENSOR: PROBLEM"; tensor() gives the name back, so a caller that renamed the checkpoint's
+  // tensors (train/encoder_families.h) can name the tensor as its file spells it.
+  CheckpointError(std::string tensor, const std::string& problem)
+      : std::runtime_error(tensor + ": " + problem), tensor_(std::move(tensor)) {}
+  const std::string& tensor() const { return tensor_; }  // empty when not about one tensor
+
+ private:
+  std::string tensor_;
 };
 
 struct LoadOptions {
