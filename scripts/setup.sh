@@ -34,7 +34,8 @@ if [ "$with_training" = ON ]; then
   # libopenblas-dev: without it libtorch falls back to the reference BLAS and trains ~8x slower.
   # python3-torch: the independent BERT/ELECTRA reference forward the tests compare the encoder
   # with (tests/reference), and scripts/hf_bin_to_safetensors.py.
-  packages+=(libtorch-dev libopenblas-dev python3-torch)
+  # libgloo-dev: the headers of the Gloo backend of libtorch's c10d (data-parallel training).
+  packages+=(libtorch-dev libopenblas-dev python3-torch libgloo-dev)
 fi
 
 missing=()

@@ -70,8 +70,9 @@ DType from_torch(torch::ScalarType t, const std::string& name) {
 
 }  // namespace
 
-StateDict read_safetensors(const std::string& path, std::map<std::string, std::string>* metadata) {
-  const auto file = SafetensorsFile::open(path);
+namespace {
+
+StateDict tensors_of(const SafetensorsFile& file, std::map<std::string, std::string>* metadata) {
   if (metadata) *metadata = file.metadata();
   StateDict out;
   for (const auto& name : file.names()) {
@@ -82,6 +83,17 @@ StateDict read_safetensors(const std::string& path, std::map<std::string, std::s
     out.emplace(name, std::move(t));
   }
   return out;
+}
+
+}  // namespace
+
+StateDict read_safetensors(const std::string& path, std::map<std::string, std::string>* metadata) {
+  return tensors_of(SafetensorsFile::open(path), metadata);
+}
+
+StateDict parse_safetensors(std::string bytes, const std::string& name,
+                            std::map<std::string, std::string>* metadata) {
+  return tensors_of(SafetensorsFile::from_bytes(std::move(bytes), name), metadata);
 }
 
 void write_safetensors(const std::string& path, const StateDict& state,

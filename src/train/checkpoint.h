@@ -17,6 +17,9 @@ namespace jointnlu::train {
 // I16, I8, U8, BOOL keep their dtype). Throws SafetensorsError naming the file and tensor.
 StateDict read_safetensors(const std::string& path,
                            std::map<std::string, std::string>* metadata = nullptr);
+// The same from a file's bytes (received from another rank); `name` starts error messages.
+StateDict parse_safetensors(std::string bytes, const std::string& name,
+                            std::map<std::string, std::string>* metadata = nullptr);
 
 // Writes tensors (made contiguous, moved to CPU) atomically. Tensors sharing storage are each
 // written.

@@ -10,13 +10,28 @@ namespace {
 namespace F = torch::nn::functional;
 
 // Mean cross-entropy over the targets that are not `ignore`; 0 (with a graph) when there are none,
-// where torch's mean would be 0/0.
+// where torch's mean would be 0/0. With `denominator`, the weighted sum divided by it instead.
 torch::Tensor masked_ce(const torch::Tensor& logits, const torch::Tensor& targets, int64_t ignore,
-                        const torch::Tensor& weights) {
-  if ((targets != ignore).sum().item<int64_t>() == 0) return logits.sum() * 0.0;
+                        const torch::Tensor& weights, const double* denominator = nullptr) {
+  const bool none =
+      denominator ? *denominator <= 0 : (targets != ignore).sum().item<int64_t>() == 0;
+  if (none || targets.numel() == 0) return logits.sum() * 0.0;
   auto options = F::CrossEntropyFuncOptions().ignore_index(ignore);
   if (weights.defined()) options.weight(weights.to(logits.dtype()));
-  return F::cross_entropy(logits, targets, options);
+  if (!denominator) return F::cross_entropy(logits, targets, options);
+  return F::cross_entropy(logits, targets, options.reduction(torch::kSum)) / *denominator;
+}
+
+// What masked_ce divides by: the class weights of the gold targets, summed (their count without
+// weights).
+double target_weight(const torch::Tensor& targets, int64_t ignore, const torch::Tensor& weights) {
+  const auto valid = targets != ignore;
+  if (!weights.defined()) return static_cast<double>(valid.sum().item<int64_t>());
+  const auto safe = torch::where(valid, targets, torch::zeros_like(targets));
+  return (weights.to(torch::kFloat64).index_select(0, safe.reshape({-1})).reshape(safe.sizes()) *
+          valid.to(torch::kFloat64))
+      .sum()
+      .item<double>();
 }
 
 }  // namespace
@@ -103,10 +118,11 @@ DistillLoss parse_distill_loss(const std::string& name) {
 const char* distill_loss_name(DistillLoss loss) { return loss == DistillLoss::kKl ? "kl" : "mse"; }
 
 torch::Tensor distill_term(const torch::Tensor& student, const torch::Tensor& teacher,
-                           const torch::Tensor& row_weights, const DistillOptions& options) {
+                           const torch::Tensor& row_weights, const DistillOptions& options,
+                           std::optional<double> denominator) {
   const auto rows = row_weights.to(student.dtype());
-  const auto count = rows.sum();
-  if (count.item<double>() <= 0) return student.sum() * 0.0;
+  const double count = denominator ? *denominator : rows.sum().item<double>();
+  if (count <= 0 || rows.numel() == 0) return student.sum() * 0.0;
   const auto target = teacher.to(student.dtype()).detach();
   torch::Tensor per_row;
   if (options.loss == DistillLoss::kKl) {
@@ -130,22 +146,56 @@ JointCriterion& JointCriterion::distill(DistillOptions options) {
 }
 
 JointLoss JointCriterion::operator()(const JointLogits& logits, const Batch& batch) const {
+  return compute(logits, batch, nullptr);
+}
+
+JointLoss JointCriterion::operator()(const JointLogits& logits, const Batch& batch,
+                                     const LossDenominators& over) const {
+  return compute(logits, batch, &over);
+}
+
+LossDenominators JointCriterion::denominators(const Batch& batch) const {
+  LossDenominators d;
+  d.domain = target_weight(batch.domain, kIgnoreClass, domain_weights_);
+  d.intent = target_weight(batch.intent, kIgnoreClass, intent_weights_);
+  d.slots = target_weight(batch.slot_tags, kIgnoreTag, tag_weights_);
+  if (batch.soft_domain.defined()) {
+    d.soft_rows = batch.soft_rows.sum().item<double>();
+    d.soft_positions = batch.soft_positions.sum().item<double>();
+  }
+  return d;
+}
+
+JointLoss JointCriterion::compute(const JointLogits& logits, const Batch& batch,
+                                  const LossDenominators* over) const {
   JointLoss loss;
-  loss.domain = masked_ce(logits.domain, batch.domain, kIgnoreClass, domain_weights_);
-  loss.intent = masked_ce(logits.intent, batch.intent, kIgnoreClass, intent_weights_);
+  loss.domain = masked_ce(logits.domain, batch.domain, kIgnoreClass, domain_weights_,
+                          over ? &over->domain : nullptr);
+  loss.intent = masked_ce(logits.intent, batch.intent, kIgnoreClass, intent_weights_,
+                          over ? &over->intent : nullptr);
   const int64_t tags = logits.slots.size(-1);
   loss.slots = masked_ce(logits.slots.reshape({-1, tags}), batch.slot_tags.reshape({-1}),
-                         kIgnoreTag, tag_weights_);
-  if (distill_.alpha > 0.0 && batch.soft_domain.defined()) {
+                         kIgnoreTag, tag_weights_, over ? &over->slots : nullptr);
+  // A shard without soft targets still weighs its cross-entropy by (1 - alpha) when the batch it
+  // belongs to has some, as the whole batch would.
+  const bool soft = batch.soft_domain.defined();
+  if (distill_.alpha > 0.0 && (soft || (over && over->soft_rows > 0))) {
     const double a = distill_.alpha;
-    loss.domain = (1 - a) * loss.domain +
-                  a * distill_term(logits.domain, batch.soft_domain, batch.soft_rows, distill_);
-    loss.intent = (1 - a) * loss.intent +
-                  a * distill_term(logits.intent, batch.soft_intent, batch.soft_rows, distill_);
-    loss.slots =
-        (1 - a) * loss.slots + a * distill_term(logits.slots.reshape({-1, tags}),
-                                                batch.soft_slots.reshape({-1, tags}),
-                                                batch.soft_positions.reshape({-1}), distill_);
+    const auto rows = over ? std::optional<double>(over->soft_rows) : std::nullopt;
+    const auto positions = over ? std::optional<double>(over->soft_positions) : std::nullopt;
+    loss.domain = (1 - a) * loss.domain;
+    loss.intent = (1 - a) * loss.intent;
+    loss.slots = (1 - a) * loss.slots;
+    if (soft) {
+      loss.domain = loss.domain + a * distill_term(logits.domain, batch.soft_domain,
+                                                   batch.soft_rows, distill_, rows);
+      loss.intent = loss.intent + a * distill_term(logits.intent, batch.soft_intent,
+                                                   batch.soft_rows, distill_, rows);
+      loss.slots =
+          loss.slots + a * distill_term(logits.slots.reshape({-1, tags}),
+                                        batch.soft_slots.reshape({-1, tags}),
+                                        batch.soft_positions.reshape({-1}), distill_, positions);
+    }
   }
   loss.total =
       weights_.domain * loss.domain + weights_.intent * loss.intent + weights_.slots * loss.slots;

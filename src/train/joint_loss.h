@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,14 +55,28 @@ struct DistillOptions {
 
 // The KD term alone for one task: logits [N,C], teacher [N,C], weights [N] (0/1: which rows count);
 // the weighted mean over rows (0 when no row counts).
+// `count`, when given, replaces the sum of row_weights as the denominator.
 torch::Tensor distill_term(const torch::Tensor& student, const torch::Tensor& teacher,
-                           const torch::Tensor& row_weights, const DistillOptions& options);
+                           const torch::Tensor& row_weights, const DistillOptions& options,
+                           std::optional<double> count = std::nullopt);
 
 struct JointLoss {
   torch::Tensor total;   // the weighted sum, what is minimised
   torch::Tensor domain;  // each task's (class-weighted) mean cross-entropy, 0 without targets
   torch::Tensor intent;
   torch::Tensor slots;
+};
+
+// The denominators of the loss's five means: per head, the (class-weighted) count of gold targets;
+// the counts of rows and slot positions with soft targets. A data-parallel step (distributed.h)
+// sums them over the ranks, so that every rank divides its share by the global batch's.
+struct LossDenominators {
+  double domain = 0, intent = 0, slots = 0, soft_rows = 0, soft_positions = 0;
+
+  std::vector<double> values() const { return {domain, intent, slots, soft_rows, soft_positions}; }
+  static LossDenominators from(const std::vector<double>& v) {
+    return {v.at(0), v.at(1), v.at(2), v.at(3), v.at(4)};
+  }
 };
 
 class JointCriterion {
@@ -72,6 +87,12 @@ class JointCriterion {
   // Targets with kIgnoreClass / kIgnoreTag are left out; a task with no targets in the batch adds
   // 0.
   JointLoss operator()(const JointLogits& logits, const Batch& batch) const;
+  // The same loss, each mean divided by `over` instead of this batch's own denominators (a shard
+  // of a larger batch; a zero denominator gives 0).
+  JointLoss operator()(const JointLogits& logits, const Batch& batch,
+                       const LossDenominators& over) const;
+  // This batch's own denominators.
+  LossDenominators denominators(const Batch& batch) const;
 
   const LossWeights& weights() const { return weights_; }
   // Adds distillation towards the batch's soft targets (Batch::soft_*). alpha = 0 leaves the loss
@@ -80,6 +101,9 @@ class JointCriterion {
   const DistillOptions& distill_options() const { return distill_; }
 
  private:
+  JointLoss compute(const JointLogits& logits, const Batch& batch,
+                    const LossDenominators* over) const;
+
   LossWeights weights_;
   torch::Tensor domain_weights_;
   torch::Tensor intent_weights_;

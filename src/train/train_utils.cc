@@ -1,5 +1,6 @@
 #include "train/train_utils.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -71,6 +72,8 @@ double Progress::elapsed_seconds() const {
 void Progress::update(std::int64_t done, const std::string& tail, bool force) {
   const auto now = std::chrono::steady_clock::now();
   if (start_done_ < 0) start_done_ = done;  // a resumed run starts counting its rate here
+  // Quiet below info level: the ranks of a data-parallel job other than 0 (distributed.h).
+  if (!spdlog::should_log(spdlog::level::info)) return;
   if (!force && std::chrono::duration<double>(now - last_).count() < interval_) return;
   last_ = now;
   const double elapsed = elapsed_seconds();
@@ -90,6 +93,7 @@ void Progress::update(std::int64_t done, const std::string& tail, bool force) {
 }
 
 void Progress::finish(const std::string& tail) {
+  if (!spdlog::should_log(spdlog::level::info)) return;
   std::fprintf(stderr, tty_ ? "\r\033[K%s done in %s | %s\n" : "%s done in %s | %s\n",
                label_.c_str(), format_duration(elapsed_seconds()).c_str(), tail.c_str());
   std::fflush(stderr);

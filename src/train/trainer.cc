@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -73,6 +75,10 @@ struct LoopState {
 struct Running {
   double total = 0, domain = 0, intent = 0, slots = 0;
   std::int64_t batches = 0;
+  void add(double t, double d, double i, double s) {
+    total += t, domain += d, intent += i, slots += s;
+    ++batches;
+  }
   double mean(double sum) const { return batches ? sum / static_cast<double>(batches) : 0.0; }
 };
 
@@ -166,30 +172,44 @@ void add_resume_state(CheckpointContents& c, const LoopState& s, const torch::nn
   c.extra_tensor_files[kResumeFile] = std::move(resume);
 }
 
+// A file of the checkpoint directory: read on rank 0 (or alone) and sent to the other ranks, which
+// need not see the directory.
+std::string fetch(const fs::path& path, DataParallel* parallel) {
+  std::string bytes;
+  if (!parallel || parallel->is_root()) bytes = read_file(path.string());
+  if (parallel) parallel->broadcast_bytes(bytes);
+  return bytes;
+}
+
 // Restores what add_resume_state saved: the latest weights into the module, the optimizer, torch's
 // RNG; the best weights into `best`. Returns the loop state.
 LoopState load_resume_state(const std::string& dir, torch::nn::Module& module,
-                            torch::optim::AdamW& optimizer, StateDict& best) {
+                            torch::optim::AdamW& optimizer, StateDict& best,
+                            DataParallel* parallel) {
   const fs::path out(dir);
-  recover_checkpoint_dir(dir);
-  if (!fs::exists(out / kStateFile))
-    throw std::runtime_error(dir + ": nothing to resume (no " + kStateFile + ")");
+  if (!parallel || parallel->is_root()) {
+    recover_checkpoint_dir(dir);
+    if (!fs::exists(out / kStateFile))
+      throw std::runtime_error(dir + ": nothing to resume (no " + kStateFile + ")");
+  }
   LoopState s;
   try {
-    s = LoopState::from_json(nlohmann::json::parse(read_file((out / kStateFile).string())));
+    s = LoopState::from_json(nlohmann::json::parse(fetch(out / kStateFile, parallel)));
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error((out / kStateFile).string() + ": " + e.what());
   }
-  s.curves = read_file((out / kCurvesFile).string());
-  StateDict resume = read_safetensors((out / kResumeFile).string());
+  s.curves = fetch(out / kCurvesFile, parallel);
+  StateDict resume =
+      parse_safetensors(fetch(out / kResumeFile, parallel), (out / kResumeFile).string());
   StateDict weights;
   for (const auto& [name, tensor] : resume)
     if (name.rfind(kModelPrefix, 0) == 0) weights[name.substr(std::strlen(kModelPrefix))] = tensor;
   LoadOptions strict;
   strict.error_on_unexpected = true;
   load_state_dict(module, weights, strict);
-  best = read_safetensors((out / kModelFile).string());
-  torch::load(optimizer, (out / kOptimizerFile).string());
+  best = parse_safetensors(fetch(out / kModelFile, parallel), (out / kModelFile).string());
+  std::istringstream optimizer_bytes(fetch(out / kOptimizerFile, parallel));
+  torch::load(optimizer, optimizer_bytes);
   auto generator = at::detail::getDefaultCPUGenerator();
   {
     std::lock_guard<std::mutex> lock(generator.mutex());
@@ -205,12 +225,13 @@ std::vector<double> selection_key(const Scores& s) {
 }
 
 Trainer::Trainer(JointModel model, JointCriterion criterion, const Batcher& batcher,
-                 TrainerOptions options, TrainerHooks hooks)
+                 TrainerOptions options, TrainerHooks hooks, std::shared_ptr<DataParallel> parallel)
     : model_(std::move(model)),
       criterion_(std::move(criterion)),
       batcher_(batcher),
       options_(std::move(options)),
-      hooks_(std::move(hooks)) {
+      hooks_(std::move(hooks)),
+      parallel_(std::move(parallel)) {
   if (options_.out_dir.empty()) throw std::invalid_argument("trainer: no output directory");
   if (!hooks_.checkpoint) throw std::invalid_argument("trainer: no checkpoint hook");
   if (options_.batch_size == 0) throw std::invalid_argument("trainer: batch size 0");
@@ -223,8 +244,9 @@ class FitRun {
  public:
   FitRun(JointModel& model, JointCriterion& criterion, const Batcher& batcher,
          const TrainerOptions& options, const TrainerHooks& hooks,
-         const std::vector<EncodedExample>& train)
-      : model_(model),
+         const std::vector<EncodedExample>& train, DataParallel* parallel)
+      : parallel_(parallel),
+        model_(model),
         criterion_(criterion),
         batcher_(batcher),
         options_(options),
@@ -239,13 +261,15 @@ class FitRun {
     schedule_.warmup = options_.warmup < 1.0
                            ? static_cast<std::int64_t>(std::llround(options_.warmup * total_steps))
                            : static_cast<std::int64_t>(options_.warmup);
+    if (parallel_) agree_on_job();
     if (options_.resume) {
-      s_ = load_resume_state(options_.out_dir, module_, *optimizer_, best_);
+      s_ = load_resume_state(options_.out_dir, module_, *optimizer_, best_, parallel_);
       spdlog::info("resuming {} at epoch {}, step {} (best: epoch {})", options_.out_dir,
                    s_.epoch + 1, s_.step, s_.best_epoch);
     } else {
       s_.curves = curve_row(kCurveColumns);
     }
+    if (parallel_) start_parallel();
   }
 
   TrainResult run() {
@@ -284,7 +308,51 @@ class FitRun {
   }
 
  private:
+  // Refuses a job whose ranks were started differently (distributed.h: agree).
+  void agree_on_job() {
+    std::uint64_t data = 1469598103934665603ULL;
+    for (const auto& e : train_) {
+      for (const auto id : e.input.ids)
+        data = (data ^ static_cast<std::uint64_t>(id)) * 1099511628211ULL;
+      for (const auto t : e.slot_tags)
+        data = (data ^ static_cast<std::uint64_t>(t)) * 1099511628211ULL;
+      data = (data ^ static_cast<std::uint64_t>(e.intent * 131 + e.domain)) * 1099511628211ULL;
+    }
+    std::vector<std::pair<std::string, std::string>> fields = {
+        {"world size", std::to_string(parallel_->world_size())},
+        {"model", model_fingerprint(module_)},
+        {"training examples",
+         std::to_string(train_.size()) + " (hash " + std::to_string(data) + ")"},
+        {"batch size", std::to_string(options_.batch_size)},
+        {"epochs", std::to_string(options_.epochs)},
+        {"learning rate", num(options_.lr)},
+        {"seed", std::to_string(options_.seed)},
+        {"resume", options_.resume ? "yes" : "no"},
+        {"step limit", std::to_string(options_.max_steps)}};
+    fields.insert(fields.end(), hooks_.job.begin(), hooks_.job.end());
+    parallel_->agree(fields);
+  }
+
+  // Every rank starts from rank 0's parameters and buffers; the other ranks then draw their own
+  // dropout masks (a rank-dependent seed), as one process would for different rows.
+  void start_parallel() {
+    std::vector<torch::Tensor> tensors;
+    for (const auto& [name, t] : state_dict(module_, /*include_tied_aliases=*/false))
+      tensors.push_back(t);
+    parallel_->broadcast(tensors);
+    if (!parallel_->is_root())
+      torch::manual_seed(options_.seed +
+                         0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(parallel_->rank()) +
+                         static_cast<std::uint64_t>(s_.step));
+    spdlog::info("data-parallel: {} ranks, {} examples per rank and step", parallel_->world_size(),
+                 (options_.batch_size + static_cast<std::size_t>(parallel_->world_size()) - 1) /
+                     static_cast<std::size_t>(parallel_->world_size()));
+  }
+
+  bool writes() const { return !parallel_ || parallel_->is_root(); }
+
   void save(const StateDict& best_weights) {
+    if (!writes()) return;
     CheckpointContents c = hooks_.checkpoint(best_weights);
     add_resume_state(c, s_, module_, *optimizer_);
     write_checkpoint_dir(options_.out_dir, c);
@@ -308,8 +376,11 @@ class FitRun {
     };
     for (; s_.batch < batches_per_epoch_; ++s_.batch) {
       const bool at_max = options_.max_steps > 0 && s_.step >= options_.max_steps;
-      if (StopSignal::requested() || at_max) {
+      // A data-parallel job stops together: the step's first collective carries the signal.
+      const bool stop = parallel_ ? shard_step_begin(batches[s_.batch]) : StopSignal::requested();
+      if (stop || at_max) {
         result_.stop_signal = StopSignal::signal_number();
+        if (stop && !result_.stop_signal) result_.stop_signal = SIGTERM;  // another rank's
         result_.stopped_at_max_steps = at_max && !result_.stop_signal;
         spdlog::info("{} at step {}: saving a resumable state to {}",
                      result_.stop_signal ? "stop requested" : "the step limit reached", s_.step,
@@ -327,24 +398,58 @@ class FitRun {
     return true;
   }
 
-  void step(const std::vector<std::size_t>& indices, double lr, Running& running) {
+  // Data-parallel: this rank's share of the batch is collated, and one all-reduce sums the loss
+  // denominators of the shards and the ranks' stop requests. Returns whether any rank must stop.
+  bool shard_step_begin(const std::vector<std::size_t>& indices) {
+    const auto [first, last] = parallel_->shard(indices.size());
     std::vector<const EncodedExample*> members;
-    for (std::size_t i : indices) members.push_back(&train_[i]);
-    const Batch batch = batcher_.collate(members);
+    for (std::size_t i = first; i < last; ++i) members.push_back(&train_[indices[i]]);
+    shard_.reset();
+    std::vector<double> sums(6, 0.0);
+    if (!members.empty()) {
+      shard_ = batcher_.collate(members);
+      sums = criterion_.denominators(*shard_).values();
+      sums.push_back(0.0);
+    }
+    sums[5] = StopSignal::requested() ? 1.0 : 0.0;
+    sums = parallel_->all_reduce_sum(sums);
+    // Each rank divides by the global denominators over world size: the average of the ranks'
+    // gradients is then the gradient of the whole batch's loss.
+    for (std::size_t i = 0; i < 5; ++i) sums[i] /= parallel_->world_size();
+    over_ = LossDenominators::from(sums);
+    return sums[5] > 0;
+  }
+
+  void step(const std::vector<std::size_t>& indices, double lr, Running& running) {
     module_.train();
     set_lr(*optimizer_, lr);
     optimizer_->zero_grad();
-    const JointLoss loss = criterion_(model_.forward(batch), batch);
-    loss.total.backward();
+    JointLoss loss;
+    if (parallel_) {
+      std::vector<double> parts(4, 0.0);
+      if (shard_) {
+        loss = criterion_(model_.forward(*shard_), *shard_, over_);
+        loss.total.backward();
+        parts = {loss.total.item<double>(), loss.domain.item<double>(), loss.intent.item<double>(),
+                 loss.slots.item<double>()};
+      }
+      parallel_->average_gradients(module_.parameters());
+      parts = parallel_->all_reduce_sum(parts);
+      for (auto& p : parts) p /= parallel_->world_size();
+      running.add(parts[0], parts[1], parts[2], parts[3]);
+    } else {
+      std::vector<const EncodedExample*> members;
+      for (std::size_t i : indices) members.push_back(&train_[i]);
+      const Batch batch = batcher_.collate(members);
+      loss = criterion_(model_.forward(batch), batch);
+      loss.total.backward();
+      running.add(loss.total.item<double>(), loss.domain.item<double>(), loss.intent.item<double>(),
+                  loss.slots.item<double>());
+    }
     if (options_.clip_norm > 0)
       torch::nn::utils::clip_grad_norm_(module_.parameters(), options_.clip_norm);
     optimizer_->step();
     ++s_.step;
-    running.total += loss.total.item<double>();
-    running.domain += loss.domain.item<double>();
-    running.intent += loss.intent.item<double>();
-    running.slots += loss.slots.item<double>();
-    ++running.batches;
   }
 
   // Dev evaluation, model selection, the log line, the curve row, the checkpoint and the
@@ -367,6 +472,9 @@ class FitRun {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const auto key = selection_key(dev);
       improved = s_.best_epoch == 0 || key > s_.best_key;
+      // Rank 0's judgement decides for every rank (their scores agree; its decision is the law).
+      if (parallel_)
+        improved = parallel_->all_reduce_sum({parallel_->is_root() && improved ? 1.0 : 0.0})[0] > 0;
       if (improved) s_.best_key = key;
       dev_cells = {num(dev.domain_accuracy()), num(dev.intent_accuracy()), num(dev.slot_f1()),
                    num(dev.sentence_accuracy())};
@@ -402,6 +510,9 @@ class FitRun {
     return false;
   }
 
+  DataParallel* parallel_;
+  std::optional<Batch> shard_;  // this rank's share of the current batch (data-parallel)
+  LossDenominators over_;       // what the shards divide by (data-parallel)
   JointModel& model_;
   JointCriterion& criterion_;
   const Batcher& batcher_;
@@ -422,7 +533,7 @@ class FitRun {
 
 TrainResult Trainer::fit(const std::vector<EncodedExample>& train) {
   if (train.empty()) throw std::invalid_argument("trainer: no training examples");
-  return FitRun(model_, criterion_, batcher_, options_, hooks_, train).run();
+  return FitRun(model_, criterion_, batcher_, options_, hooks_, train, parallel_.get()).run();
 }
 
 }  // namespace jointnlu::train

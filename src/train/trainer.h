@@ -22,6 +22,7 @@
 #include "data/metrics.h"
 #include "train/batching.h"
 #include "train/checkpoint.h"
+#include "train/distributed.h"
 #include "train/epoch_report.h"
 #include "train/joint_loss.h"
 #include "train/joint_model.h"
@@ -38,6 +39,9 @@ struct TrainerHooks {
   std::function<CheckpointContents(StateDict)> checkpoint;
   // Called after every epoch, once it is saved. Unset: nothing.
   std::function<void(const EpochReport&)> on_epoch;
+  // Data-parallel runs: what the ranks must agree on besides what the trainer checks itself (the
+  // model's shape, the training examples, the schedule), e.g. {"vocab", text_fingerprint(...)}.
+  std::vector<std::pair<std::string, std::string>> job;
 };
 
 struct TrainResult {
@@ -52,9 +56,14 @@ struct TrainResult {
 
 class Trainer {
  public:
-  // The batcher is used for collation only and must outlive fit().
+  // The batcher is used for collation only and must outlive fit(). With `parallel` (a joined
+  // job of several ranks), every rank calls fit() with the same examples; each step's batch is
+  // split between the ranks and their gradients averaged, rank 0's parameters are broadcast at
+  // the start, only rank 0 writes the checkpoint directory, and a resumed run reads it on rank 0
+  // and sends it to the others.
   Trainer(JointModel model, JointCriterion criterion, const Batcher& batcher,
-          TrainerOptions options, TrainerHooks hooks);
+          TrainerOptions options, TrainerHooks hooks,
+          std::shared_ptr<DataParallel> parallel = nullptr);
 
   // Trains, checkpointing to options.out_dir; on return the model holds the best weights. Throws
   // std::runtime_error when resuming from a directory without a resumable state.
@@ -66,6 +75,7 @@ class Trainer {
   const Batcher& batcher_;
   TrainerOptions options_;
   TrainerHooks hooks_;
+  std::shared_ptr<DataParallel> parallel_;
 };
 
 // Dev model selection: sentence accuracy first, then intent accuracy, slot F1 and domain accuracy

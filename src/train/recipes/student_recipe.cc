@@ -116,7 +116,7 @@ TrainingOutcome fit_student(const StudentRecipe& r, StudentSetup& s, JointBiLSTM
                             const std::vector<EncodedExample>& encoded,
                             const std::vector<Example>& gold_examples, const Batcher& batcher,
                             const std::optional<DistillOptions>& distill,
-                            const TrainingCallbacks& callbacks) {
+                            const TrainingCallbacks& callbacks, std::shared_ptr<DataParallel> job) {
   const ReadOptions read = r.read_options();
   const auto dev = read_optional(r.dev, read);
   const auto test = read_optional(r.test, read);
@@ -150,7 +150,9 @@ TrainingOutcome fit_student(const StudentRecipe& r, StudentSetup& s, JointBiLSTM
                                           s.lexicon ? &s.lexicon->full() : nullptr),
                        recipe_json);
   };
-  Trainer trainer(as_joint_model(model), criterion, batcher, trainer_options(r, lr), hooks);
+  hooks.job = job_fields(recipe_json);
+  Trainer trainer(as_joint_model(model), criterion, batcher, trainer_options(r, lr), hooks,
+                  std::move(job));
   return fit_and_score(trainer, encoded, r, predictor, test);
 }
 
@@ -183,6 +185,7 @@ void StudentRecipe::validate(bool distilling) const {
 
 TrainingOutcome train_student(const StudentRecipe& r, const TrainingCallbacks& callbacks) {
   r.validate(false);
+  auto job = join_job(r);
   r.check_out();
   log_environment(r.threads);
   const auto examples = read_training(r.train, r.read_options());
@@ -206,11 +209,13 @@ TrainingOutcome train_student(const StudentRecipe& r, const TrainingCallbacks& c
   s.teacher.reset();
   const Batcher batcher(*s.tokenizer, s.spec.labels, s.spec.max_length, s.full_lexicon());
   const auto encoded = batcher.encode_all(examples, s.example_lexicon());
-  return fit_student(r, s, model, encoded, examples, batcher, std::nullopt, callbacks);
+  return fit_student(r, s, model, encoded, examples, batcher, std::nullopt, callbacks,
+                     std::move(job));
 }
 
 TrainingOutcome distill(const StudentRecipe& r, const TrainingCallbacks& callbacks) {
   r.validate(true);
+  auto job = join_job(r);
   r.check_out();
   log_environment(r.threads);
   const auto examples = read_training(r.train, r.read_options());
@@ -225,7 +230,7 @@ TrainingOutcome distill(const StudentRecipe& r, const TrainingCallbacks& callbac
   d.temperature = r.temperature;
   d.loss = parse_distill_loss(r.kd_loss);
   attach_soft_targets(r, s, batcher, encoded, d);
-  return fit_student(r, s, model, encoded, examples, batcher, d, callbacks);
+  return fit_student(r, s, model, encoded, examples, batcher, d, callbacks, std::move(job));
 }
 
 }  // namespace jointnlu::train

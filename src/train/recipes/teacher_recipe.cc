@@ -181,6 +181,7 @@ void TeacherRecipe::validate() const {
 
 TrainingOutcome train_teacher(const TeacherRecipe& r, const TrainingCallbacks& callbacks) {
   r.validate();
+  auto job = join_job(r);
   r.check_out();
   const std::string init = resolve_init(r);
   log_environment(r.threads);
@@ -235,10 +236,11 @@ TrainingOutcome train_teacher(const TeacherRecipe& r, const TrainingCallbacks& c
       "training: lr {:.1e}, batch {}, up to {} epochs, loss weights {}, class weights {}{}", lr,
       r.batch_size, r.epochs, weights.to_string(), class_weighting_name(weighting),
       dev.empty() ? " (no dev set: no early stopping, the last epoch is kept)" : "");
+  hooks.job = job_fields(recipe_json);
   Trainer trainer(
       as_joint_model(model),
       JointCriterion(weights, head_weights.domain, head_weights.intent, head_weights.tags), batcher,
-      trainer_options(r, lr), hooks);
+      trainer_options(r, lr), hooks, std::move(job));
   return fit_and_score(trainer, encoded, r, predictor, test);
 }
 

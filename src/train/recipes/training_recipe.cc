@@ -37,10 +37,12 @@ void TrainingRecipe::validate() const {
   check_non_negative("steps", steps);
   check_non_negative("threads", threads);
   check_range("lexicon_folds", lexicon_folds, 1, 100);
+  (void)resolve_distributed(distributed);
 }
 
 void TrainingRecipe::check_out() const {
-  if (resume || overwrite) return;
+  // In a data-parallel job only rank 0 writes `out` (it may be another machine's directory).
+  if (resume || overwrite || !resolve_distributed(distributed).is_root()) return;
   for (const char* file : {"trainer_state.json", "model.safetensors", "config.json"}) {
     const auto path = std::filesystem::path(out) / file;
     if (std::filesystem::exists(path))

@@ -12,6 +12,7 @@
 
 #include "data/dataset.h"
 #include "data/metrics.h"
+#include "train/distributed_options.h"
 #include "train/epoch_report.h"
 #include "train/trainer_options.h"
 
@@ -48,6 +49,7 @@ struct TrainingRecipe {
   std::vector<std::string> lexicon;  // sources NAME=FILE | PREFIX=DIR | jieba[=FILE]
   bool lexicon_from_train = false;   // the training set's slot values as categories train.KEY
   int lexicon_folds = 5;  // k-fold split of those values: an utterance sees other folds' (1: none)
+  DistributedFields distributed;  // data-parallel job (train/distributed.h); default: none
 
   template <class V>
   void visit(V&& v) {
@@ -81,6 +83,7 @@ struct TrainingRecipe {
     v("lexicon_folds", lexicon_folds,
       "With lexicon_from_train: an utterance sees only the values of the other folds, as test "
       "utterances see values of training (1: no folds)");
+    distributed.visit(v);
   }
 
   ReadOptions read_options() const;

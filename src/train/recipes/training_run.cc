@@ -108,6 +108,22 @@ TrainerOptions trainer_options(const TrainingRecipe& r, double lr) {
   return t;
 }
 
+std::shared_ptr<DataParallel> join_job(const TrainingRecipe& r) {
+  const DistributedOptions options = resolve_distributed(r.distributed);
+  if (!options.enabled()) return nullptr;
+  if (!options.is_root()) spdlog::set_level(spdlog::level::warn);
+  return DataParallel::join(options);
+}
+
+std::vector<std::pair<std::string, std::string>> job_fields(const nlohmann::json& recipe) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& [name, value] : recipe.items())
+    if (name != "rank" && name != "master" && name != "out" && name != "threads" &&
+        name != "dist_timeout")
+      fields.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
+  return fields;
+}
+
 void add_dev_hooks(TrainerHooks& hooks, const JointPredictor& predictor,
                    const std::vector<Record>& dev, const TrainingCallbacks& callbacks) {
   if (!dev.empty()) hooks.evaluate = [&predictor, &dev] { return score_on(predictor, dev); };

@@ -41,6 +41,12 @@ nlohmann::json lexicon_record(const TrainingRecipe& r, const TrainingLexicon* le
 nlohmann::json schedule_record(const TrainingRecipe& r, double lr);
 
 TrainerOptions trainer_options(const TrainingRecipe& r, double lr);
+// Joins the data-parallel job the recipe names; nullptr when it names none. Ranks other than 0
+// then log warnings and errors only.
+std::shared_ptr<DataParallel> join_job(const TrainingRecipe& r);
+// What the ranks of a job must agree on: every recipe field but those a rank may set for itself
+// (rank, master, out, threads, dist_timeout).
+std::vector<std::pair<std::string, std::string>> job_fields(const nlohmann::json& recipe);
 // The trainer's hooks for a dev set (evaluate) and the callbacks (on_epoch).
 void add_dev_hooks(TrainerHooks& hooks, const JointPredictor& predictor,
                    const std::vector<Record>& dev, const TrainingCallbacks& callbacks);

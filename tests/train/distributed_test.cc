@@ -1,0 +1,253 @@
+// Data-parallel training on c10d/Gloo (train/distributed.h), with the ranks as threads of this
+// process: the collectives, a refused job naming the field, a rank that never arrives or leaves,
+// and the equivalence that the design promises: 2 ranks with global batch B take the same steps as
+// one process with batch B. (tests/cli/distributed_cli_test.sh runs ranks as processes.)
+#include "train/distributed.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include "test_util.h"
+#include "toy_data.h"
+#include "train/batching.h"
+#include "train/joint_albert.h"
+#include "train/joint_loss.h"
+#include "train/trainer.h"
+
+namespace jointnlu::train {
+namespace {
+
+using jointnlu::testing::align_all;
+using jointnlu::testing::TempDir;
+using jointnlu::testing::toy_records;
+using jointnlu::testing::toy_tokenizer;
+
+// A port nobody listens on now (the kernel's choice for a socket bound to port 0).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return 29400 + static_cast<int>(::getpid() % 500);
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+DistributedOptions options(int rank, int port, double timeout = 30) {
+  DistributedOptions o;
+  o.world_size = 2;
+  o.rank = rank;
+  o.master_port = port;
+  o.timeout_seconds = timeout;
+  return o;
+}
+
+// Runs f(rank, group) on two threads joined into one job; rethrows the first failure.
+template <class F>
+void on_two_ranks(F f) {
+  const int port = free_port();
+  auto run = [&](int rank) { f(rank, DataParallel::join(options(rank, port))); };
+  auto other = std::async(std::launch::async, run, 1);
+  run(0);
+  other.get();
+}
+
+TEST(DataParallel, BroadcastsSumsAveragesAndShards) {
+  on_two_ranks([](int rank, std::shared_ptr<DataParallel> g) {
+    EXPECT_EQ(g->rank(), rank);
+    auto a = torch::full({3}, static_cast<float>(rank + 1));
+    auto b = torch::full({2, 2}, static_cast<double>(10 * rank));
+    g->broadcast({a, b});
+    EXPECT_TRUE(torch::equal(a, torch::full({3}, 1.0f)));
+    EXPECT_TRUE(torch::equal(b, torch::zeros({2, 2}, torch::kFloat64)));
+    std::string bytes = rank == 0 ? std::string("state\0json", 10) : "x";
+    g->broadcast_bytes(bytes);
+    EXPECT_EQ(bytes, std::string("state\0json", 10));
+    EXPECT_EQ(g->all_reduce_sum({1.0, static_cast<double>(rank)}), (std::vector<double>{2, 1}));
+    // Gradients: rank 0 has 2 on p and none on q; rank 1 has 4 on p and 6 on q.
+    auto p = torch::zeros({2}, torch::requires_grad());
+    auto q = torch::zeros({1}, torch::requires_grad());
+    p.mutable_grad() = torch::full({2}, rank == 0 ? 2.0f : 4.0f);
+    if (rank == 1) q.mutable_grad() = torch::full({1}, 6.0f);
+    g->average_gradients({p, q});
+    EXPECT_TRUE(torch::allclose(p.grad(), torch::full({2}, 3.0f)));
+    ASSERT_TRUE(q.grad().defined());  // created where this rank's backward left none
+    EXPECT_TRUE(torch::allclose(q.grad(), torch::full({1}, 3.0f)));
+    // 5 rows: 3 + 2; 1 row: rank 1 gets none.
+    using Rows = std::pair<std::size_t, std::size_t>;
+    EXPECT_EQ(g->shard(5), rank == 0 ? Rows(0, 3) : Rows(3, 5));
+    EXPECT_EQ(g->shard(1).second - g->shard(1).first, rank == 0 ? 1u : 0u);
+    EXPECT_GT(g->stats().collectives, 0);
+  });
+}
+
+TEST(DataParallel, RefusesARankStartedWithAnotherJobNamingTheField) {
+  on_two_ranks([](int rank, std::shared_ptr<DataParallel> g) {
+    g->agree({{"model", "5 parameters"}, {"vocab", "same"}});  // agreeing passes
+    try {
+      g->agree({{"model", "5 parameters"}, {"vocab", rank == 0 ? "21128 tokens" : "7000 tokens"}});
+      ADD_FAILURE() << "rank " << rank << " accepted a different vocabulary";
+    } catch (const DistributedError& e) {
+      // Both ranks refuse, with the field and both values.
+      EXPECT_NE(std::string(e.what()).find("rank 1 was started with a different vocab: "
+                                           "'7000 tokens' where rank 0 has '21128 tokens'"),
+                std::string::npos)
+          << e.what();
+    }
+  });
+}
+
+TEST(DataParallel, ARankThatNeverArrivesIsAnErrorWithinTheTimeout) {
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    DataParallel::join(options(0, free_port(), 2.0));
+    ADD_FAILURE() << "joined a job of two alone";
+  } catch (const DistributedError& e) {
+    EXPECT_NE(std::string(e.what()).find("could not join the job"), std::string::npos) << e.what();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(seconds, 10.0);
+}
+
+TEST(DataParallel, ARankThatLeavesMakesTheOtherFailNotHang) {
+  const int port = free_port();
+  auto other = std::async(std::launch::async, [&] {
+    auto g = DataParallel::join(options(1, port, 5.0));
+    g->all_reduce_sum({1.0});
+  });  // rank 1 then leaves the job (its group is destroyed)
+  auto g = DataParallel::join(options(0, port, 5.0));
+  g->all_reduce_sum({1.0});
+  other.get();
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(g->all_reduce_sum({1.0}), DistributedError);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
+}
+
+// A small teacher without any dropout, so that the ranks' random streams do not matter.
+struct ToyJob {
+  std::vector<Record> records = toy_records();
+  std::vector<Example> examples = align_all(records);
+  LabelSpace labels = LabelSpace::from_examples(examples);
+  Tokenizer tokenizer = toy_tokenizer(records);
+  Batcher batcher{tokenizer, labels, 24};
+  std::vector<EncodedExample> encoded = batcher.encode_all(examples);
+  TeacherSpec spec;
+
+  ToyJob() {
+    AlbertConfig& c = spec.albert;
+    c.vocab_size = static_cast<int64_t>(tokenizer.vocab_size());
+    c.embedding_size = 16;
+    c.hidden_size = 32;
+    c.num_hidden_layers = 2;
+    c.num_attention_heads = 2;
+    c.intermediate_size = 64;
+    c.max_position_embeddings = 32;
+    c.hidden_dropout_prob = c.attention_probs_dropout_prob = c.classifier_dropout_prob = 0.0;
+    spec.labels = labels;
+    spec.max_length = 24;
+  }
+
+  JointAlbert model(std::uint64_t seed) const {
+    torch::manual_seed(seed);
+    return JointAlbert(spec.albert, labels);
+  }
+
+  // Trains with the given (global) batch size for `steps` steps; class weights on, so that the
+  // shards' denominators are weighted sums.
+  void fit(JointAlbert& m, const std::string& dir, std::shared_ptr<DataParallel> g,
+           std::int64_t steps = 7, bool resume = false) const {
+    TrainerOptions o;
+    o.out_dir = dir;
+    o.epochs = 3;
+    o.batch_size = 3;  // 8 examples: batches of 3, 3, 2; shards of 2+1 and 1+1 rows
+    o.lr = 3e-3;
+    o.patience = 0;
+    o.max_steps = steps;
+    o.resume = resume;
+    o.progress_interval = 1e9;
+    TrainerHooks h;
+    h.checkpoint = [this](StateDict t) {
+      return teacher_checkpoint(spec, tokenizer, std::move(t));
+    };
+    const auto counts = count_labels(encoded, labels);
+    JointCriterion criterion(LossWeights{1, 1, 2},
+                             class_weights(counts.domain, ClassWeighting::kInverse),
+                             class_weights(counts.intent, ClassWeighting::kSqrt));
+    Trainer(as_joint_model(m), criterion, batcher, o, h, std::move(g)).fit(encoded);
+  }
+};
+
+double max_abs_difference(torch::nn::Module& a, torch::nn::Module& b) {
+  double worst = 0;
+  const auto pa = a.named_parameters();
+  const auto pb = b.named_parameters();
+  for (const auto& p : pa)
+    worst = std::max(worst, (p.value() - pb[p.key()]).abs().max().item<double>());
+  return worst;
+}
+
+TEST(DataParallel, TwoRanksTakeTheStepsOfOneProcessWithTheWholeBatch) {
+  torch::set_num_threads(1);
+  const ToyJob s;
+  TempDir single_dir, parallel_dir;
+  auto single = s.model(7);
+  s.fit(single, single_dir.path(), nullptr);
+
+  // Rank 1 starts from other weights: the broadcast must replace them with rank 0's.
+  auto rank0 = s.model(7);
+  auto rank1 = s.model(8);
+  on_two_ranks([&](int rank, std::shared_ptr<DataParallel> g) {
+    s.fit(rank == 0 ? rank0 : rank1, parallel_dir.path(), std::move(g));
+  });
+  auto fresh = s.model(7);
+  EXPECT_GT(max_abs_difference(*single, *fresh), 1e-3);  // the 7 steps did move the weights
+  // Same steps up to float summation order (shards sum in another order): 1e-5 after 7 AdamW
+  // steps of lr 3e-3.
+  const double delta = max_abs_difference(*single, *rank0);
+  std::cout << "max |single - 2 ranks| after 7 steps: " << delta << "\n";
+  EXPECT_LT(delta, 1e-5);
+  EXPECT_LT(max_abs_difference(*rank0, *rank1), 1e-7);  // the ranks stay identical
+}
+
+TEST(DataParallel, ResumesWithTwoRanksFromRankZerosCheckpoint) {
+  torch::set_num_threads(1);
+  const ToyJob s;
+  TempDir single_dir, parallel_dir;
+  auto single = s.model(7);
+  s.fit(single, single_dir.path(), nullptr);
+  // 4 steps, stop; resume to 7. Rank 1 is given a directory that does not exist: everything it
+  // resumes from comes from rank 0.
+  const std::string nowhere = parallel_dir.file("not-there");
+  for (const bool resume : {false, true}) {
+    auto rank0 = s.model(7);
+    auto rank1 = s.model(8);
+    on_two_ranks([&](int rank, std::shared_ptr<DataParallel> g) {
+      s.fit(rank == 0 ? rank0 : rank1, rank == 0 ? parallel_dir.path() : nowhere, std::move(g),
+            resume ? 7 : 4, resume);
+    });
+    if (resume) {
+      EXPECT_LT(max_abs_difference(*single, *rank0), 1e-5);
+      EXPECT_LT(max_abs_difference(*rank0, *rank1), 1e-7);
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(nowhere));
+}
+
+}  // namespace
+}  // namespace jointnlu::train
