@@ -17,6 +17,7 @@
 #include "train/albert.h"
 #include "train/albert_config.h"
 #include "train/checkpoint.h"
+#include "train/distributed.h"
 #include "train/electra.h"
 #include "train/lamb.h"
 #include "train/mlm_metrics.h"
@@ -112,6 +113,36 @@ BatchTensors to_tensors(const Batch& b, std::int32_t mask_id, const torch::Devic
   return t;
 }
 
+// Rows [first, last) of a batch: this rank's share in a data-parallel step.
+BatchTensors rows_of(const BatchTensors& t, std::int64_t first, std::int64_t last) {
+  const std::int64_t length = t.ids.size(1);
+  BatchTensors r;
+  for (auto [from, to] : {std::pair{&t.ids, &r.ids},
+                          {&t.mask, &r.mask},
+                          {&t.types, &r.types},
+                          {&t.sop, &r.sop},
+                          {&t.layout.position_ids, &r.layout.position_ids},
+                          {&t.layout.attention_blocks, &r.layout.attention_blocks}})
+    if (from->defined()) *to = from->slice(0, first, last);
+  const auto keep = (t.positions >= first * length) & (t.positions < last * length);
+  r.positions = t.positions.masked_select(keep) - first * length;
+  r.targets = t.targets.masked_select(keep);
+  r.at_mask = t.at_mask.masked_select(keep);
+  return r;
+}
+
+// Data-parallel steps: each loss term is a mean over this rank's share of the batch; scaled by
+// (local count) / (global count / ranks), the ranks' averaged gradients are those of the whole
+// batch's means. Alone (no job), every factor is 1.
+std::vector<double> share_factors(DataParallel* job, const std::vector<double>& local_counts) {
+  if (!job) return std::vector<double>(local_counts.size(), 1.0);
+  const auto global = job->all_reduce_sum(local_counts);
+  std::vector<double> factors;
+  for (std::size_t i = 0; i < global.size(); ++i)
+    factors.push_back(global[i] > 0 ? local_counts[i] * job->world_size() / global[i] : 0.0);
+  return factors;
+}
+
 // A batch of real-looking shape without reading the corpus: full rows of random ordinary tokens,
 // cut into "lines" of a typical utterance's length and isolated like the real ones, so the bare
 // step does the same work (block attention masks included) as a step on the corpus.
@@ -151,18 +182,24 @@ struct StepStats {
 };
 
 // Forward + backward (no optimizer step). Returns the statistics of the batch.
-StepStats forward_backward(AlbertForPreTraining& model, const BatchTensors& t, bool sop) {
+StepStats forward_backward(AlbertForPreTraining& model, const BatchTensors& t, bool sop,
+                           DataParallel* job) {
   auto out = model->forward(t.ids, t.mask, t.types, t.positions, t.layout);
-  auto mlm = torch::nn::functional::cross_entropy(out.mlm_logits, t.targets);
-  auto loss = mlm;
+  const auto targets = t.targets.size(0);
+  auto mlm = targets > 0 ? torch::nn::functional::cross_entropy(out.mlm_logits, t.targets)
+                         : out.mlm_logits.sum() * 0.0;
   StepStats s;
   const auto sop_valid = t.sop != kIgnoreLabel;
   s.sop_n = sop ? sop_valid.sum().item<std::int64_t>() : 0;
+  const auto f = share_factors(job, {static_cast<double>(targets), static_cast<double>(s.sop_n)});
+  if (job) mlm = mlm * f[0];
+  auto loss = mlm;
   torch::Tensor sop_loss;
   if (s.sop_n > 0) {
     sop_loss = torch::nn::functional::cross_entropy(
         out.sop_logits, t.sop,
         torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel));
+    if (job) sop_loss = sop_loss * f[1];
     loss = loss + sop_loss;
   }
   loss.backward();
@@ -231,14 +268,22 @@ RtdBatch rtd_batch(const BatchTensors& t, const TokenIds& ids) {
 }
 
 StepStats rtd_forward_backward(ElectraForPreTraining& model, const BatchTensors& t,
-                               const TokenIds& ids, double rtd_weight) {
+                               const TokenIds& ids, double rtd_weight, DataParallel* job) {
   auto out = model->forward(rtd_batch(t, ids), rtd_weight);
+  const double rtd_mean = out.rtd_loss.item<double>();  // before a data-parallel share scales it
+  if (job) {
+    const auto f = share_factors(
+        job, {static_cast<double>(t.targets.size(0)), static_cast<double>(out.rtd.tokens)});
+    out.mlm_loss = out.mlm_loss * f[0];
+    out.rtd_loss = out.rtd_loss * f[1];
+    out.loss = out.mlm_loss + rtd_weight * out.rtd_loss;
+  }
   out.loss.backward();
   StepStats s;
   s.loss = out.loss.item<double>();
   s.mlm_loss = out.mlm_loss.item<double>();
   s.mlm = out.mlm;
-  s.rtd_loss = out.rtd_loss.item<double>() * static_cast<double>(out.rtd.tokens);
+  s.rtd_loss = rtd_mean * static_cast<double>(out.rtd.tokens);
   s.rtd = out.rtd;
   return s;
 }
@@ -318,6 +363,10 @@ void PretrainRecipe::validate() const {
   recipes::check_range("encoder_dropout", encoder_dropout, -1.0, 0.9);
   recipes::check_non_negative("threads", threads);
   check_objective(*this);
+  const auto job = resolve_distributed(distributed);
+  if (batch_size < job.world_size)
+    throw RecipeError("batch_size", std::to_string(batch_size) + " sequences cannot be shared by " +
+                                        std::to_string(job.world_size) + " ranks");
 }
 
 namespace {
@@ -459,12 +508,19 @@ class PretrainRun {
   void step();
   void log_window(double lr);
   PretrainSummary summary(bool stopped);
-  StepStats train_step(const BatchTensors& t) {
-    return rtd_ ? rtd_forward_backward(electra_, t, ids_, c_.rtd_weight)
-                : forward_backward(model_, t, c_.sop);
+  StepStats train_step(const BatchTensors& t, DataParallel* job = nullptr) {
+    return rtd_ ? rtd_forward_backward(electra_, t, ids_, c_.rtd_weight, job)
+                : forward_backward(model_, t, c_.sop, job);
   }
+  // Data-parallel.
+  std::string fetch(const std::string& file) const;
+  void start_parallel();
+  std::int64_t roots(std::int64_t value) const;
+  void reduce_stats(StepStats& s) const;
+  bool writes() const { return !job_ || job_->is_root(); }
 
   PretrainRecipe c_;
+  std::shared_ptr<DataParallel> job_;  // null when training alone
   int threads_ = 1;
   torch::Device device_{torch::kCPU};
   fs::path out_;
@@ -501,16 +557,21 @@ class PretrainRun {
 PretrainRun::PretrainRun(const PretrainRecipe& input) : c_(input) {
   c_.validate();  // before lr 0 is resolved, so that a negative lr is refused, not replaced
   if (c_.lr == 0) c_.lr = c_.optimizer == "lamb" ? 2e-3 : 1e-3;  // the optimizer's own
+  if (const auto d = resolve_distributed(c_.distributed); d.enabled()) {
+    if (!d.is_root()) spdlog::set_level(spdlog::level::warn);
+    job_ = DataParallel::join(d);
+  }
   StopSignal::install();
   threads_ = configure_threads(c_.threads);
   device_ = resolve_device(c_.device);
   out_ = fs::path(c_.out);
-  if (c_.resume) recover_checkpoint_dir(c_.out);
+  if (c_.resume && writes()) recover_checkpoint_dir(c_.out);
   read_state(input);
   make_tokenizer();
   build_model();
   build_data();
   if (saved_) restore();
+  if (job_) start_parallel();
   log_setup();
   plan_schedule();
   open_curve();
@@ -519,7 +580,7 @@ PretrainRun::PretrainRun(const PretrainRecipe& input) : c_(input) {
 void PretrainRun::read_state(const PretrainRecipe& input) {
   const fs::path state_path = out_ / kStateFile;
   if (!c_.resume) {
-    if (fs::exists(state_path))
+    if (writes() && fs::exists(state_path))
       throw RecipeError("out", c_.out +
                                    " already holds a pretraining run: resume it, or choose another "
                                    "directory");
@@ -528,10 +589,10 @@ void PretrainRun::read_state(const PretrainRecipe& input) {
     run_.hyper = hyper_of(c_);
     return;
   }
-  if (!fs::exists(state_path))
+  if (writes() && !fs::exists(state_path))
     throw RecipeError("resume", state_path.string() + " does not exist (nothing to resume)");
   try {
-    saved_ = nlohmann::json::parse(read_file(state_path.string()));
+    saved_ = nlohmann::json::parse(fetch(kStateFile));
     c_ = resumed_config(c_, saved_->at("hyper"));
     run_.step = saved_->at("step").get<std::int64_t>();
     run_.total_steps = saved_->at("total_steps").get<std::int64_t>();
@@ -551,7 +612,15 @@ void PretrainRun::make_tokenizer() {
   std::vector<std::string> vocab;
   const auto forced = c_.resume ? std::vector<std::string>{} : training_texts(c_.train);
   if (c_.resume) {
-    vocab = Tokenizer::from_vocab_file((out_ / "vocab.txt").string()).vocab();
+    // Rank 0 reads and checks the file; the others get its tokens, one per line.
+    std::string lines;
+    if (writes()) {
+      const Tokenizer saved = Tokenizer::from_vocab_file((out_ / "vocab.txt").string());
+      for (const auto& token : saved.vocab()) lines += token + "\n";
+    }
+    if (job_) job_->broadcast_bytes(lines);
+    std::istringstream in(lines);
+    for (std::string token; std::getline(in, token);) vocab.push_back(token);
   } else if (c_.build_vocab) {
     vocab = build_vocabulary(c_, forced);
   } else {
@@ -569,8 +638,7 @@ void PretrainRun::make_tokenizer() {
 void PretrainRun::build_model() {
   torch::manual_seed(c_.seed);
   // A resumed run takes the shape it saved, so a --size config file may change or vanish meanwhile.
-  model_config_ = c_.resume ? AlbertConfig::from_json(
-                                  nlohmann::json::parse(read_file((out_ / "config.json").string())))
+  model_config_ = c_.resume ? AlbertConfig::from_json(nlohmann::json::parse(fetch("config.json")))
                             : AlbertConfig::from_preset_or_file(
                                   c_.size, static_cast<int64_t>(tokenizer_->vocab_size()));
   model_config_.pad_token_id = tokenizer_->pad_id();
@@ -625,8 +693,10 @@ void PretrainRun::build_data() {
   }
   const auto warn = [](const std::string& m) { spdlog::warn("{}", m); };
   pipeline_ = std::make_unique<PretrainPipeline>(c_.corpus, *tokenizer_, pc_, warn);
-  heldout_ = heldout_sequences(c_.corpus, *tokenizer_, c_.max_length, c_.eval_sequences, pc_.mask,
-                               c_.seed, warn, pc_.isolate_lines && !pc_.sop, pc_.words.get());
+  // Rank 0 alone evaluates.
+  if (writes())
+    heldout_ = heldout_sequences(c_.corpus, *tokenizer_, c_.max_length, c_.eval_sequences, pc_.mask,
+                                 c_.seed, warn, pc_.isolate_lines && !pc_.sop, pc_.words.get());
   for (std::size_t i = 0; i < c_.corpus.size(); ++i)
     spdlog::info("corpus {} weight {} share {:.1f}%", c_.corpus[i].path, c_.corpus[i].weight,
                  100 * pipeline_->file_shares()[i]);
@@ -634,8 +704,9 @@ void PretrainRun::build_data() {
 }
 
 void PretrainRun::restore() {
-  load_state_dict(*net_, read_safetensors((out_ / "model.safetensors").string()));
-  auto opt_state = read_safetensors((out_ / kOptimizerFile).string());
+  load_state_dict(
+      *net_, parse_safetensors(fetch("model.safetensors"), (out_ / "model.safetensors").string()));
+  auto opt_state = parse_safetensors(fetch(kOptimizerFile), (out_ / kOptimizerFile).string());
   optimizer_->load_state(opt_state);
   if (auto it = opt_state.find(kTorchRng); it != opt_state.end()) {
     auto gen = at::detail::getDefaultCPUGenerator();
@@ -678,8 +749,9 @@ void PretrainRun::plan_schedule() {
         if (i > 0) secs += seconds_since(t0);  // the first step warms up allocations
       }
       const double step_seconds = secs / kCalibrationSteps * (1 + kOverhead);
-      run_.total_steps =
-          std::max<std::int64_t>(1, static_cast<std::int64_t>(c_.minutes * 60 / step_seconds));
+      // The ranks' clocks differ; rank 0's plan is everyone's.
+      run_.total_steps = roots(
+          std::max<std::int64_t>(1, static_cast<std::int64_t>(c_.minutes * 60 / step_seconds)));
       spdlog::info("calibration: {:.2f} s per step -> {} steps in {} minutes", step_seconds,
                    run_.total_steps, c_.minutes);
     }
@@ -694,6 +766,7 @@ void PretrainRun::plan_schedule() {
 }
 
 void PretrainRun::open_curve() {
+  if (!writes()) return;  // rank 0 alone writes the curve and the checkpoints
   fs::create_directories(out_);
   columns_ = {"kind",     "step",    "tokens",   "elapsed_s", "lr",           "loss",
               "mlm_loss", "mlm_acc", "sop_loss", "sop_acc",   "tokens_per_s", "mask_acc"};
@@ -741,6 +814,7 @@ void PretrainRun::eval() {
 }
 
 void PretrainRun::save() {
+  if (!writes()) return;
   saver_->save(*net_, *optimizer_, run_, pipeline_ ? pipeline_->state() : nlohmann::json{}, curve_,
                columns_);
   spdlog::info("checkpoint saved: {} (step {})", c_.out, run_.step);
@@ -751,7 +825,7 @@ void PretrainRun::save() {
 void PretrainRun::replan() {
   const auto planned = run_.total_steps;
   run_.total_steps =
-      replan_total_steps(first_step_, run_.step, seconds_since(start_), c_.minutes * 60);
+      roots(replan_total_steps(first_step_, run_.step, seconds_since(start_), c_.minutes * 60));
   schedule_.total = run_.total_steps;
   progress_->set_total(run_.total_steps);
   spdlog::info("re-planned on the real pace after {} steps: {} steps in {} minutes (was {})",
@@ -762,10 +836,20 @@ void PretrainRun::replan() {
 void PretrainRun::step() {
   const auto t0 = Clock::now();
   const Batch batch = pipeline_ ? pipeline_->next_batch() : synthetic_;
-  const auto t = to_tensors(batch, ids_.mask, device_);
+  auto t = to_tensors(batch, ids_.mask, device_);
   pipeline_seconds_ += seconds_since(t0);
   const double lr = schedule_.at(run_.step);
-  const StepStats s = train_step(t);
+  StepStats s;
+  if (job_) {
+    // Every rank read the same global batch; each trains on its rows.
+    const auto [first, last] = job_->shard(static_cast<std::size_t>(t.ids.size(0)));
+    s = train_step(rows_of(t, static_cast<std::int64_t>(first), static_cast<std::int64_t>(last)),
+                   job_.get());
+    job_->average_gradients(net_->parameters());
+    reduce_stats(s);
+  } else {
+    s = train_step(t);
+  }
   torch::nn::utils::clip_grad_norm_(net_->parameters(), 1.0);
   optimizer_->step(lr);
   optimizer_->zero_grad();
@@ -803,7 +887,7 @@ void PretrainRun::log_window(double lr) {
                 w.sop_n ? w.sop_loss / static_cast<double>(w.sop_n) : 0.0, 100 * sop_acc, lr, tps,
                 static_cast<double>(run_.tokens_seen) / 1e6);
   progress_->update(run_.step, tail);
-  if (window_steps_ < c_.log_every) return;
+  if (window_steps_ < c_.log_every || !curve_) return;
   const double wtps = static_cast<double>(w.tokens) / std::max(1e-9, seconds_since(window_start_));
   std::vector<std::string> row = {
       "train",
@@ -830,6 +914,66 @@ void PretrainRun::log_window(double lr) {
   window_start_ = Clock::now();
 }
 
+// A checkpoint file: read on rank 0 (or alone), sent to the other ranks, which need not see `out`.
+std::string PretrainRun::fetch(const std::string& file) const {
+  std::string bytes;
+  if (writes()) bytes = read_file((out_ / file).string());
+  if (job_) job_->broadcast_bytes(bytes);
+  return bytes;
+}
+
+// Refuses a job whose ranks were started differently, then gives every rank rank 0's weights;
+// the other ranks draw their own random streams (dropout, RTD samples) from here on.
+void PretrainRun::start_parallel() {
+  std::string vocab;
+  for (const auto& token : tokenizer_->vocab()) vocab += token + "\n";
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"world size", std::to_string(job_->world_size())}};
+  for (const auto& [name, value] : run_.hyper.items()) fields.emplace_back(name, value.dump());
+  fields.insert(fields.end(), {{"model", model_fingerprint(*net_)},
+                               {"vocabulary", text_fingerprint(vocab)},
+                               {"step", std::to_string(run_.step)}});
+  job_->agree(fields);
+  std::vector<torch::Tensor> tensors;
+  for (const auto& [name, t] : state_dict(*net_, /*include_tied_aliases=*/false))
+    tensors.push_back(t);
+  job_->broadcast(tensors);
+  if (!job_->is_root())
+    torch::manual_seed(c_.seed + 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(job_->rank()) +
+                       static_cast<std::uint64_t>(run_.step));
+  spdlog::info("data-parallel: {} ranks, {} of the {} sequences of a step each", job_->world_size(),
+               c_.batch_size / job_->world_size(), c_.batch_size);
+}
+
+// Rank 0's value on every rank.
+std::int64_t PretrainRun::roots(std::int64_t value) const {
+  if (!job_) return value;
+  return static_cast<std::int64_t>(
+      job_->all_reduce_sum({job_->is_root() ? static_cast<double>(value) : 0.0})[0]);
+}
+
+// The statistics of the whole batch: losses averaged (each rank's is its share of the batch's
+// mean, scaled), counts summed.
+void PretrainRun::reduce_stats(StepStats& s) const {
+  const double n = job_->world_size();
+  const auto v = job_->all_reduce_sum(
+      {s.loss, s.mlm_loss, s.sop_loss, static_cast<double>(s.sop_n),
+       static_cast<double>(s.sop_correct), static_cast<double>(s.mlm.targets),
+       static_cast<double>(s.mlm.correct), static_cast<double>(s.mlm.at_mask),
+       static_cast<double>(s.mlm.at_mask_correct), s.rtd_loss, static_cast<double>(s.rtd.tokens),
+       static_cast<double>(s.rtd.correct), static_cast<double>(s.rtd.replaced),
+       static_cast<double>(s.rtd.replaced_correct)});
+  const auto count = [&](std::size_t i) { return static_cast<std::int64_t>(std::llround(v[i])); };
+  s.loss = v[0] / n;
+  s.mlm_loss = v[1] / n;
+  s.sop_loss = v[2] / n;
+  s.sop_n = count(3);
+  s.sop_correct = count(4);
+  s.mlm = {count(5), count(6), count(7), count(8)};
+  s.rtd_loss = v[9];  // a sum over judged tokens already
+  s.rtd = {count(10), count(11), count(12), count(13)};
+}
+
 PretrainSummary PretrainRun::train() {
   start_ = last_save_ = last_eval_ = window_start_ = Clock::now();
   progress_.emplace("pretrain", run_.total_steps, "steps", 30.0);
@@ -844,11 +988,23 @@ PretrainSummary PretrainRun::train() {
           : 0;
   bool stopped = false;
   while (run_.total_steps <= 0 || run_.step < run_.total_steps) {
-    if (StopSignal::requested()) {
-      stopped = true;
-      break;
+    const bool time_up = c_.minutes > 0 && seconds_since(start_) >= c_.minutes * 60;
+    if (job_) {
+      // One collective per step carries a signal on any rank and rank 0's clock.
+      const auto votes = job_->all_reduce_sum(
+          {StopSignal::requested() ? 1.0 : 0.0, job_->is_root() && time_up ? 1.0 : 0.0});
+      if (votes[0] > 0) {
+        stopped = true;
+        break;
+      }
+      if (votes[1] > 0) break;
+    } else {
+      if (StopSignal::requested()) {
+        stopped = true;
+        break;
+      }
+      if (time_up) break;
     }
-    if (c_.minutes > 0 && seconds_since(start_) >= c_.minutes * 60) break;
     if (c_.stop_after > 0 && run_.step - first_step_ >= c_.stop_after) break;
     if (replan_at_ > 0 && run_.step >= replan_at_) replan();
     step();

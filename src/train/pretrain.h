@@ -19,6 +19,7 @@
 #include "core/lexicon_sources.h"
 #include "data/corpus.h"
 #include "data/vocab_builder.h"
+#include "train/distributed_options.h"
 
 namespace jointnlu::train {
 
@@ -78,6 +79,9 @@ struct PretrainRecipe {
   // matching against word_list (data/word_segmenter.h); the 15% budget still counts tokens.
   std::string masking = "char";
   std::string word_list = std::string(kJiebaDictionary);  // one word per line; "word" masking only
+  // A data-parallel job (train/distributed.h): every rank reads the same corpus stream and trains
+  // on its share of each batch; rank 0 alone evaluates and writes `out`.
+  DistributedFields distributed;
 
   template <class V>
   void visit(V&& v) {
@@ -131,6 +135,7 @@ struct PretrainRecipe {
     v("word_list", word_list,
       "Word masking: one word per line, anything after a tab or space ignored (default: "
       "python3-jieba's dictionary)");
+    distributed.visit(v);
   }
 
   // Throws RecipeError naming the first field out of range.
