@@ -32,6 +32,10 @@ int run_pretrain(const Options& o) {
               << ", \"eval_rtd_original_accuracy\": " << r.eval_rtd_original_accuracy
               << ", \"eval_rtd_replaced_accuracy\": " << r.eval_rtd_replaced_accuracy
               << ", \"eval_rtd_replaced_share\": " << r.eval_rtd_replaced_share;
+  if (r.world_size > 1)
+    std::cout << ", \"world_size\": " << r.world_size
+              << ", \"communication_fraction\": " << r.communication_fraction
+              << ", \"communication_bytes_per_step\": " << r.communication_bytes_per_step;
   std::cout << ", \"stopped_by_signal\": " << (r.stopped_by_signal ? "true" : "false") << "}\n";
   return 0;
 }

@@ -551,6 +551,7 @@ class PretrainRun {
   StepStats window_;
   std::int64_t window_steps_ = 0;
   EvalResult last_eval_result_;
+  CommunicationStats comm_start_;  // the job's collectives before this process's first step
   std::optional<Progress> progress_;
 };
 
@@ -979,6 +980,7 @@ PretrainSummary PretrainRun::train() {
   progress_.emplace("pretrain", run_.total_steps, "steps", 30.0);
   base_seconds_ = run_.train_seconds;
   first_step_ = run_.step;
+  if (job_) comm_start_ = job_->stats();
   if (!saved_) eval();
   // Only a fresh minutes run re-plans (a resumed one keeps the schedule it saved).
   replan_at_ =
@@ -1038,6 +1040,17 @@ PretrainSummary PretrainRun::summary(bool stopped) {
   summary.eval_rtd_replaced_accuracy = e.rtd_replaced_accuracy;
   summary.eval_rtd_replaced_share = e.rtd_replaced_share;
   summary.stopped_by_signal = stopped;
+  if (job_) {
+    const auto steps = static_cast<double>(std::max<std::int64_t>(1, run_.step - first_step_));
+    summary.world_size = job_->world_size();
+    summary.communication_fraction =
+        (job_->stats().seconds - comm_start_.seconds) / std::max(1e-9, step_seconds_total_);
+    summary.communication_bytes_per_step =
+        static_cast<double>(job_->stats().bytes - comm_start_.bytes) / steps;
+    spdlog::info(
+        "data-parallel: {:.1f}% of step time in collectives, {:.2f} MB all-reduced per step",
+        100 * summary.communication_fraction, summary.communication_bytes_per_step / 1e6);
+  }
   if (stopped)
     spdlog::warn("stopped by signal {} at step {}; checkpoint saved, continue with resume",
                  StopSignal::signal_number(), run_.step);

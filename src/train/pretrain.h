@@ -153,6 +153,12 @@ struct PretrainSummary {
   double eval_mlm_accuracy = 0;    // over every predicted position (kept and random ones too)
   double eval_mask_accuracy = 0;   // over positions whose input was [MASK]: the contextual skill
   bool stopped_by_signal = false;  // SIGINT/SIGTERM: saved and stopped early
+  // Data-parallel runs (world_size > 1), this rank over this process's steps: the share of step
+  // time inside collectives (waiting for a slower rank included) and the bytes each step
+  // all-reduced (gradients, statistics).
+  int world_size = 1;
+  double communication_fraction = 0;
+  double communication_bytes_per_step = 0;
   // The run's objective (a resumed run's is the saved one).
   std::string objective;
   // rtd only (the eval_mlm_* figures are then the generator's): the discriminator's accuracy over
