@@ -46,10 +46,23 @@ TokenizerOptions ModelDirectory::hf_tokenizer_options() const {
   try {
     const auto j = nlohmann::json::parse(read_file(file));
     if (j.contains("do_lower_case")) options.lower_case = j.at("do_lower_case").get<bool>();
+    if (const auto it = j.find("strip_accents"); it != j.end() && !it->is_null())
+      options.strip_accents = it->get<bool>();
+    for (const char* key : {"tokenize_chinese_chars", "do_basic_tokenize"})
+      if (const auto it = j.find(key); it != j.end() && !it->is_null() && !it->get<bool>())
+        throw ModelError(file + ": " + key +
+                         " false is not supported (jointnlu's tokenizer always splits CJK "
+                         "characters and punctuation, as Chinese BERT vocabularies expect)");
   } catch (const nlohmann::json::exception& e) {
     throw ModelError(file + ": " + e.what());
   }
   return options;
+}
+
+nlohmann::json hf_tokenizer_config(const TokenizerOptions& options) {
+  nlohmann::json j = {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", options.lower_case}};
+  if (options.strip_accents) j["strip_accents"] = *options.strip_accents;
+  return j;
 }
 
 std::shared_ptr<Lexicon> ModelDirectory::lexicon(const std::vector<std::string>& categories) const {

@@ -15,6 +15,10 @@
 
 namespace jointnlu {
 
+// The tokenizer_config.json that makes transformers' AutoTokenizer rebuild this tokenizer (and that
+// hf_tokenizer_options reads back).
+nlohmann::json hf_tokenizer_config(const TokenizerOptions& options);
+
 class ModelDirectory {
  public:
   // Throws IoError when `dir` is not a directory; `what` names the kind in that message.
@@ -30,8 +34,11 @@ class ModelDirectory {
   // vocab.txt read with `options`. ModelError naming both files when it does not hold exactly
   // `vocab_size` tokens (config.json's).
   Tokenizer tokenizer(const TokenizerOptions& options, std::size_t vocab_size) const;
-  // Lower-casing as a Hugging Face tokenizer_config.json says (do_lower_case); without that file,
-  // the defaults (uncased, like HF's Chinese vocabularies and ours).
+  // Lower-casing and accent stripping as a Hugging Face tokenizer_config.json says (do_lower_case,
+  // strip_accents: null or absent follows do_lower_case, as in HF); without that file, the
+  // defaults (uncased, like HF's Chinese vocabularies and ours). ModelError naming the file for a
+  // setting jointnlu's tokenizer does not implement (tokenize_chinese_chars or do_basic_tokenize
+  // false: it always splits CJK characters and punctuation, as Chinese BERT vocabularies expect).
   TokenizerOptions hf_tokenizer_options() const;
   // The lexicon whose entries are in lexicon.tsv, for the categories config.json names; nullptr
   // when it names none. IoError / DataError naming the file.

@@ -80,6 +80,17 @@ void init_embedding_projection_unit_scale(AlbertModelImpl& model) {
   projection->bias.zero_();
 }
 
+void init_embedding_projection_identity(AlbertModelImpl& model) {
+  torch::NoGradGuard no_grad;
+  auto& projection = model.encoder->embedding_hidden_mapping_in;
+  if (projection->weight.size(0) != projection->weight.size(1))
+    throw std::invalid_argument("an identity embedding projection needs embedding_size (" +
+                                std::to_string(projection->weight.size(1)) + ") = hidden_size (" +
+                                std::to_string(projection->weight.size(0)) + ")");
+  projection->weight.copy_(torch::eye(projection->weight.size(0), projection->weight.options()));
+  projection->bias.zero_();
+}
+
 PositionInit parse_position_init(const std::string& name) {
   if (name == "normal") return PositionInit::kNormal;
   if (name == "sinusoidal") return PositionInit::kSinusoidal;

@@ -172,6 +172,11 @@ TORCH_MODULE(AlbertModel);
 // issue 4). Only the starting point changes: the parameter layout stays HF's.
 void init_embedding_projection_unit_scale(AlbertModelImpl& model);
 
+// Sets encoder.embedding_hidden_mapping_in to the identity (weight I, bias 0): a BERT-shaped
+// encoder (embedding_size = hidden_size, AlbertConfig::is_bert_preset) then starts exactly as BERT,
+// which has no such projection. Throws std::invalid_argument when the sizes differ.
+void init_embedding_projection_identity(AlbertModelImpl& model);
+
 // How a freshly built encoder's position embeddings start (they are learned either way, and the
 // parameter layout is HF's, so only the starting point differs).
 enum class PositionInit {

@@ -105,14 +105,18 @@ AlbertConfig AlbertConfig::base(int64_t vocab_size) {
 
 const std::vector<std::string>& AlbertConfig::preset_names() {
   static const std::vector<std::string> kNames = {
-      "tiny", "small", "base", "tiny-unshared", "small-unshared", "base-unshared"};
+      "tiny",          "small",     "base",       "tiny-unshared", "small-unshared",
+      "base-unshared", "bert-tiny", "bert-small", "bert-base"};
   return kNames;
 }
 
 AlbertConfig AlbertConfig::from_preset(const std::string& name, int64_t vocab_size) {
   constexpr std::string_view kUnshared = "-unshared";
-  const bool unshared = name.size() > kUnshared.size() && name.ends_with(kUnshared);
-  const std::string base_name = unshared ? name.substr(0, name.size() - kUnshared.size()) : name;
+  const bool bert = is_bert_preset(name);
+  const bool unshared = bert || (name.size() > kUnshared.size() && name.ends_with(kUnshared));
+  const std::string base_name = bert       ? name.substr(5)
+                                : unshared ? name.substr(0, name.size() - kUnshared.size())
+                                           : name;
   AlbertConfig c;
   if (base_name == "tiny")
     c = tiny(vocab_size);
@@ -126,6 +130,7 @@ AlbertConfig AlbertConfig::from_preset(const std::string& name, int64_t vocab_si
     throw std::invalid_argument("unknown model size preset '" + name + "' (" + names + ")");
   }
   if (unshared) c.num_hidden_groups = c.num_hidden_layers;
+  if (bert) c.embedding_size = c.hidden_size;
   c.validate();
   return c;
 }

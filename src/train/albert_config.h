@@ -73,6 +73,12 @@ struct AlbertConfig {
   // (say no factorised embeddings, or dropout 0) without a new preset. Throws
   // std::invalid_argument naming the file and the problem.
   static AlbertConfig from_preset_or_file(const std::string& name, int64_t vocab_size);
+  // "bert-" + a size above (bert-tiny, bert-small, bert-base): the BERT-shaped encoder of that size
+  // as this ALBERT computes it, the way a loaded BERT checkpoint runs (train/encoder_families.h):
+  // no factorised embedding (embedding_size = hidden_size) and every layer its own parameters. The
+  // embedding projection, which BERT does not have, starts as the identity
+  // (init_embedding_projection_identity, applied by whoever builds a fresh model from the preset).
+  static bool is_bert_preset(const std::string& name) { return name.starts_with("bert-"); }
   // The names from_preset accepts.
   static const std::vector<std::string>& preset_names();
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/file_io.h"
+#include "core/model_directory.h"
 #include "core/safetensors.h"
 #include "train/checkpoint.h"
 #include "train/joint_albert.h"
@@ -60,11 +61,7 @@ ReleaseSummary write_encoder_release(const std::string& source_dir, const std::s
   config["architectures"] = {"AlbertModel"};
   c.files["config.json"] = config.dump(2) + "\n";
   c.files["vocab.txt"] = source.tokenizer.vocab_text();
-  c.files["tokenizer_config.json"] =
-      nlohmann::json{{"tokenizer_class", "BertTokenizer"},
-                     {"do_lower_case", source.tokenizer.options().lower_case}}
-          .dump(2) +
-      "\n";
+  c.files["tokenizer_config.json"] = hf_tokenizer_config(source.tokenizer.options()).dump(2) + "\n";
   c.tensors = std::move(tensors);
   c.metadata["format"] = "pt";
   const auto source_metadata =

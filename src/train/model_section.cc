@@ -9,11 +9,7 @@ CheckpointContents joint_checkpoint(const nlohmann::json& config, const Tokenize
   c.files["config.json"] = config.dump(2) + "\n";
   c.files["vocab.txt"] = tokenizer.vocab_text();
   // What transformers' AutoTokenizer reads to rebuild the same tokenizer from the directory.
-  c.files["tokenizer_config.json"] =
-      nlohmann::json{{"do_lower_case", tokenizer.options().lower_case},
-                     {"tokenizer_class", "BertTokenizer"}}
-          .dump(2) +
-      "\n";
+  c.files["tokenizer_config.json"] = hf_tokenizer_config(tokenizer.options()).dump(2) + "\n";
   c.tensors = std::move(tensors);
   c.metadata["format"] = "pt";  // what transformers expects of a PyTorch safetensors file
   return c;

@@ -661,6 +661,7 @@ void PretrainRun::build_model() {
   AlbertModelImpl& encoder = rtd_ ? *electra_->albert : *model_->albert;
   if (!c_.resume) {
     if (c_.unit_projection_init) init_embedding_projection_unit_scale(encoder);
+    if (AlbertConfig::is_bert_preset(c_.size)) init_embedding_projection_identity(encoder);
     init_position_embeddings(encoder, parse_position_init(c_.position_init));
   }
   // Before the optimizer captures the parameters: its moments are made alike (same device).

@@ -91,7 +91,8 @@ struct PretrainRecipe {
     v("train", train, "Labelled data whose characters the built vocabulary must cover");
     v("min_count", min_count, "Vocabulary: least count for a character of its own");
     v("size", size,
-      "Model size: a preset (tiny, small, base, each also -unshared) or an ALBERT config.json");
+      "Model size: a preset (tiny, small, base, each also -unshared; bert-tiny, bert-small, "
+      "bert-base) or an ALBERT config.json");
     v("minutes", minutes, "Stop after this many minutes (0: no limit)");
     v("steps", steps, "Total optimizer steps (0: from minutes, else no limit)");
     v("resume", resume, "Continue from the checkpoint in out");

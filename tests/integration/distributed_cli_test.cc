@@ -113,6 +113,24 @@ TEST(DistributedCli, TwoRanksPretrainLikeOneProcessWithTheWholeBatch) {
   EXPECT_GT(max_difference(single + "/model.safetensors", other + "/model.safetensors"), 1e-2);
 }
 
+TEST(DistributedCli, TwoRanksResumePretrainingFromRankZerosCheckpoint) {
+  Fixture f;
+  const std::string single = f.dir.file("single"), two = f.dir.file("two");
+  auto r = run_cli(f.pretrain(single, 8) + " --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // 4 of the 8 steps, then the rest from the checkpoint, both with 2 ranks.
+  std::string err;
+  const std::string launch = kLauncher + " 2 " + JOINTNLU_BINARY + " ";
+  ASSERT_EQ(run_shell(launch + f.pretrain(two, 8) + " --stop-after 4", err, f.dir), 0) << err;
+  EXPECT_NE(slurp(two + "/trainer_state.json").find("\"step\":4"), std::string::npos);
+  ASSERT_EQ(run_shell(launch + f.pretrain(two, 8) + " --resume", err, f.dir), 0) << err;
+  EXPECT_NE(err.find("resumed"), std::string::npos) << err;
+  const double delta = max_difference(single + "/model.safetensors", two + "/model.safetensors");
+  std::cout << "pretraining, max |1 process - 2 ranks resumed at step 4| after 8 steps: " << delta
+            << "\n";
+  EXPECT_LT(delta, 1e-5);
+}
+
 TEST(DistributedCli, TwoRanksFineTuneTheTeacherLikeOneProcess) {
   Fixture f;
   const std::string data = std::string(JOINTNLU_SOURCE_DIR) + "/data/demo/train.json";

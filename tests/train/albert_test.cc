@@ -982,5 +982,30 @@ TEST(AlbertModelTest, UnitScaleProjectionInitChangesOnlyThatWeight) {
   }
 }
 
+TEST(AlbertConfigTest, BertPresetsAreBertShapedAndStartWithAnIdentityProjection) {
+  for (const auto& [name, size] :
+       std::vector<std::pair<std::string, AlbertConfig>>{{"bert-tiny", AlbertConfig::tiny(50)},
+                                                         {"bert-small", AlbertConfig::small(50)},
+                                                         {"bert-base", AlbertConfig::base(50)}}) {
+    const auto c = AlbertConfig::from_preset(name, 50);
+    EXPECT_TRUE(AlbertConfig::is_bert_preset(name));
+    EXPECT_EQ(c.embedding_size, c.hidden_size) << name;           // no factorised embedding
+    EXPECT_EQ(c.num_hidden_groups, c.num_hidden_layers) << name;  // no sharing
+    EXPECT_EQ(c.hidden_size, size.hidden_size) << name;
+    EXPECT_EQ(c.intermediate_size, size.intermediate_size) << name;
+  }
+  EXPECT_FALSE(AlbertConfig::is_bert_preset("tiny-unshared"));
+  EXPECT_THROW(AlbertConfig::from_preset("bert-huge", 50), std::invalid_argument);
+  EXPECT_THROW(AlbertConfig::from_preset("bert-tiny-unshared", 50), std::invalid_argument);
+
+  torch::manual_seed(3);
+  AlbertModel bert(AlbertConfig::from_preset("bert-tiny", 50));
+  init_embedding_projection_identity(*bert);
+  const auto x = torch::randn({2, 5, 312});
+  EXPECT_TRUE(torch::allclose(bert->encoder->embedding_hidden_mapping_in->forward(x), x));
+  AlbertModel albert(AlbertConfig::tiny(50));  // E128 -> H312: no identity
+  EXPECT_THROW(init_embedding_projection_identity(*albert), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace jointnlu::train

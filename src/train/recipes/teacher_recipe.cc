@@ -206,8 +206,10 @@ TrainingOutcome train_teacher(const TeacherRecipe& r, const TrainingCallbacks& c
                     lexicon ? static_cast<int64_t>(lexicon->full().feature_count()) : 0);
   if (encoder.pretrained)
     log_load_report(load_pretrained(model, *encoder.pretrained), init);
-  else if (!r.resume)
+  else if (!r.resume) {
     init_position_embeddings(*model->albert, parse_position_init(r.position_init));
+    if (AlbertConfig::is_bert_preset(r.size)) init_embedding_projection_identity(*model->albert);
+  }
   encoder.pretrained.reset();  // the checkpoint's tensors are copied into the model
 
   const Batcher batcher(tokenizer, spec.labels, spec.max_length,

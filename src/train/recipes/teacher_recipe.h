@@ -13,7 +13,8 @@ struct TeacherRecipe : TrainingRecipe {
   // "none" = a fresh initialisation of `size`, else a Hugging Face ALBERT, BERT or ELECTRA
   // directory (train/encoder_families.h).
   std::string init;
-  // With init "none": a preset (tiny, small, base, each also -unshared) or an ALBERT config.json;
+  // With init "none": a preset (tiny, small, base, each also -unshared; bert-tiny, bert-small,
+  // bert-base) or an ALBERT config.json;
   // "" = tiny. With an encoder its own shape is used, and a size is an error.
   std::string size;
   std::string position_init = "sinusoidal";  // fresh encoders: sinusoidal | normal
@@ -29,7 +30,8 @@ struct TeacherRecipe : TrainingRecipe {
       "shipped encoder models/zh-tiny; none: train from scratch (size)");
     v("size", size,
       "Model size when trained from scratch (init none; default tiny): a preset (tiny, small, "
-      "base, each also -unshared) or a Hugging Face ALBERT config.json path");
+      "base, each also -unshared; bert-tiny, bert-small, bert-base: BERT-shaped) or a Hugging "
+      "Face ALBERT config.json path");
     v("position_init", position_init,
       "How a freshly built ALBERT's position embeddings start: sinusoidal or normal");
     v("encoder_dropout", encoder_dropout,
