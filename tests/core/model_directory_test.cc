@@ -22,7 +22,7 @@ TEST(ModelDirectory, ReadsLowerCasingAndAccentStrippingAsHuggingFaceDoes) {
   auto o = ModelDirectory(dir.path()).hf_tokenizer_options();  // no file: uncased, accents follow
   EXPECT_TRUE(o.lower_case);
   EXPECT_FALSE(o.strip_accents.has_value());
-  // bert-base-chinese's file: cased, so accents are kept too (strip_accents follows lower-casing).
+  // A cased file: accents are kept too (strip_accents follows lower-casing).
   o = options_of(dir, R"({"do_lower_case": false, "model_max_length": 512})");
   EXPECT_FALSE(o.lower_case);
   EXPECT_FALSE(o.strip_accents.has_value());
