@@ -55,12 +55,15 @@ done
 
 # Wait for the ranks in the order they finish; the first failure stops the rest.
 status=0
-remaining=$n
-while [ "$remaining" -gt 0 ]; do
-  wait -n -p done_pid "${pids[@]}"
+live=("${pids[@]}")
+while [ "${#live[@]}" -gt 0 ]; do
+  unset done_pid
+  wait -n -p done_pid "${live[@]}"
   rc=$?
   [ -z "${done_pid:-}" ] && continue  # a trapped signal interrupted the wait
-  remaining=$((remaining - 1))
+  rest=()
+  for pid in "${live[@]}"; do [ "$pid" != "$done_pid" ] && rest+=("$pid"); done
+  live=("${rest[@]}")
   if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
     status=$rc
     for ((r = 0; r < n; r++)); do
@@ -68,6 +71,5 @@ while [ "$remaining" -gt 0 ]; do
     done
     stop_all
   fi
-  unset done_pid
 done
 exit "$status"
