@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -32,6 +33,48 @@ std::uint64_t fnv1a(const std::string& text, std::uint64_t h = 14695981039346656
 
 std::vector<std::uint8_t> to_bytes(const std::string& s) { return {s.begin(), s.end()}; }
 std::string from_bytes(const std::vector<std::uint8_t>& b) { return {b.begin(), b.end()}; }
+
+// The rendezvous before Gloo's: rank 0 publishes its world size; every other rank compares its own
+// and reports its arrival (with a refusal when they differ); rank 0 waits for all arrivals, and
+// fails at once on a refusal, or at the timeout naming the ranks that never came.
+void arrive(c10d::Store& store, const DistributedOptions& o) {
+  const std::string world_key = "jointnlu/world_size";
+  const auto arrival = [](int rank) { return "jointnlu/arrived/" + std::to_string(rank); };
+  if (o.rank != 0) {
+    const std::string theirs = from_bytes(store.get(world_key));
+    const std::string refusal =
+        theirs == std::to_string(o.world_size)
+            ? ""
+            : "rank " + std::to_string(o.rank) + " was started with a different world size: '" +
+                  std::to_string(o.world_size) + "' where rank 0 has '" + theirs + "'";
+    store.set(arrival(o.rank), to_bytes(refusal));
+    if (!refusal.empty()) throw DistributedError("refusing the job: " + refusal);
+    return;
+  }
+  store.set(world_key, to_bytes(std::to_string(o.world_size)));
+  std::vector<bool> arrived(static_cast<std::size_t>(o.world_size), false);
+  arrived[0] = true;
+  const auto deadline = Clock::now() + millis(o.timeout_seconds);
+  for (;;) {
+    std::string missing;
+    for (int r = 1; r < o.world_size; ++r) {
+      if (arrived[static_cast<std::size_t>(r)]) continue;
+      if (store.check({arrival(r)})) {
+        const std::string refusal = from_bytes(store.get(arrival(r)));
+        if (!refusal.empty()) throw DistributedError("refusing the job: " + refusal);
+        arrived[static_cast<std::size_t>(r)] = true;
+      } else {
+        missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+      }
+    }
+    if (missing.empty()) return;
+    if (Clock::now() > deadline)
+      throw DistributedError("rank 0 of " + std::to_string(o.world_size) + ": rank(s) " + missing +
+                             " did not arrive within " +
+                             std::to_string(static_cast<int>(o.timeout_seconds)) + " s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
 
 }  // namespace
 
@@ -89,9 +132,10 @@ std::shared_ptr<DataParallel> DataParallel::join(const DistributedOptions& o) {
     so.port = static_cast<std::uint16_t>(o.master_port);
     so.isServer = o.rank == 0;
     so.numWorkers = static_cast<std::size_t>(o.world_size);
-    so.waitWorkers = true;
+    so.waitWorkers = false;  // arrive() waits, naming the ranks that refused or never came
     so.timeout = millis(o.timeout_seconds);
     impl->store = c10::make_intrusive<c10d::TCPStore>(o.master_host, so);
+    arrive(*impl->store, o);
     auto go = c10d::ProcessGroupGloo::Options::create();
     go->timeout = millis(o.timeout_seconds);
     // Gloo's transport binds to the address that reaches the master: the local loopback for a
@@ -102,6 +146,8 @@ std::shared_ptr<DataParallel> DataParallel::join(const DistributedOptions& o) {
     go->threads = 1;
     impl->group =
         c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, o.rank, o.world_size, go);
+  } catch (const DistributedError&) {
+    throw;
   } catch (const std::exception& e) {
     throw DistributedError(
         "rank " + std::to_string(o.rank) + " of " + std::to_string(o.world_size) +

@@ -112,13 +112,34 @@ TEST(DataParallel, RefusesARankStartedWithAnotherJobNamingTheField) {
   });
 }
 
+TEST(DataParallel, RefusesARankStartedWithAnotherWorldSizeNamingIt) {
+  const int port = free_port();
+  const auto join_expecting_refusal = [port](int rank, int world_size) {
+    auto o = options(rank, port, 20);
+    o.world_size = world_size;
+    try {
+      DataParallel::join(o);
+      ADD_FAILURE() << "rank " << rank << " joined";
+    } catch (const DistributedError& e) {
+      EXPECT_NE(std::string(e.what()).find(
+                    "rank 1 was started with a different world size: '3' where rank 0 has '2'"),
+                std::string::npos)
+          << e.what();
+    }
+  };
+  auto other = std::async(std::launch::async, join_expecting_refusal, 1, 3);
+  join_expecting_refusal(0, 2);
+  other.get();
+}
+
 TEST(DataParallel, ARankThatNeverArrivesIsAnErrorWithinTheTimeout) {
   const auto t0 = std::chrono::steady_clock::now();
   try {
     DataParallel::join(options(0, free_port(), 2.0));
     ADD_FAILURE() << "joined a job of two alone";
   } catch (const DistributedError& e) {
-    EXPECT_NE(std::string(e.what()).find("could not join the job"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("rank(s) 1 did not arrive within 2 s"), std::string::npos)
+        << e.what();
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
