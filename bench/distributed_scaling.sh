@@ -64,10 +64,16 @@ print("round %s: 1 rank %8.1f tok/s (pipeline %.1f%%, RSS %.0f MiB) | 2 ranks %8
 EOF
 done
 
-/usr/bin/python3 - "$GBITS" "$LATENCY_US" "$BATCH" "$LEN" "${results[@]}" <<'EOF'
+# The gradient exchange alone, at the measured volume, with nothing else running: how much of the
+# collectives' share above is transfer rather than waiting for the other rank.
+volume_mb=$(/usr/bin/python3 -c 'import json,sys; r=[json.loads(x) for x in sys.argv[1:]][1::2]; print(sum(x["communication_bytes_per_step"] for x in r)/len(r)/1e6)' "${results[@]}")
+bare=$("${ALLREDUCE:-build/bench/allreduce_throughput}" "$volume_mb" 30 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["milliseconds_per_step"])')
+
+/usr/bin/python3 - "$GBITS" "$LATENCY_US" "$BATCH" "$LEN" "$bare" "${results[@]}" <<'EOF'
 import json, statistics, sys
 gbits, latency_us, batch, length = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-runs = [json.loads(x) for x in sys.argv[5:]]
+bare_ms = float(sys.argv[5])
+runs = [json.loads(x) for x in sys.argv[6:]]
 one, two = runs[0::2], runs[1::2]
 r1 = statistics.mean(r["tokens_per_second"] for r in one)
 r2 = statistics.mean(r["tokens_per_second"] for r in two)
@@ -76,6 +82,10 @@ volume = statistics.mean(r["communication_bytes_per_step"] for r in two)
 pipe1 = statistics.mean(r["pipeline_fraction"] for r in one)
 print(f"mean: 1 rank {r1:.1f} tok/s, 2 ranks {r2:.1f} tok/s, speed-up {r2/r1:.2f}x, "
       f"scaling efficiency {100*r2/(2*r1):.1f}%, collectives {100*comm:.1f}% of step time, {volume/1e6:.2f} MB all-reduced per step")
+
+t2 = statistics.mean(r["tokens_seen"] / r["step"] / r["tokens_per_second"] for r in two)
+print(f"the gradient all-reduce alone (build/bench/allreduce_throughput {volume/1e6:.2f}): {bare_ms:.1f} ms "
+      f"= {100*bare_ms/1000/t2:.1f}% of a 2-rank step ({t2:.2f} s); the rest of the collectives' share is waiting")
 
 # Extrapolation to N machines, each keeping this run's per-rank work (global batch N x BATCH):
 # per step, a rank computes what one rank computes here for BATCH sequences (t_compute), produces

@@ -20,17 +20,6 @@ std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
 }
 
-std::string hex(std::uint64_t h) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
-std::uint64_t fnv1a(const std::string& text, std::uint64_t h = 1469598103934665603ULL) {
-  for (const unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
-
 std::vector<std::uint8_t> to_bytes(const std::string& s) { return {s.begin(), s.end()}; }
 std::string from_bytes(const std::vector<std::uint8_t>& b) { return {b.begin(), b.end()}; }
 
@@ -273,19 +262,36 @@ std::pair<std::size_t, std::size_t> DataParallel::shard(std::size_t n) const {
   return {first, first + base + (r < extra ? 1 : 0)};
 }
 
+Fingerprint& Fingerprint::add(std::string_view bytes) {
+  for (const unsigned char c : bytes) hash_ = (hash_ ^ c) * 1099511628211ULL;
+  return *this;
+}
+
+Fingerprint& Fingerprint::add(std::int64_t value) {
+  char bytes[sizeof value];
+  std::memcpy(bytes, &value, sizeof value);
+  return add(std::string_view(bytes, sizeof bytes));
+}
+
+std::string Fingerprint::hex() const {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash_));
+  return std::string(buf, 8);
+}
+
 std::string model_fingerprint(const torch::nn::Module& module) {
-  std::uint64_t h = fnv1a("");
+  Fingerprint layout;
   std::int64_t count = 0;
   for (const auto& p : module.named_parameters(/*recurse=*/true)) {
-    h = fnv1a(p.key(), h);
-    for (const auto d : p.value().sizes()) h = fnv1a(std::to_string(d) + ",", h);
+    layout.add(p.key());
+    for (const auto d : p.value().sizes()) layout.add(d);
     count += p.value().numel();
   }
-  return std::to_string(count) + " parameters, layout " + hex(h).substr(0, 8);
+  return std::to_string(count) + " parameters, layout " + layout.hex();
 }
 
 std::string text_fingerprint(const std::string& text) {
-  return std::to_string(text.size()) + " bytes, hash " + hex(fnv1a(text)).substr(0, 8);
+  return std::to_string(text.size()) + " bytes, hash " + Fingerprint().add(text).hex();
 }
 
 }  // namespace jointnlu::train

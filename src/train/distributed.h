@@ -15,6 +15,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,17 @@ class DataParallel {
   struct Impl;
   explicit DataParallel(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// A 64-bit FNV-1a hash built piece by piece: what agree()'s fields compare instead of whole data.
+class Fingerprint {
+ public:
+  Fingerprint& add(std::string_view bytes);
+  Fingerprint& add(std::int64_t value);  // its 8 bytes
+  std::string hex() const;               // the first 8 hex digits: enough to tell jobs apart
+
+ private:
+  std::uint64_t hash_ = 1469598103934665603ULL;
 };
 
 // "5712384 parameters, layout 1f3a9c2e": the count and a hash of every (name, shape), so that

@@ -1,6 +1,8 @@
 #include "train/distributed_options.h"
 
+#include <charconv>
 #include <cstdlib>
+#include <system_error>
 
 #include "train/recipes/recipe_fields.h"
 
@@ -13,17 +15,13 @@ constexpr int kMaxRanks = 1 << 16;
 // RecipeError naming `field` otherwise.
 int parse_int(const std::string& text, const std::string& field, const std::string& source, int low,
               int high) {
-  std::size_t used = 0;
-  long value = 0;
-  try {
-    value = std::stol(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size() || value < low || value > high)
+  int value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < low ||
+      value > high)
     throw RecipeError(field, source + " '" + text + "' is not a whole number in " +
                                  std::to_string(low) + ".." + std::to_string(high));
-  return static_cast<int>(value);
+  return value;
 }
 
 const char* env(const char* name) {

@@ -310,19 +310,16 @@ class FitRun {
  private:
   // Refuses a job whose ranks were started differently (distributed.h: agree).
   void agree_on_job() {
-    std::uint64_t data = 1469598103934665603ULL;
+    Fingerprint data;
     for (const auto& e : train_) {
-      for (const auto id : e.input.ids)
-        data = (data ^ static_cast<std::uint64_t>(id)) * 1099511628211ULL;
-      for (const auto t : e.slot_tags)
-        data = (data ^ static_cast<std::uint64_t>(t)) * 1099511628211ULL;
-      data = (data ^ static_cast<std::uint64_t>(e.intent * 131 + e.domain)) * 1099511628211ULL;
+      for (const auto id : e.input.ids) data.add(static_cast<std::int64_t>(id));
+      for (const auto t : e.slot_tags) data.add(t);
+      data.add(e.domain).add(e.intent);
     }
     std::vector<std::pair<std::string, std::string>> fields = {
         {"world size", std::to_string(parallel_->world_size())},
         {"model", model_fingerprint(module_)},
-        {"training examples",
-         std::to_string(train_.size()) + " (hash " + std::to_string(data) + ")"},
+        {"training examples", std::to_string(train_.size()) + " (hash " + data.hex() + ")"},
         {"batch size", std::to_string(options_.batch_size)},
         {"epochs", std::to_string(options_.epochs)},
         {"learning rate", num(options_.lr)},

@@ -92,6 +92,10 @@ struct Fixture {
            " --batch-size 8 --max-length 24 --steps " + std::to_string(steps) +
            " --eval-sequences 16 --warmup 2 --checkpoint-minutes 60";
   }
+  // `jointnlu ARGS` as 2 local ranks through the launcher; its exit status, its stderr in `err`.
+  int on_two_ranks(const std::string& args, std::string& err) const {
+    return run_shell(kLauncher + " 2 " + JOINTNLU_BINARY + " " + args, err, dir);
+  }
 };
 
 TEST(DistributedCli, TwoRanksPretrainLikeOneProcessWithTheWholeBatch) {
@@ -100,9 +104,7 @@ TEST(DistributedCli, TwoRanksPretrainLikeOneProcessWithTheWholeBatch) {
   auto r = run_cli(f.pretrain(single, 8) + " --threads 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string err;
-  ASSERT_EQ(run_shell(kLauncher + " 2 " + JOINTNLU_BINARY + " " + f.pretrain(two, 8), err, f.dir),
-            0)
-      << err;
+  ASSERT_EQ(f.on_two_ranks(f.pretrain(two, 8), err), 0) << err;
   const double delta = max_difference(single + "/model.safetensors", two + "/model.safetensors");
   std::cout << "pretraining, max |1 process - 2 ranks| after 8 steps: " << delta << "\n";
   EXPECT_LT(delta, 1e-5);
@@ -120,10 +122,9 @@ TEST(DistributedCli, TwoRanksResumePretrainingFromRankZerosCheckpoint) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // 4 of the 8 steps, then the rest from the checkpoint, both with 2 ranks.
   std::string err;
-  const std::string launch = kLauncher + " 2 " + JOINTNLU_BINARY + " ";
-  ASSERT_EQ(run_shell(launch + f.pretrain(two, 8) + " --stop-after 4", err, f.dir), 0) << err;
+  ASSERT_EQ(f.on_two_ranks(f.pretrain(two, 8) + " --stop-after 4", err), 0) << err;
   EXPECT_NE(slurp(two + "/trainer_state.json").find("\"step\":4"), std::string::npos);
-  ASSERT_EQ(run_shell(launch + f.pretrain(two, 8) + " --resume", err, f.dir), 0) << err;
+  ASSERT_EQ(f.on_two_ranks(f.pretrain(two, 8) + " --resume", err), 0) << err;
   EXPECT_NE(err.find("resumed"), std::string::npos) << err;
   const double delta = max_difference(single + "/model.safetensors", two + "/model.safetensors");
   std::cout << "pretraining, max |1 process - 2 ranks resumed at step 4| after 8 steps: " << delta
@@ -141,8 +142,7 @@ TEST(DistributedCli, TwoRanksFineTuneTheTeacherLikeOneProcess) {
   auto r = run_cli(args + single + " --threads 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string err;
-  ASSERT_EQ(run_shell(kLauncher + " 2 " + JOINTNLU_BINARY + " " + args + two, err, f.dir), 0)
-      << err;
+  ASSERT_EQ(f.on_two_ranks(args + two, err), 0) << err;
   // The latest weights (the resumable state) after 9 steps.
   const double delta = max_difference(single + "/resume.safetensors", two + "/resume.safetensors");
   std::cout << "teacher, max |1 process - 2 ranks| after 9 steps: " << delta << "\n";

@@ -11,25 +11,24 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <iostream>
 #include <thread>
 
 #include "test_util.h"
-#include "toy_data.h"
+#include "toy_teacher.h"
 #include "train/batching.h"
 #include "train/joint_albert.h"
 #include "train/joint_loss.h"
+#include "train/recipes/recipe_fields.h"
 #include "train/trainer.h"
 
 namespace jointnlu::train {
 namespace {
 
-using jointnlu::testing::align_all;
 using jointnlu::testing::TempDir;
-using jointnlu::testing::toy_records;
-using jointnlu::testing::toy_tokenizer;
 
 // A port nobody listens on now (the kernel's choice for a socket bound to port 0).
 int free_port() {
@@ -65,6 +64,56 @@ void on_two_ranks(F f) {
   auto other = std::async(std::launch::async, run, 1);
   run(0);
   other.get();
+}
+
+// torchrun's variables fill what the recipe leaves unset; the recipe's own values win; a bad value
+// names the field (and the variable it came from).
+TEST(DataParallel, ResolvesRecipeFieldsAndTorchrunsEnvironment) {
+  for (const char* name : {"WORLD_SIZE", "RANK", "MASTER_ADDR", "MASTER_PORT"}) ::unsetenv(name);
+  DistributedFields f;
+  auto o = resolve_distributed(f);
+  EXPECT_FALSE(o.enabled());
+  EXPECT_EQ(o.master_host, "127.0.0.1");
+  EXPECT_EQ(o.master_port, DistributedOptions::kDefaultPort);
+  ::setenv("WORLD_SIZE", "4", 1);
+  ::setenv("RANK", "3", 1);
+  ::setenv("MASTER_ADDR", "10.0.0.1", 1);
+  ::setenv("MASTER_PORT", "1234", 1);
+  o = resolve_distributed(f);
+  EXPECT_EQ(o.world_size, 4);
+  EXPECT_EQ(o.rank, 3);
+  EXPECT_EQ(o.master_host, "10.0.0.1");
+  EXPECT_EQ(o.master_port, 1234);
+  f.world_size = 2;
+  f.rank = 1;
+  f.master = "host:99";
+  o = resolve_distributed(f);
+  EXPECT_EQ(o.world_size, 2);
+  EXPECT_EQ(o.rank, 1);
+  EXPECT_EQ(o.master_host, "host");
+  EXPECT_EQ(o.master_port, 99);
+  const auto refused_field = [](const DistributedFields& fields) {
+    try {
+      resolve_distributed(fields);
+    } catch (const RecipeError& e) {
+      return e.field() + ": " + e.problem();
+    }
+    return std::string("accepted");
+  };
+  f = DistributedFields{};
+  ::setenv("RANK", "x1", 1);
+  EXPECT_EQ(refused_field(f), "rank: $RANK 'x1' is not a whole number in 0..65535");
+  ::setenv("RANK", "4", 1);
+  EXPECT_EQ(refused_field(f), "rank: 4 is outside a job of 4 ranks (0..3)");
+  ::unsetenv("RANK");
+  f.master = "no-port";
+  EXPECT_EQ(refused_field(f), "master: 'no-port' is not HOST:PORT");
+  f.master = "h:70000";
+  EXPECT_EQ(refused_field(f), "master: port '70000' is not a whole number in 1..65535");
+  f.master.clear();
+  f.dist_timeout = 0;
+  EXPECT_EQ(refused_field(f), "dist_timeout: must be in (0, 86400] seconds");
+  for (const char* name : {"WORLD_SIZE", "RANK", "MASTER_ADDR", "MASTER_PORT"}) ::unsetenv(name);
 }
 
 TEST(DataParallel, BroadcastsSumsAveragesAndShards) {
@@ -160,29 +209,9 @@ TEST(DataParallel, ARankThatLeavesMakesTheOtherFailNotHang) {
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
 }
 
-// A small teacher without any dropout, so that the ranks' random streams do not matter.
-struct ToyJob {
-  std::vector<Record> records = toy_records();
-  std::vector<Example> examples = align_all(records);
-  LabelSpace labels = LabelSpace::from_examples(examples);
-  Tokenizer tokenizer = toy_tokenizer(records);
-  Batcher batcher{tokenizer, labels, 24};
-  std::vector<EncodedExample> encoded = batcher.encode_all(examples);
-  TeacherSpec spec;
-
-  ToyJob() {
-    AlbertConfig& c = spec.albert;
-    c.vocab_size = static_cast<int64_t>(tokenizer.vocab_size());
-    c.embedding_size = 16;
-    c.hidden_size = 32;
-    c.num_hidden_layers = 2;
-    c.num_attention_heads = 2;
-    c.intermediate_size = 64;
-    c.max_position_embeddings = 32;
-    c.hidden_dropout_prob = c.attention_probs_dropout_prob = c.classifier_dropout_prob = 0.0;
-    spec.labels = labels;
-    spec.max_length = 24;
-  }
+// The toy teacher without any dropout, so that the ranks' random streams do not matter.
+struct ToyJob : jointnlu::testing::ToyTeacherData {
+  ToyJob() : ToyTeacherData(0.0) {}
 
   JointAlbert model(std::uint64_t seed) const {
     torch::manual_seed(seed);
@@ -212,9 +241,22 @@ struct ToyJob {
                              class_weights(counts.intent, ClassWeighting::kSqrt));
     Trainer(as_joint_model(m), criterion, batcher, o, h, std::move(g)).fit(encoded);
   }
+
+  // The same on two ranks (threads); rank 1 starts from other weights, which the broadcast must
+  // replace with rank 0's. Returns both ranks' models.
+  std::pair<JointAlbert, JointAlbert> fit_on_two_ranks(const std::string& dir0,
+                                                       const std::string& dir1, std::int64_t steps,
+                                                       bool resume) const {
+    auto rank0 = model(7);
+    auto rank1 = model(8);
+    on_two_ranks([&](int rank, std::shared_ptr<DataParallel> g) {
+      fit(rank == 0 ? rank0 : rank1, rank == 0 ? dir0 : dir1, std::move(g), steps, resume);
+    });
+    return {rank0, rank1};
+  }
 };
 
-double max_abs_difference(torch::nn::Module& a, torch::nn::Module& b) {
+double max_abs_difference(const torch::nn::Module& a, const torch::nn::Module& b) {
   double worst = 0;
   const auto pa = a.named_parameters();
   const auto pb = b.named_parameters();
@@ -230,12 +272,8 @@ TEST(DataParallel, TwoRanksTakeTheStepsOfOneProcessWithTheWholeBatch) {
   auto single = s.model(7);
   s.fit(single, single_dir.path(), nullptr);
 
-  // Rank 1 starts from other weights: the broadcast must replace them with rank 0's.
-  auto rank0 = s.model(7);
-  auto rank1 = s.model(8);
-  on_two_ranks([&](int rank, std::shared_ptr<DataParallel> g) {
-    s.fit(rank == 0 ? rank0 : rank1, parallel_dir.path(), std::move(g));
-  });
+  const auto [rank0, rank1] =
+      s.fit_on_two_ranks(parallel_dir.path(), parallel_dir.path(), 7, false);
   auto fresh = s.model(7);
   EXPECT_GT(max_abs_difference(*single, *fresh), 1e-3);  // the 7 steps did move the weights
   // Same steps up to float summation order (shards sum in another order): 1e-5 after 7 AdamW
@@ -255,18 +293,10 @@ TEST(DataParallel, ResumesWithTwoRanksFromRankZerosCheckpoint) {
   // 4 steps, stop; resume to 7. Rank 1 is given a directory that does not exist: everything it
   // resumes from comes from rank 0.
   const std::string nowhere = parallel_dir.file("not-there");
-  for (const bool resume : {false, true}) {
-    auto rank0 = s.model(7);
-    auto rank1 = s.model(8);
-    on_two_ranks([&](int rank, std::shared_ptr<DataParallel> g) {
-      s.fit(rank == 0 ? rank0 : rank1, rank == 0 ? parallel_dir.path() : nowhere, std::move(g),
-            resume ? 7 : 4, resume);
-    });
-    if (resume) {
-      EXPECT_LT(max_abs_difference(*single, *rank0), 1e-5);
-      EXPECT_LT(max_abs_difference(*rank0, *rank1), 1e-7);
-    }
-  }
+  s.fit_on_two_ranks(parallel_dir.path(), nowhere, 4, false);
+  const auto [rank0, rank1] = s.fit_on_two_ranks(parallel_dir.path(), nowhere, 7, true);
+  EXPECT_LT(max_abs_difference(*single, *rank0), 1e-5);
+  EXPECT_LT(max_abs_difference(*rank0, *rank1), 1e-7);
   EXPECT_FALSE(std::filesystem::exists(nowhere));
 }
 

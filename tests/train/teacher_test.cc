@@ -13,6 +13,7 @@
 #include "data/metrics.h"
 #include "test_util.h"
 #include "toy_data.h"
+#include "toy_teacher.h"
 #include "train/batching.h"
 #include "train/joint_albert.h"
 #include "train/joint_loss.h"
@@ -28,37 +29,12 @@ using jointnlu::testing::TempDir;
 using jointnlu::testing::toy_records;
 using jointnlu::testing::toy_tokenizer;
 
-AlbertConfig toy_config(int64_t vocab_size) {
-  AlbertConfig c;
-  c.vocab_size = vocab_size;
-  c.embedding_size = 16;
-  c.hidden_size = 32;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 64;
-  c.max_position_embeddings = 32;
-  c.hidden_dropout_prob = 0.0;
-  c.attention_probs_dropout_prob = 0.0;
-  c.classifier_dropout_prob = 0.1;  // keeps the dropout RNG in play for the resumption test
-  c.validate();
-  return c;
-}
-
 // Everything one training run needs, built deterministically from a seed.
-struct Toy {
-  std::vector<Record> records = toy_records();
-  std::vector<Example> examples = align_all(records);
-  LabelSpace labels = LabelSpace::from_examples(examples);
-  Tokenizer tokenizer = toy_tokenizer(records);
-  Batcher batcher{tokenizer, labels, 24};
-  std::vector<EncodedExample> encoded = batcher.encode_all(examples);
-  TeacherSpec spec;
+struct Toy : jointnlu::testing::ToyTeacherData {
   JointAlbert model{nullptr};
 
-  explicit Toy(uint64_t seed = 1) {
-    spec.albert = toy_config(static_cast<int64_t>(tokenizer.vocab_size()));
-    spec.labels = labels;
-    spec.max_length = 24;
+  // Classifier dropout keeps the RNG in play for the resumption test.
+  explicit Toy(uint64_t seed = 1) : ToyTeacherData(0.1) {
     torch::manual_seed(seed);
     model = JointAlbert(spec.albert, labels);
   }
@@ -357,7 +333,8 @@ TEST(TeacherLexicon, StartsNeutralLearnsAndRoundTrips) {
   lexicon->compact();
   const Batcher batcher(tokenizer, labels, 24, lexicon);
   TeacherSpec spec;
-  spec.albert = toy_config(static_cast<int64_t>(tokenizer.vocab_size()));
+  spec.albert =
+      jointnlu::testing::toy_albert_config(static_cast<int64_t>(tokenizer.vocab_size()), 0.1);
   spec.labels = labels;
   spec.max_length = 24;
   spec.lexicon_categories = lexicon->categories();
